@@ -1,1 +1,25 @@
 export * from './errors.js'
+export type * from './contracts/common.js'
+export type * from './contracts/transport.js'
+export type * from './contracts/verifier.js'
+export type * from './contracts/strategy.js'
+export type * from './contracts/storage.js'
+
+export * from './content/content-id.js'
+export * from './content/manifest.js'
+export * from './content/build-manifest.js'
+export * from './content/resolve-manifest.js'
+export * from './content/leaf.js'
+export * from './content/hasher.js'
+
+export * from './pieces/bitfield.js'
+export * from './pieces/chunk-set.js'
+export * from './pieces/availability.js'
+export * from './pieces/peer-chunks.js'
+
+export * from './wire/messages.js'
+export * from './wire/codec.js'
+export * from './wire/frame-decoder.js'
+export * from './wire/address.js'
+
+export * from './storage/memory-storage.js'
