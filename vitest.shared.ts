@@ -15,7 +15,9 @@ export function packageTestConfig (overrides: { testTimeout?: number, fileParall
       include: ['test/**/*.test.ts'],
       testTimeout: overrides.testTimeout ?? 30_000,
       hookTimeout: 30_000,
-      fileParallelism: overrides.fileParallelism ?? true
+      fileParallelism: overrides.fileParallelism ?? true,
+      reporters: ['default', 'json'],
+      outputFile: { json: 'test-results/vitest.json' }
     }
   })
 }

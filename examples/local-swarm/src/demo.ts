@@ -1,0 +1,102 @@
+/**
+ * A local swarm on loopback: one seeder publishes a generated file and several peers fetch it at
+ * the same time, each told only the seeder's address. Peers find each other through peer exchange,
+ * fetch rarest chunks first and trade chunks among themselves. At the end every copy is checked
+ * against the original and a summary shows who served whom.
+ *
+ * Usage: node dist/demo.js [--peers N] [--size MiB] [--chunk KiB]
+ */
+import { randomBytes } from 'node:crypto'
+import { parseArgs } from 'node:util'
+import { ChunkConfig, ChunkDistributor, memoryStorage } from '@codio-chunk/core'
+import { tcpTransport } from '@codio-chunk/transport-tcp'
+import { sha256Verifier } from '@codio-chunk/verifier-sha256'
+import { rarestFirst } from '@codio-chunk/strategy-rarest-first'
+
+const { values } = parseArgs({
+  options: {
+    peers: { type: 'string', default: '4' },
+    size: { type: 'string', default: '64' },
+    chunk: { type: 'string', default: '256' }
+  }
+})
+const peerCount = Number(values.peers)
+const size = Number(values.size) * 1024 * 1024
+const chunkSize = Number(values.chunk) * 1024
+if (!Number.isInteger(peerCount) || peerCount < 1 || peerCount > 32 || !(size > 0) || !(chunkSize >= 1024)) {
+  process.stderr.write('usage: demo [--peers 1..32] [--size MiB] [--chunk KiB>=1]\n')
+  process.exit(2)
+}
+
+const MiB = 1024 * 1024
+const tty = process.stdout.isTTY === true
+
+async function startNode (): Promise<ChunkDistributor> {
+  const config = ChunkConfig.builder().strategy(rarestFirst()).chunkSize(chunkSize).build()
+  return await ChunkDistributor.create(config, {
+    transports: [tcpTransport()],
+    verifier: sha256Verifier(),
+    storage: memoryStorage(),
+    listen: ['tcp://127.0.0.1:0']
+  })
+}
+
+function bar (fraction: number, width = 24): string {
+  const full = Math.round(fraction * width)
+  return '█'.repeat(full) + '░'.repeat(width - full)
+}
+
+async function main (): Promise<void> {
+  const content = new Uint8Array(randomBytes(size))
+  const seeder = await startNode()
+  const cid = await seeder.storeContent(content)
+  console.log(`seeder ${seeder.peerId.slice(0, 16)}… at ${seeder.addresses[0]}`)
+  console.log(`published ${(size / MiB).toFixed(1)} MiB as ${cid.toString()} (${Math.ceil(size / chunkSize)} chunks of ${chunkSize / 1024} KiB)`)
+  const peers = await Promise.all(Array.from({ length: peerCount }, startNode))
+  console.log(`${peerCount} peers fetching at once, each told only the seeder's address\n`)
+
+  const started = performance.now()
+  const finished = new Map<ChunkDistributor, number>()
+  const downloads = peers.map(async (peer) => {
+    const bytes = await peer.downloadContent(cid, seeder.addresses)
+    finished.set(peer, performance.now() - started)
+    return bytes
+  })
+
+  let drawn = 0
+  const draw = (): void => {
+    const lines = peers.map((peer, i) => {
+      const p = peer.downloadProgress(cid)
+      const done = finished.has(peer)
+      const fraction = done ? 1 : p?.progress ?? 0
+      const rate = done ? '' : `${((p?.downloadRate ?? 0) / MiB).toFixed(1).padStart(6)} MiB/s`
+      const eta = done ? `done in ${(finished.get(peer)! / 1000).toFixed(2)} s` : p?.eta !== undefined ? `eta ${(p.eta / 1000).toFixed(1)} s` : ''
+      return `peer ${i + 1} ${bar(fraction)} ${(fraction * 100).toFixed(1).padStart(5)}% ${rate} ${String(p?.peers ?? 0).padStart(2)} peers ${eta}`
+    })
+    if (tty && drawn > 0) process.stdout.write(`\x1b[${drawn}A`)
+    for (const line of lines) process.stdout.write(tty ? `\x1b[2K${line}\n` : `${line}\n`)
+    drawn = lines.length
+    if (!tty) process.stdout.write('\n')
+  }
+  const timer = setInterval(draw, tty ? 100 : 1000)
+  const copies = await Promise.all(downloads)
+  clearInterval(timer)
+  draw()
+  const seconds = (performance.now() - started) / 1000
+
+  const identical = copies.every(copy => copy.length === content.length && Buffer.compare(copy, content) === 0)
+  const fromSeeder = seeder.peerStats().reduce((sum, s) => sum + s.bytesSent, 0)
+  const betweenPeers = peers.reduce((sum, peer) => sum + peer.peerStats().filter(s => s.peerId !== seeder.peerId).reduce((a, s) => a + s.bytesSent, 0), 0)
+  const total = size * peerCount
+  console.log('')
+  console.log(`all ${peerCount} copies byte-identical to the original: ${identical ? 'yes' : 'NO'}`)
+  console.log(`time ${seconds.toFixed(2)} s, ${(total / MiB / seconds).toFixed(1)} MiB/s delivered in total (${(size / MiB / seconds).toFixed(1)} MiB/s per peer)`)
+  console.log(`served by the seeder: ${(fromSeeder / MiB).toFixed(1)} MiB (${(100 * fromSeeder / total).toFixed(0)}%), by peers to each other: ${(betweenPeers / MiB).toFixed(1)} MiB (${(100 * betweenPeers / total).toFixed(0)}%)`)
+  await Promise.all([seeder.stop(), ...peers.map(async p => { await p.stop() })])
+  if (!identical) process.exitCode = 1
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`demo failed: ${err.message}\n`)
+  process.exitCode = 1
+})

@@ -1,0 +1,194 @@
+import { InvalidConfigError } from './errors.js'
+import type { Strategy } from './contracts/strategy.js'
+
+/** Every setting of a {@link ChunkDistributor}. Times are in milliseconds, sizes in bytes. */
+export interface ChunkConfigOptions {
+  /** Most contents downloading at once; more wait their turn. Default 10. */
+  maxConcurrentDownloads: number
+  /** Most chunk requests in flight to one peer. Default 4. */
+  chunksPerPeer: number
+  /** Time allowed for one chunk request before it is cancelled and re-requested elsewhere. Default 30 000. */
+  requestTimeout: number
+  /** Which chunk to request next. Default: rarest-first (see `strategy` below). */
+  strategy?: Strategy
+  /** Chunk size for content this node publishes. Default 262 144 (256 KiB, as `ipfs add`). */
+  chunkSize: number
+  /** How often the optimistic unchoke slot rotates. Default 30 000. */
+  optimisticUnchokeInterval: number
+  /** Upload/download ratio at or above which a peer is preferred for uploads. Default 0.8. */
+  minUploadRatio: number
+  /** CID version for content this node publishes: 1 (raw leaves, default) or 0 (`ipfs add`'s `Qm…`). */
+  cidVersion: 0 | 1
+  /** Bad chunks a peer may send before it is disconnected and banned. Default 3. */
+  maxBadChunks: number
+  /** Most requests served at once to one peer; more are rejected as busy. Default 64. */
+  maxRequestsServed: number
+  /** Largest chunk accepted from peers. Default 4 MiB. */
+  maxChunkSize: number
+  /** Most peers connected for one content (peer exchange stops dialling past this). Default 50. */
+  maxPeersPerContent: number
+  /** Time allowed to dial a peer and exchange hellos. Default 10 000. */
+  dialTimeout: number
+}
+
+const DEFAULTS: Readonly<ChunkConfigOptions> = Object.freeze({
+  maxConcurrentDownloads: 10,
+  chunksPerPeer: 4,
+  requestTimeout: 30_000,
+  strategy: undefined,
+  chunkSize: 256 * 1024,
+  optimisticUnchokeInterval: 30_000,
+  minUploadRatio: 0.8,
+  cidVersion: 1,
+  maxBadChunks: 3,
+  maxRequestsServed: 64,
+  maxChunkSize: 4 * 1024 * 1024,
+  maxPeersPerContent: 50,
+  dialTimeout: 10_000
+})
+
+type NumericKey = { [K in keyof ChunkConfigOptions]-?: ChunkConfigOptions[K] extends number ? K : never }[keyof ChunkConfigOptions]
+
+const LIMITS: Record<Exclude<NumericKey, 'cidVersion'>, { min: number, max: number, integer: boolean }> = {
+  maxConcurrentDownloads: { min: 1, max: 10_000, integer: true },
+  chunksPerPeer: { min: 1, max: 1024, integer: true },
+  requestTimeout: { min: 1, max: 24 * 3600_000, integer: false },
+  chunkSize: { min: 1024, max: 4 * 1024 * 1024, integer: true },
+  optimisticUnchokeInterval: { min: 1, max: 24 * 3600_000, integer: false },
+  minUploadRatio: { min: 0, max: 1000, integer: false },
+  maxBadChunks: { min: 1, max: 1_000_000, integer: true },
+  maxRequestsServed: { min: 1, max: 65_535, integer: true },
+  maxChunkSize: { min: 1024, max: 64 * 1024 * 1024, integer: true },
+  maxPeersPerContent: { min: 1, max: 100_000, integer: true },
+  dialTimeout: { min: 1, max: 24 * 3600_000, integer: false }
+}
+
+function check (key: keyof ChunkConfigOptions, value: unknown): void {
+  if (key === 'strategy') {
+    if (value !== undefined && (typeof value !== 'object' || value === null || typeof (value as Strategy).pick !== 'function' || typeof (value as Strategy).name !== 'string')) {
+      throw new InvalidConfigError('strategy must be a Strategy object with a name and a pick(view) function, e.g. rarestFirst() from @codio-chunk/strategy-rarest-first')
+    }
+    return
+  }
+  if (key === 'cidVersion') {
+    if (value !== 0 && value !== 1) throw new InvalidConfigError(`cidVersion must be 0 or 1, got ${String(value)}`)
+    return
+  }
+  const limit = LIMITS[key]
+  if (limit === undefined) throw new InvalidConfigError(`Unknown configuration option "${String(key)}"`)
+  if (typeof value !== 'number' || !Number.isFinite(value) || (limit.integer && !Number.isInteger(value)) || value < limit.min || value > limit.max) {
+    throw new InvalidConfigError(`${key} must be ${limit.integer ? 'an integer' : 'a number'} from ${limit.min} to ${limit.max}, got ${String(value)}`)
+  }
+}
+
+/**
+ * Settings of a {@link ChunkDistributor}, immutable once built. `ChunkConfig.default()` gives the
+ * spec's defaults; `ChunkConfig.builder()` changes some of them.
+ *
+ * @example
+ * ```ts
+ * import { ChunkConfig } from '@codio-chunk/core'
+ * import { rarestFirst } from '@codio-chunk/strategy-rarest-first'
+ *
+ * const config = ChunkConfig.builder()
+ *   .maxConcurrentDownloads(20)
+ *   .chunksPerPeer(8)
+ *   .requestTimeout(60_000)
+ *   .strategy(rarestFirst())
+ *   .chunkSize(512 * 1024)
+ *   .optimisticUnchokeInterval(30_000)
+ *   .minUploadRatio(0.8)
+ *   .build()
+ * ```
+ */
+export class ChunkConfig implements Readonly<ChunkConfigOptions> {
+  readonly maxConcurrentDownloads!: number
+  readonly chunksPerPeer!: number
+  readonly requestTimeout!: number
+  readonly strategy?: Strategy
+  readonly chunkSize!: number
+  readonly optimisticUnchokeInterval!: number
+  readonly minUploadRatio!: number
+  readonly cidVersion!: 0 | 1
+  readonly maxBadChunks!: number
+  readonly maxRequestsServed!: number
+  readonly maxChunkSize!: number
+  readonly maxPeersPerContent!: number
+  readonly dialTimeout!: number
+
+  private constructor (options: ChunkConfigOptions) {
+    Object.assign(this, options)
+    Object.freeze(this)
+  }
+
+  /** The spec's defaults (see the README's configuration table). */
+  static default (): ChunkConfig {
+    return new ChunkConfig({ ...DEFAULTS })
+  }
+
+  /** A builder starting from the defaults. */
+  static builder (): ChunkConfigBuilder {
+    return new ChunkConfigBuilder()
+  }
+
+  /**
+   * A config from a plain object (e.g. a parsed config file). Unknown keys and bad values throw
+   * `InvalidConfigError`.
+   */
+  static from (options: Partial<ChunkConfigOptions>): ChunkConfig {
+    const merged: ChunkConfigOptions = { ...DEFAULTS }
+    for (const [key, value] of Object.entries(options)) {
+      if (!(key in DEFAULTS)) throw new InvalidConfigError(`Unknown configuration option "${key}"`)
+      if (value === undefined) continue
+      check(key as keyof ChunkConfigOptions, value)
+      ;(merged as unknown as Record<string, unknown>)[key] = value
+    }
+    return new ChunkConfig(merged)
+  }
+
+  /** A builder starting from this config. */
+  toBuilder (): ChunkConfigBuilder {
+    return new ChunkConfigBuilder({ ...this })
+  }
+
+  /** The options as a plain object (the strategy by name). */
+  toJSON (): Record<string, unknown> {
+    return { ...(this as Readonly<ChunkConfigOptions>), strategy: this.strategy?.name ?? 'rarest-first' }
+  }
+}
+
+/** Builds a {@link ChunkConfig}; every setter validates its value and throws `InvalidConfigError`. */
+export class ChunkConfigBuilder {
+  private readonly options: ChunkConfigOptions
+
+  constructor (start: ChunkConfigOptions = { ...DEFAULTS }) {
+    this.options = start
+  }
+
+  private set<K extends keyof ChunkConfigOptions>(key: K, value: ChunkConfigOptions[K]): this {
+    check(key, value)
+    this.options[key] = value
+    return this
+  }
+
+  maxConcurrentDownloads (value: number): this { return this.set('maxConcurrentDownloads', value) }
+  chunksPerPeer (value: number): this { return this.set('chunksPerPeer', value) }
+  /** In milliseconds. */
+  requestTimeout (value: number): this { return this.set('requestTimeout', value) }
+  strategy (value: Strategy): this { return this.set('strategy', value) }
+  chunkSize (value: number): this { return this.set('chunkSize', value) }
+  /** In milliseconds. */
+  optimisticUnchokeInterval (value: number): this { return this.set('optimisticUnchokeInterval', value) }
+  minUploadRatio (value: number): this { return this.set('minUploadRatio', value) }
+  cidVersion (value: 0 | 1): this { return this.set('cidVersion', value) }
+  maxBadChunks (value: number): this { return this.set('maxBadChunks', value) }
+  maxRequestsServed (value: number): this { return this.set('maxRequestsServed', value) }
+  maxChunkSize (value: number): this { return this.set('maxChunkSize', value) }
+  maxPeersPerContent (value: number): this { return this.set('maxPeersPerContent', value) }
+  /** In milliseconds. */
+  dialTimeout (value: number): this { return this.set('dialTimeout', value) }
+
+  build (): ChunkConfig {
+    return ChunkConfig.from(this.options)
+  }
+}

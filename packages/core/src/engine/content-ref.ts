@@ -1,0 +1,15 @@
+import { CID } from 'multiformats/cid'
+import { ContentId } from '../content/content-id.js'
+import { InvalidContentIdError } from '../errors.js'
+
+/** A content id in any of the forms the public API accepts. */
+export type ContentRef = ContentId | CID | string
+
+/** Normalises a {@link ContentRef}; throws InvalidContentIdError for anything else. */
+export function toContentId (ref: ContentRef): ContentId {
+  if (ref instanceof ContentId) return ref
+  if (typeof ref === 'string') return ContentId.parse(ref)
+  const cid = CID.asCID(ref)
+  if (cid !== null) return ContentId.fromCid(cid)
+  throw new InvalidContentIdError(`Expected a content id (CID string, CID or ContentId), got ${typeof ref}`)
+}

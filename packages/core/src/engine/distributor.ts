@@ -1,0 +1,477 @@
+import { ChunkConfig } from '../config.js'
+import { buildManifest } from '../content/build-manifest.js'
+import { resolveManifest } from '../content/resolve-manifest.js'
+import { leafData } from '../content/leaf.js'
+import { Bitfield } from '../pieces/bitfield.js'
+import { defaultStrategy } from '../pieces/rarest.js'
+import { PeerIdentity } from '../identity.js'
+import { TypedEmitter } from '../events.js'
+import { silentLoggerFactory } from '../logger.js'
+import { memoryStorage } from '../storage/memory-storage.js'
+import { DEFAULT_MAX_FRAME_SIZE, PROTOCOL_VERSION } from '../wire/messages.js'
+import { ContentMismatchError, InvalidConfigError, NodeStoppedError, NotFoundError, abortError, throwIfAborted } from '../errors.js'
+import { Semaphore } from '../util/semaphore.js'
+import { PeerManager } from './peer-manager.js'
+import { SwarmRegistry } from './swarm-registry.js'
+import { Uploader } from './upload.js'
+import { Download, type DownloadProgress } from './download.js'
+import { VerifyQueue } from './verify-queue.js'
+import { systemClock, type Clock } from './rate-meter.js'
+import { connectProviders, fetchBlockFromPeers } from './providers.js'
+import { toContentId, type ContentRef } from './content-ref.js'
+import { collectPeerStats, type PeerStats } from './peer-stats.js'
+import { readAll, readContentFrom, rechunk } from './content-io.js'
+import type { ContentId } from '../content/content-id.js'
+import type { Manifest } from '../content/manifest.js'
+import type { AbortOptions, Logger, LoggerFactory } from '../contracts/common.js'
+import type { Storage } from '../contracts/storage.js'
+import type { Strategy } from '../contracts/strategy.js'
+import type { Transport } from '../contracts/transport.js'
+import type { Verifier } from '../contracts/verifier.js'
+import type { DistributorEvents, EngineContext } from './engine-context.js'
+import type { PeerSession } from './peer-session.js'
+import type { ContentSwarm } from './swarm.js'
+import type { WireMessage } from '../wire/messages.js'
+
+/** The plugins and settings a {@link ChunkDistributor} runs with. */
+export interface DistributorInit {
+  /** Transports by address scheme; at least one. */
+  transports: Transport[]
+  /** Verifier(s); the first one also hashes content this node publishes. */
+  verifier: Verifier | Verifier[]
+  /** Where manifests and chunks live. Default: in memory. The node closes it on `stop()`. */
+  storage?: Storage
+  /** Addresses to listen on, e.g. `['tcp://0.0.0.0:4001']`. Default: none (download-only, still serves peers it dials). */
+  listen?: string[]
+  /** The node's key pair. Default: a new random one. */
+  identity?: PeerIdentity
+  /** Strategy, if the config does not name one (default: rarest-first). */
+  strategy?: Strategy
+  /** Logger factory (debug-style namespaces). Default: silent. */
+  logger?: LoggerFactory
+  /** Clock in milliseconds (tests inject one). */
+  clock?: Clock
+  /** Software name sent in the hello. */
+  agent?: string
+}
+
+export interface StoreOptions extends AbortOptions {
+  /** Chunk size for this content (default: the config's). */
+  chunkSize?: number
+  /** CID version for this content (default: the config's). */
+  cidVersion?: 0 | 1
+}
+
+export interface DownloadOptions extends AbortOptions {
+  /** Seed for the strategy's random choices (tests). */
+  seed?: number
+}
+
+/**
+ * A codio-chunk node: publishes content, downloads it from many peers at once and serves what it
+ * holds to others.
+ *
+ * @example
+ * ```ts
+ * import { ChunkConfig, ChunkDistributor, memoryStorage } from '@codio-chunk/core'
+ * import { tcpTransport } from '@codio-chunk/transport-tcp'
+ * import { sha256Verifier } from '@codio-chunk/verifier-sha256'
+ * import { rarestFirst } from '@codio-chunk/strategy-rarest-first'
+ *
+ * const config = ChunkConfig.builder().strategy(rarestFirst()).build()
+ * const plugins = () => ({ transports: [tcpTransport()], verifier: sha256Verifier(), storage: memoryStorage(), listen: ['tcp://127.0.0.1:0'] })
+ * const seeder = await ChunkDistributor.create(config, plugins())
+ * const leecher = await ChunkDistributor.create(config, plugins())
+ * const cid = await seeder.storeContent(new TextEncoder().encode('hello world\n'))
+ * const bytes = await leecher.downloadContent(cid, seeder.addresses)
+ * await Promise.all([seeder.stop(), leecher.stop()])
+ * ```
+ */
+export class ChunkDistributor {
+  readonly config: ChunkConfig
+  readonly identity: PeerIdentity
+  /** Typed events: `peer:connect`, `chunk:verified`, `download:complete`, … */
+  readonly events: TypedEmitter<DistributorEvents>
+  readonly storage: Storage
+  private readonly peers: PeerManager
+  private readonly swarms: SwarmRegistry
+  private readonly uploader: Uploader
+  private readonly ctx: EngineContext
+  private readonly verifiers: Verifier[]
+  private readonly downloads = new Map<string, Promise<void>>()
+  private readonly slots: Semaphore
+  private readonly log: Logger
+  private stopped = false
+
+  private constructor (config: ChunkConfig, init: DistributorInit) {
+    const strategy = config.strategy ?? init.strategy ?? defaultStrategy
+    if (init.transports === undefined || init.transports.length === 0) throw new InvalidConfigError('At least one transport is needed, e.g. transports: [tcpTransport()] from @codio-chunk/transport-tcp')
+    this.verifiers = Array.isArray(init.verifier) ? init.verifier : init.verifier === undefined ? [] : [init.verifier]
+    if (this.verifiers.length === 0) throw new InvalidConfigError('A verifier is needed, e.g. verifier: sha256Verifier() from @codio-chunk/verifier-sha256')
+    this.config = config
+    this.identity = init.identity ?? PeerIdentity.generate()
+    this.storage = init.storage ?? memoryStorage()
+    const loggers = init.logger ?? silentLoggerFactory
+    this.log = loggers('codio-chunk:distributor')
+    this.events = new TypedEmitter(this.log)
+    this.slots = new Semaphore(config.maxConcurrentDownloads)
+    const clock = init.clock ?? systemClock
+    const agent = init.agent ?? 'codio-chunk/0.1.0'
+    const maxFrameSize = Math.max(DEFAULT_MAX_FRAME_SIZE, config.maxChunkSize + 4096)
+    this.peers = new PeerManager({
+      transports: init.transports,
+      localPeerId: this.identity.peerId,
+      maxFrameSize,
+      dialTimeout: config.dialTimeout,
+      clock,
+      log: loggers('codio-chunk:peers'),
+      hello: () => ({ type: 'hello', version: PROTOCOL_VERSION, peerId: this.identity.peerId, maxFrameSize, maxRequests: config.maxRequestsServed, addresses: this.peers.addresses, agent }),
+      onMessage: (session, message) => { this.route(session, message) },
+      onPeer: (session) => { this.peerConnected(session) },
+      onPeerGone: (session, error) => { this.peerGone(session, error) }
+    })
+    this.swarms = new SwarmRegistry(this.storage, this.peers, this.log, config.maxPeersPerContent, (swarm, address) => { this.dialForSwarm(swarm, address) })
+    this.ctx = {
+      config,
+      strategy,
+      storage: this.storage,
+      verify: new VerifyQueue(this.verifiers),
+      clock,
+      events: this.events,
+      log: this.log,
+      ban: (session, reason) => { this.ban(session, reason) },
+      announceHave: (swarm, index) => { this.swarms.announceHave(swarm, index) },
+      setInterest: (swarm, session, interested) => { this.setInterest(swarm, session, interested) },
+      redial: async (swarm) => { await this.redial(swarm) }
+    }
+    this.uploader = new Uploader({ ...this.ctx, swarmFor: (cid) => this.swarms.get(cid) })
+  }
+
+  /**
+   * Creates a node and starts listening on `init.listen`. Rejects with InvalidConfigError for a
+   * missing plugin, InvalidAddressError for an address no transport handles, or the transport's
+   * error (e.g. the port is in use).
+   */
+  static async create (config: ChunkConfig = ChunkConfig.default(), init: DistributorInit): Promise<ChunkDistributor> {
+    const node = new ChunkDistributor(config, init)
+    try {
+      for (const address of init.listen ?? []) await node.peers.listen(address)
+    } catch (err) {
+      await node.stop()
+      throw err
+    }
+    return node
+  }
+
+  /** This node's peer id (libp2p form, `12D3KooW…`). */
+  get peerId (): string {
+    return this.identity.peerId
+  }
+
+  /** Addresses other peers can dial, e.g. `['tcp://127.0.0.1:40123']`. */
+  get addresses (): string[] {
+    return this.peers.addresses
+  }
+
+  /**
+   * Publishes content held in memory: chunks it, computes its CID exactly as `ipfs add` would, and
+   * stores manifest and chunks. With a CID first, checks the bytes match it (ContentMismatchError).
+   * The storage may keep references to `bytes`: do not modify them afterwards.
+   */
+  async storeContent (bytes: Uint8Array, options?: StoreOptions): Promise<ContentId>
+  async storeContent (cid: ContentRef, bytes: Uint8Array, options?: StoreOptions): Promise<ContentId>
+  async storeContent (a: Uint8Array | ContentRef, b?: Uint8Array | StoreOptions, c?: StoreOptions): Promise<ContentId> {
+    this.assertRunning()
+    const expected = a instanceof Uint8Array ? undefined : toContentId(a)
+    const bytes = (a instanceof Uint8Array ? a : b) as Uint8Array
+    const options = (a instanceof Uint8Array ? b : c) as StoreOptions | undefined
+    if (!(bytes instanceof Uint8Array)) throw new TypeError('storeContent needs the content as a Uint8Array')
+    const manifest = await buildManifest(bytes, this.buildOptions(options))
+    if (expected !== undefined && !expected.equals(manifest.root)) {
+      throw new ContentMismatchError(`The bytes given hash to ${manifest.root.toString()}, not ${expected.toString()}; check the chunk size and CID version used to make that CID`)
+    }
+    await this.storage.putManifest(manifest, options)
+    for (let i = 0; i < manifest.chunkCount; i++) {
+      const offset = manifest.chunkOffset(i)
+      await this.storage.putChunk(manifest.root, i, bytes.subarray(offset, offset + manifest.chunkLength(i)), options)
+    }
+    this.publish(manifest)
+    return manifest.root
+  }
+
+  /**
+   * Publishes content read from a stream without holding it in memory (large files). `open` is
+   * called twice: once to compute the manifest, once to store the chunks.
+   *
+   * @example
+   * ```ts
+   * import { createReadStream } from 'node:fs'
+   * const cid = await node.importContent(() => createReadStream('video.mp4'))
+   * ```
+   */
+  async importContent (open: () => AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options?: StoreOptions): Promise<ContentId> {
+    this.assertRunning()
+    const manifest = await buildManifest(open(), this.buildOptions(options))
+    await this.storage.putManifest(manifest, options)
+    let index = 0
+    const changed = new ContentMismatchError('The content changed between the two reads; import a file that is not being written to')
+    try {
+      for await (const chunk of rechunk(open(), (i) => i < manifest.chunkCount ? manifest.chunkLength(i) : 0)) {
+        throwIfAborted(options?.signal, 'import')
+        if (chunk.length !== manifest.chunkLength(index)) throw changed
+        await this.storage.putChunk(manifest.root, index++, chunk, options)
+      }
+    } catch (err) {
+      if (err instanceof RangeError) throw changed
+      throw err
+    }
+    if (index !== manifest.chunkCount) throw changed
+    this.publish(manifest)
+    return manifest.root
+  }
+
+  /**
+   * Downloads a content into storage from the given providers (and every peer they lead to),
+   * resuming from chunks already stored. Resolves when every chunk is verified and stored.
+   * Rejects with NoProvidersError, InvalidContentIdError, InvalidAddressError, AbortError,
+   * StorageError or UnsupportedHashError.
+   */
+  async download (cid: ContentRef, providers: readonly string[], options: DownloadOptions = {}): Promise<ContentId> {
+    this.assertRunning()
+    const root = toContentId(cid)
+    this.ctx.verify.assertSupported(root.cid)
+    for (const address of providers) this.peers.transportFor(address)
+    const key = root.toString()
+    let running = this.downloads.get(key)
+    if (running === undefined) {
+      running = this.runDownload(root, providers, options).finally(() => this.downloads.delete(key))
+      this.downloads.set(key, running)
+    }
+    await running
+    return root
+  }
+
+  /** Downloads a content and returns its bytes (see {@link download}). */
+  async downloadContent (cid: ContentRef, providers: readonly string[], options: DownloadOptions = {}): Promise<Uint8Array> {
+    const root = await this.download(cid, providers, options)
+    return await this.readAll(root, options)
+  }
+
+  /** Streams a stored, complete content in order. Rejects with NotFoundError if it is missing or incomplete. */
+  async * readContent (cid: ContentRef, options: AbortOptions = {}): AsyncGenerator<Uint8Array> {
+    const swarm = await this.requireComplete(toContentId(cid))
+    yield * readContentFrom(this.storage, swarm.manifest, options)
+  }
+
+  /** Progress of a running download, or undefined if none is running for that content. */
+  downloadProgress (cid: ContentRef): DownloadProgress | undefined {
+    const swarm = this.swarms.swarms.get(toContentId(cid).toString())
+    return swarm?.download?.progress()
+  }
+
+  /**
+   * The upload path: reads chunk `index` of a content and returns its leaf block (the bytes whose
+   * hash is the chunk's CID), counting it as uploaded to `peerId` if given.
+   */
+  async serveChunk (cid: ContentRef, index: number, peerId?: string): Promise<Uint8Array> {
+    const root = toContentId(cid)
+    const swarm = await this.swarms.get(root)
+    if (swarm === undefined) throw new NotFoundError(`Content ${root.toString()} is not stored on this node`)
+    const session = peerId === undefined ? undefined : this.peers.sessions.get(peerId)
+    return await this.uploader.serve(swarm, index, session)
+  }
+
+  /** Connects to a peer; resolves with its peer id. */
+  async connect (address: string, options: AbortOptions = {}): Promise<string> {
+    this.assertRunning()
+    const session = await this.peers.dial(address, options)
+    return session.peerId
+  }
+
+  /** Statistics of every connected peer: bytes and rates both ways, ratio, choke state, bad chunks. */
+  peerStats (): PeerStats[] {
+    return collectPeerStats(this.peers.sessions.values())
+  }
+
+  /** Every content with a stored manifest. */
+  async listContent (options?: AbortOptions): Promise<ContentId[]> {
+    return await this.storage.list(options)
+  }
+
+  /** Stops the node: running downloads reject with NodeStoppedError, connections close, storage and verifiers are closed. */
+  async stop (): Promise<void> {
+    if (this.stopped) return
+    this.stopped = true
+    const error = new NodeStoppedError('The node was stopped')
+    for (const swarm of this.swarms.swarms.values()) swarm.download?.abort(error)
+    await this.peers.stop()
+    await Promise.allSettled([...this.downloads.values()])
+    await Promise.allSettled([this.storage.close(), ...this.verifiers.map(async v => { await v.close?.() })])
+  }
+
+  private buildOptions (options?: StoreOptions): Parameters<typeof buildManifest>[1] {
+    return {
+      chunkSize: options?.chunkSize ?? this.config.chunkSize,
+      cidVersion: options?.cidVersion ?? this.config.cidVersion,
+      verifier: this.verifiers[0],
+      signal: options?.signal
+    }
+  }
+
+  private publish (manifest: Manifest): void {
+    const swarm = this.swarms.add(manifest, Bitfield.full(manifest.chunkCount))
+    if (swarm.download !== undefined) {
+      for (let i = 0; i < manifest.chunkCount; i++) swarm.download.availability.markCompleted(i)
+    }
+  }
+
+  private async runDownload (root: ContentId, providers: readonly string[], options: DownloadOptions): Promise<void> {
+    const release = await this.slots.acquire(options.signal)
+    try {
+      throwIfAborted(options.signal, 'download')
+      let swarm = await this.swarms.get(root)
+      if (swarm !== undefined && swarm.have.complete) return
+      const sessions = await connectProviders(this.peers, providers, options.signal)
+      if (swarm === undefined) swarm = await this.fetchManifest(root, sessions, options.signal)
+      for (const address of providers) swarm.knownAddresses.add(address)
+      if (swarm.have.complete) return
+      const download = new Download(this.ctx, swarm, { seed: options.seed })
+      swarm.download = download
+      const onAbort = (): void => { download.abort(abortError(options.signal as AbortSignal, 'download')) }
+      options.signal?.addEventListener('abort', onAbort, { once: true })
+      try {
+        download.start()
+        for (const session of this.peers.sessions.values()) {
+          if (!session.bitfieldSent.has(swarm.key)) this.swarms.sendBitfield(swarm, session)
+        }
+        await download.promise
+      } finally {
+        options.signal?.removeEventListener('abort', onAbort)
+        if (swarm.download === download) swarm.download = undefined
+      }
+    } finally {
+      release()
+    }
+  }
+
+  /** Fetches and verifies the manifest from the connected providers, stores it, and keeps any leaves fetched on the way. */
+  private async fetchManifest (root: ContentId, sessions: PeerSession[], signal?: AbortSignal): Promise<ContentSwarm> {
+    const verifier = this.ctx.verify.verifierFor(root.cid.multihash.code)
+    const { manifest, leaves } = await resolveManifest(
+      root.cid,
+      async (cid, opts) => await fetchBlockFromPeers(this.ctx, () => this.candidatesFor(sessions), root, cid, opts.signal ?? signal),
+      { verifier, signal, maxChunkSize: this.config.maxChunkSize }
+    )
+    this.ctx.verify.assertSupported(manifest.chunkCid(0))
+    await this.storage.putManifest(manifest, { signal })
+    const have = (await this.storage.completed(manifest.root, { signal })) ?? new Bitfield(manifest.chunkCount)
+    for (const [index, block] of leaves) {
+      if (have.get(index)) continue
+      await this.storage.putChunk(manifest.root, index, leafData(manifest, index, block), { signal })
+      have.set(index)
+    }
+    return this.swarms.add(manifest, have)
+  }
+
+  /** Sessions to ask for manifest blocks: the providers first, then anyone else connected. */
+  private candidatesFor (sessions: PeerSession[]): PeerSession[] {
+    const out = sessions.filter(s => !s.closed)
+    for (const s of this.peers.sessions.values()) if (!out.includes(s)) out.push(s)
+    return out
+  }
+
+  private async readAll (root: ContentId, options: AbortOptions): Promise<Uint8Array> {
+    const swarm = await this.requireComplete(root)
+    return await readAll(this.storage, swarm.manifest, options)
+  }
+
+  private async requireComplete (root: ContentId): Promise<ContentSwarm> {
+    const swarm = await this.swarms.get(root)
+    if (swarm === undefined) throw new NotFoundError(`Content ${root.toString()} is not stored on this node; download it first`)
+    if (!swarm.have.complete) {
+      throw new NotFoundError(`Content ${root.toString()} is incomplete on this node (${swarm.have.count} of ${swarm.manifest.chunkCount} chunks); download it to finish it`)
+    }
+    return swarm
+  }
+
+  private route (session: PeerSession, message: WireMessage): void {
+    switch (message.type) {
+      case 'bitfield':
+        this.swarms.handleBitfield(session, message).catch((err: Error) => { this.log.error('bitfield from %s: %s', session.peerId, err.message) })
+        return
+      case 'have':
+        this.swarms.handleHave(session, message).catch((err: Error) => { this.log.error('have from %s: %s', session.peerId, err.message) })
+        return
+      case 'peers':
+        this.swarms.handlePeers(session, message)
+        return
+      case 'interested':
+        session.peerInterested.add(message.content.toString())
+        return
+      case 'not-interested':
+        session.peerInterested.delete(message.content.toString())
+        return
+      case 'unchoke':
+        for (const key of session.holdings.keys()) this.swarms.swarms.get(key)?.download?.fill(session)
+        return
+      case 'request-chunk':
+        this.uploader.handleRequestChunk(session, message)
+        return
+      case 'request-block':
+        this.uploader.handleRequestBlock(session, message)
+    }
+  }
+
+  private peerConnected (session: PeerSession): void {
+    this.events.emit('peer:connect', { peerId: session.peerId, address: session.connection.remoteAddress, direction: session.connection.direction })
+    // Without a choker every peer is served: unchoke at once.
+    session.amChoking = false
+    session.send({ type: 'unchoke' })
+    for (const swarm of this.swarms.swarms.values()) {
+      if (swarm.download !== undefined && !session.bitfieldSent.has(swarm.key)) this.swarms.sendBitfield(swarm, session)
+    }
+  }
+
+  private peerGone (session: PeerSession, error?: Error): void {
+    this.swarms.peerGone(session)
+    this.events.emit('peer:disconnect', { peerId: session.peerId, address: session.connection.remoteAddress, error })
+  }
+
+  private ban (session: PeerSession, reason: string): void {
+    if (this.peers.banned.has(session.peerId)) return
+    this.events.emit('peer:banned', { peerId: session.peerId, address: session.connection.remoteAddress, reason })
+    this.peers.ban(session, reason)
+  }
+
+  private setInterest (swarm: ContentSwarm, session: PeerSession, interested: boolean): void {
+    if (session.amInterested.has(swarm.key) === interested) return
+    if (interested) session.amInterested.add(swarm.key)
+    else session.amInterested.delete(swarm.key)
+    session.send({ type: interested ? 'interested' : 'not-interested', content: swarm.root })
+  }
+
+  private dialForSwarm (swarm: ContentSwarm, address: string): void {
+    if (this.stopped) return
+    this.peers.dial(address).then(session => {
+      if (swarm.download !== undefined && !session.bitfieldSent.has(swarm.key)) this.swarms.sendBitfield(swarm, session)
+    }, (err: Error) => { this.log('peer exchange dial to %s failed: %s', address, err.message) })
+  }
+
+  private async redial (swarm: ContentSwarm): Promise<void> {
+    const connected = new Set<string>()
+    for (const session of this.peers.sessions.values()) {
+      connected.add(session.connection.remoteAddress)
+      for (const a of this.peers.listenAddressesOf(session)) connected.add(a)
+    }
+    const targets = [...swarm.knownAddresses].filter(a => !connected.has(a) && !this.peers.addresses.includes(a))
+    await Promise.allSettled(targets.map(async address => {
+      const session = await this.peers.dial(address)
+      if (swarm.download !== undefined && !session.bitfieldSent.has(swarm.key)) this.swarms.sendBitfield(swarm, session)
+    }))
+  }
+
+  private assertRunning (): void {
+    if (this.stopped) throw new NodeStoppedError('The node is stopped; create a new one')
+  }
+}
+

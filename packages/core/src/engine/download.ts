@@ -1,0 +1,425 @@
+import { ChunkAvailability, createRandom } from '../pieces/availability.js'
+import { leafData } from '../content/leaf.js'
+import { AbortError, ChunkVerificationError, NoProvidersError, TimeoutError } from '../errors.js'
+import { RejectCode } from '../wire/messages.js'
+import { RateMeter } from './rate-meter.js'
+import type { ContentSwarm } from './swarm.js'
+import type { EngineContext } from './engine-context.js'
+import type { OutgoingRequest, PeerSession, RequestOutcome } from './peer-session.js'
+import type { PeerChunks } from '../contracts/strategy.js'
+import type { PeerHoldings } from '../pieces/peer-chunks.js'
+
+/** Where a download stands, as returned by `downloadProgress()`. */
+export interface DownloadProgress {
+  /** Fraction done, 0 to 1. */
+  progress: number
+  /** Bytes verified and stored so far (including chunks found already stored). */
+  downloadedBytes: number
+  /** Size of the content. */
+  totalBytes: number
+  /** Bytes per second over the last few seconds. */
+  downloadRate: number
+  /** Connected peers that have sent their chunk map for this content. */
+  peers: number
+  /** Estimated milliseconds left at the current rate, or undefined when nothing is arriving. */
+  eta: number | undefined
+}
+
+interface ChunkRequest {
+  readonly index: number
+  readonly session: PeerSession
+  request?: OutgoingRequest
+}
+
+/** Per-peer download bookkeeping. */
+class PeerDownload implements PeerChunks {
+  inflight = 0
+  /** Chunks this peer failed to deliver, with the time until which we ask others first. */
+  readonly failed = new Map<number, number>()
+  snubbed = false
+
+  constructor (readonly holdings: PeerHoldings, private readonly now: () => number) {}
+
+  get complete (): boolean { return this.holdings.complete && this.failed.size === 0 }
+  get count (): number { return this.holdings.count }
+
+  has (index: number): boolean {
+    if (!this.holdings.has(index)) return false
+    if (this.failed.size === 0) return true
+    const until = this.failed.get(index)
+    if (until === undefined) return true
+    if (until <= this.now()) {
+      this.failed.delete(index)
+      return true
+    }
+    return false
+  }
+}
+
+/** Most duplicate requests for one chunk in endgame. */
+const ENDGAME_DUPLICATES = 3
+/** Redial rounds without progress before a stalled download fails. */
+const MAX_REDIALS = 3
+
+/**
+ * Downloads the missing chunks of one content from the peers in its swarm: asks each peer for up
+ * to `chunksPerPeer` chunks at a time in the order the strategy picks, verifies and stores each
+ * chunk, re-requests failed, bad or slow chunks from other peers, duplicates the last requests
+ * (endgame) and bans peers that keep sending bad data.
+ */
+export class Download {
+  readonly swarm: ContentSwarm
+  readonly availability: ChunkAvailability
+  readonly rate: RateMeter
+  readonly promise: Promise<void>
+  downloadedBytes = 0
+  /** Playback position for strategies that care (a chunk index). */
+  position = 0
+  private readonly ctx: EngineContext
+  private readonly inflight = new Map<number, Set<ChunkRequest>>()
+  private readonly peers = new Map<PeerSession, PeerDownload>()
+  private readonly random: () => number
+  private readonly maxPendingStores: number
+  private pendingStores = 0
+  private finished = false
+  private sweepTimer?: ReturnType<typeof setInterval>
+  private idleSince?: number
+  private redials = 0
+  private redialing = false
+  private lastError?: Error
+  private resolve!: () => void
+  private reject!: (err: Error) => void
+
+  constructor (ctx: EngineContext, swarm: ContentSwarm, options: { seed?: number } = {}) {
+    this.ctx = ctx
+    this.swarm = swarm
+    this.availability = new ChunkAvailability(swarm.manifest.chunkCount, swarm.have)
+    this.rate = new RateMeter({ clock: ctx.clock })
+    this.random = createRandom(options.seed ?? Math.floor(Math.random() * 0xffffffff))
+    this.maxPendingStores = Math.max(16, ctx.config.chunksPerPeer * 4)
+    for (const index of swarm.have) this.downloadedBytes += swarm.manifest.chunkLength(index)
+    this.promise = new Promise((resolve, reject) => {
+      this.resolve = resolve
+      this.reject = reject
+    })
+    this.promise.catch(() => {})
+  }
+
+  /** True once the download completed, failed or was aborted. */
+  get done (): boolean { return this.finished }
+
+  /** Starts requesting from the peers already in the swarm. */
+  start (): void {
+    if (this.checkComplete()) return
+    for (const [session, holdings] of this.swarm.peers) this.peerJoined(session, holdings)
+    const every = Math.max(20, Math.min(1000, this.ctx.config.requestTimeout / 4))
+    this.sweepTimer = setInterval(() => { this.sweep() }, every)
+    this.sweepTimer.unref?.()
+    this.fillAll()
+  }
+
+  /** A peer sent its bitfield for this content. */
+  peerJoined (session: PeerSession, holdings: PeerHoldings): void {
+    if (this.finished || this.peers.has(session)) return
+    this.peers.set(session, new PeerDownload(holdings, this.ctx.clock))
+    this.availability.peerJoined(holdings)
+    this.ctx.setInterest(this.swarm, session, holdings.count > 0)
+    this.idleSince = undefined
+    this.fill(session)
+  }
+
+  /** A swarm peer announced a new chunk. */
+  peerHas (session: PeerSession, index: number): void {
+    const peer = this.peers.get(session)
+    if (this.finished || peer === undefined) return
+    this.availability.peerHas(peer.holdings, index)
+    if (!this.availability.isCompleted(index)) this.ctx.setInterest(this.swarm, session, true)
+    this.fill(session)
+  }
+
+  /** A swarm peer disconnected: its requests go back to the pool. */
+  peerLeft (session: PeerSession): void {
+    const peer = this.peers.get(session)
+    if (peer === undefined) return
+    this.peers.delete(session)
+    this.availability.peerLeft(peer.holdings)
+    for (const [index, set] of this.inflight) {
+      for (const request of set) if (request.session === session) this.dropRequest(request)
+      if (set.size === 0) this.inflight.delete(index)
+    }
+    if (this.finished) return
+    this.fillAll()
+    if (this.peers.size === 0) this.redial()
+  }
+
+  /** The peer unchoked us (or anything else changed): ask it for more. */
+  fill (session: PeerSession): void {
+    if (this.finished || session.closed || session.peerChoking) return
+    const peer = this.peers.get(session)
+    if (peer === undefined) return
+    const maxServed = session.remoteHello?.maxRequests ?? this.ctx.config.chunksPerPeer
+    const limit = peer.snubbed ? 1 : Math.min(this.ctx.config.chunksPerPeer, maxServed)
+    while (peer.inflight < limit && this.pendingStores < this.maxPendingStores) {
+      let index = this.pick(peer)
+      if (index === undefined) index = this.endgamePick(session, peer)
+      if (index === undefined) return
+      if (!this.send(session, peer, index)) return
+    }
+  }
+
+  fillAll (): void {
+    for (const session of this.peers.keys()) this.fill(session)
+  }
+
+  /** Stops the download; the promise rejects with `error`. Stored chunks stay for a later resume. */
+  abort (error: Error): void {
+    if (this.finished) return
+    this.finish()
+    this.reject(error)
+  }
+
+  progress (): DownloadProgress {
+    const total = this.swarm.manifest.totalSize
+    const rate = this.rate.rate()
+    const remaining = total - this.downloadedBytes
+    let peers = 0
+    for (const session of this.swarm.peers.keys()) if (!session.closed) peers++
+    return {
+      progress: total === 0 ? (this.availability.completedCount === this.swarm.manifest.chunkCount ? 1 : 0) : this.downloadedBytes / total,
+      downloadedBytes: this.downloadedBytes,
+      totalBytes: total,
+      downloadRate: rate,
+      peers,
+      eta: remaining === 0 ? 0 : rate > 0 ? (remaining / rate) * 1000 : undefined
+    }
+  }
+
+  private pick (peer: PeerDownload): number | undefined {
+    if (this.availability.candidates.size === 0) return undefined
+    const view = this.availability.view(peer, { position: this.position, random: this.random })
+    const index = this.ctx.strategy.pick(view)
+    if (index === undefined) return undefined
+    if (!this.availability.candidates.has(index) || !peer.has(index)) {
+      this.ctx.log.error('strategy %s picked chunk %d, which is not a candidate this peer has; ignoring it', this.ctx.strategy.name, index)
+      return undefined
+    }
+    return index
+  }
+
+  /** Endgame: nothing left to pick, so ask this peer too for a chunk already requested elsewhere. */
+  private endgamePick (session: PeerSession, peer: PeerDownload): number | undefined {
+    if (this.availability.candidates.size !== 0) return undefined
+    let best: number | undefined
+    let bestCount = ENDGAME_DUPLICATES
+    for (const [index, set] of this.inflight) {
+      if (set.size >= bestCount || !peer.has(index)) continue
+      let mine = false
+      for (const request of set) if (request.session === session) { mine = true; break }
+      if (mine) continue
+      best = index
+      bestCount = set.size
+      if (bestCount === 1) break
+    }
+    return best
+  }
+
+  private send (session: PeerSession, peer: PeerDownload, index: number): boolean {
+    const entry: ChunkRequest = { index, session }
+    const request = session.request(
+      { type: 'request-chunk', content: this.swarm.root, index },
+      this.ctx.config.requestTimeout,
+      (outcome) => { this.onOutcome(entry, outcome) }
+    )
+    if (request === undefined) return false
+    entry.request = request
+    let set = this.inflight.get(index)
+    if (set === undefined) {
+      this.inflight.set(index, set = new Set())
+      this.availability.markRequested(index)
+    }
+    set.add(entry)
+    peer.inflight++
+    return true
+  }
+
+  /** Forgets a request; returns the chunk to the pool if nobody else is fetching it. */
+  private dropRequest (entry: ChunkRequest): void {
+    const set = this.inflight.get(entry.index)
+    if (set?.delete(entry) !== true) return
+    const peer = this.peers.get(entry.session)
+    if (peer !== undefined) peer.inflight--
+    if (set.size === 0) {
+      this.inflight.delete(entry.index)
+      if (!this.availability.isCompleted(entry.index)) this.availability.markReleased(entry.index)
+    }
+  }
+
+  private onOutcome (entry: ChunkRequest, outcome: RequestOutcome): void {
+    if (this.finished) return
+    const set = this.inflight.get(entry.index)
+    if (set?.has(entry) !== true) return
+    if (!outcome.ok) {
+      this.lastError = outcome.error
+      const peer = this.peers.get(entry.session)
+      if (peer !== undefined && outcome.rejected !== RejectCode.Choked) peer.failed.set(entry.index, this.ctx.clock() + this.ctx.config.requestTimeout)
+      this.dropRequest(entry)
+      this.fillAll()
+      return
+    }
+    // Keep the chunk marked requested while it is verified and stored, so it is not picked again.
+    set.delete(entry)
+    if (set.size === 0) this.inflight.delete(entry.index)
+    const peer = this.peers.get(entry.session)
+    if (peer !== undefined) {
+      peer.inflight--
+      peer.snubbed = false
+    }
+    if (this.availability.isCompleted(entry.index)) {
+      this.fill(entry.session)
+      return
+    }
+    this.pendingStores++
+    this.fill(entry.session)
+    this.verifyAndStore(entry, outcome.bytes).catch((err: Error) => { this.abort(err) })
+  }
+
+  private async verifyAndStore (entry: ChunkRequest, block: Uint8Array): Promise<void> {
+    const { index, session } = entry
+    const manifest = this.swarm.manifest
+    let data: Uint8Array | undefined
+    try {
+      if (await this.ctx.verify.verify(manifest.chunkCid(index), block)) data = leafData(manifest, index, block)
+    } catch (err) {
+      this.ctx.log('chunk %d from %s is malformed: %s', index, session.peerId, (err as Error).message)
+    }
+    if (this.finished) return
+    if (data === undefined) {
+      this.pendingStores--
+      this.badChunk(session, index)
+      return
+    }
+    if (!this.availability.isCompleted(index)) {
+      await this.ctx.storage.putChunk(manifest.root, index, data)
+      if (this.finished) {
+        // Stored after an abort: keep it for the next attempt.
+        this.swarm.have.set(index)
+        return
+      }
+      if (this.availability.markCompleted(index)) this.completed(index, session, data.length)
+    }
+    this.pendingStores--
+    if (!this.checkComplete()) this.fillAll()
+  }
+
+  private completed (index: number, from: PeerSession, bytes: number): void {
+    this.swarm.have.set(index)
+    this.downloadedBytes += bytes
+    this.rate.add(bytes)
+    this.idleSince = undefined
+    this.redials = 0
+    const set = this.inflight.get(index)
+    if (set !== undefined) {
+      this.inflight.delete(index)
+      for (const other of set) {
+        const peer = this.peers.get(other.session)
+        if (peer !== undefined) peer.inflight--
+        if (other.request !== undefined) other.session.cancel(other.request, new AbortError('chunk arrived from another peer'), true)
+      }
+    }
+    this.ctx.announceHave(this.swarm, index)
+    if (this.ctx.events.has('chunk:verified')) {
+      this.ctx.events.emit('chunk:verified', { cid: this.swarm.manifest.root, index, peerId: from.peerId, bytes })
+    }
+  }
+
+  private badChunk (session: PeerSession, index: number): void {
+    session.badChunks++
+    const peer = this.peers.get(session)
+    peer?.failed.set(index, Number.POSITIVE_INFINITY)
+    if (!this.availability.isCompleted(index) && !this.inflight.has(index)) this.availability.markReleased(index)
+    this.lastError = new ChunkVerificationError(`Chunk ${index} of ${this.swarm.key} from peer ${session.peerId} failed verification`)
+    this.ctx.events.emit('chunk:invalid', { cid: this.swarm.manifest.root, index, peerId: session.peerId })
+    if (session.badChunks >= this.ctx.config.maxBadChunks && !session.closed) {
+      this.ctx.ban(session, `sent ${session.badChunks} chunks that failed verification`)
+    }
+    this.fillAll()
+  }
+
+  private checkComplete (): boolean {
+    if (this.availability.completedCount < this.swarm.manifest.chunkCount) return false
+    if (!this.finished) {
+      this.finish()
+      this.ctx.events.emit('download:complete', { cid: this.swarm.manifest.root })
+      this.resolve()
+    }
+    return true
+  }
+
+  private finish (): void {
+    this.finished = true
+    clearInterval(this.sweepTimer)
+    for (const set of this.inflight.values()) {
+      for (const entry of set) {
+        if (entry.request !== undefined) entry.session.cancel(entry.request, new AbortError('download finished'), true)
+      }
+    }
+    this.inflight.clear()
+    for (const session of this.peers.keys()) this.ctx.setInterest(this.swarm, session, false)
+    this.peers.clear()
+  }
+
+  /** Times out slow requests and notices a download that has run out of peers. */
+  private sweep (): void {
+    if (this.finished) return
+    const now = this.ctx.clock()
+    let timedOut = false
+    for (const set of [...this.inflight.values()]) {
+      for (const entry of [...set]) {
+        const request = entry.request
+        if (request === undefined || request.deadline > now) continue
+        timedOut = true
+        entry.session.timeouts++
+        entry.session.cancel(request, new TimeoutError('request timed out'), true)
+        const peer = this.peers.get(entry.session)
+        if (peer !== undefined) {
+          peer.snubbed = true
+          peer.failed.set(entry.index, now + this.ctx.config.requestTimeout)
+        }
+        this.lastError = new TimeoutError(`Peer ${entry.session.peerId} did not deliver chunk ${entry.index} within ${this.ctx.config.requestTimeout} ms`)
+        this.ctx.events.emit('chunk:timeout', { cid: this.swarm.manifest.root, index: entry.index, peerId: entry.session.peerId })
+        this.dropRequest(entry)
+      }
+    }
+    if (timedOut) this.fillAll()
+    if (this.inflight.size > 0 || this.pendingStores > 0) {
+      this.idleSince = undefined
+      return
+    }
+    this.idleSince ??= now
+    const waitingForUnchoke = [...this.peers.keys()].some(s => s.peerChoking && !s.closed)
+    if (waitingForUnchoke) return
+    if (now - this.idleSince >= Math.min(this.ctx.config.requestTimeout, 2000) * (this.redials + 1)) this.redial()
+  }
+
+  /** Tries the known addresses again; fails the download after a few rounds without progress. */
+  private redial (): void {
+    if (this.finished || this.redialing) return
+    if (this.redials >= MAX_REDIALS) {
+      const missing = this.swarm.manifest.chunkCount - this.availability.completedCount
+      this.abort(new NoProvidersError(
+        `No reachable peer can supply the remaining ${missing} of ${this.swarm.manifest.chunkCount} chunks of ${this.swarm.key}` +
+        (this.lastError !== undefined ? ` (last problem: ${this.lastError.message})` : '') +
+        '; chunks already verified are kept, so retrying later resumes the download',
+        { cause: this.lastError }
+      ))
+      return
+    }
+    this.redials++
+    this.redialing = true
+    this.ctx.redial(this.swarm).finally(() => {
+      this.redialing = false
+      this.idleSince = this.ctx.clock()
+      this.fillAll()
+    })
+  }
+}

@@ -1,0 +1,49 @@
+import type { ChunkConfig } from '../config.js'
+import type { Logger } from '../contracts/common.js'
+import type { Storage } from '../contracts/storage.js'
+import type { Strategy } from '../contracts/strategy.js'
+import type { ContentId } from '../content/content-id.js'
+import type { TypedEmitter } from '../events.js'
+import type { Clock } from './rate-meter.js'
+import type { PeerSession } from './peer-session.js'
+import type { ContentSwarm } from './swarm.js'
+import type { VerifyQueue } from './verify-queue.js'
+
+/** Events a ChunkDistributor emits (`node.events.on(name, listener)`). */
+export interface DistributorEvents {
+  /** A peer finished the handshake. */
+  'peer:connect': { peerId: string, address: string, direction: 'inbound' | 'outbound' }
+  /** A peer's connection closed. */
+  'peer:disconnect': { peerId: string, address: string, error?: Error }
+  /** A peer was disconnected and banned. */
+  'peer:banned': { peerId: string, address: string, reason: string }
+  /** A downloaded chunk passed verification and was stored. */
+  'chunk:verified': { cid: ContentId, index: number, peerId: string, bytes: number }
+  /** A downloaded chunk failed verification and was dropped. */
+  'chunk:invalid': { cid: ContentId, index: number, peerId: string }
+  /** A chunk request timed out and will be asked of another peer. */
+  'chunk:timeout': { cid: ContentId, index: number, peerId: string }
+  /** A chunk was sent to a peer. */
+  'chunk:served': { cid: ContentId, index: number, peerId: string, bytes: number }
+  /** A download finished: every chunk is verified and stored. */
+  'download:complete': { cid: ContentId }
+}
+
+/** What the download and upload units need from the distributor. */
+export interface EngineContext {
+  readonly config: ChunkConfig
+  readonly strategy: Strategy
+  readonly storage: Storage
+  readonly verify: VerifyQueue
+  readonly clock: Clock
+  readonly events: TypedEmitter<DistributorEvents>
+  readonly log: Logger
+  /** Disconnects and bans a peer. */
+  ban(session: PeerSession, reason: string): void
+  /** Tells the swarm we now have chunk `index`. */
+  announceHave(swarm: ContentSwarm, index: number): void
+  /** Sends interested / not-interested when our interest in a peer changes. */
+  setInterest(swarm: ContentSwarm, session: PeerSession, interested: boolean): void
+  /** Dials the swarm's known addresses that are not connected; resolves when the attempts settle. */
+  redial(swarm: ContentSwarm): Promise<void>
+}

@@ -1,0 +1,64 @@
+import type { PeerSession } from './peer-session.js'
+
+/** Statistics of one connected peer, as returned by `peerStats()`. */
+export interface PeerStats {
+  peerId: string
+  address: string
+  direction: 'inbound' | 'outbound'
+  /** Payload bytes we sent to the peer. */
+  bytesSent: number
+  /** Payload bytes the peer sent us. */
+  bytesReceived: number
+  /** Bytes per second we send to the peer, over the last few seconds. */
+  uploadRate: number
+  /** Bytes per second the peer sends us, over the last few seconds. */
+  downloadRate: number
+  /**
+   * What the peer gave us per byte we gave it: bytesReceived / bytesSent (Infinity if we sent
+   * nothing but received something, 0 if neither). Tit-for-tat prefers peers at or above
+   * `minUploadRatio`.
+   */
+  ratio: number
+  /** We are choking the peer (its requests are rejected). */
+  choked: boolean
+  /** The peer is choking us. */
+  chokedBy: boolean
+  /** The peer is interested in at least one of our contents. */
+  interested: boolean
+  /** Chunks from this peer that failed verification. */
+  badChunks: number
+  /** Requests to this peer that timed out. */
+  timeouts: number
+  /** Requests we have in flight to this peer. */
+  requestsOut: number
+  /** Requests of the peer's we are serving. */
+  requestsIn: number
+}
+
+export function statsOf (session: PeerSession): PeerStats {
+  const sent = session.uploaded.total
+  const received = session.downloaded.total
+  return {
+    peerId: session.peerId,
+    address: session.connection.remoteAddress,
+    direction: session.connection.direction,
+    bytesSent: sent,
+    bytesReceived: received,
+    uploadRate: session.uploaded.rate(),
+    downloadRate: session.downloaded.rate(),
+    ratio: sent === 0 ? (received > 0 ? Number.POSITIVE_INFINITY : 0) : received / sent,
+    choked: session.amChoking,
+    chokedBy: session.peerChoking,
+    interested: session.peerInterested.size > 0,
+    badChunks: session.badChunks,
+    timeouts: session.timeouts,
+    requestsOut: session.outgoing.size,
+    requestsIn: session.incoming.size
+  }
+}
+
+export function collectPeerStats (sessions: Iterable<PeerSession>): PeerStats[] {
+  const out: PeerStats[] = []
+  for (const session of sessions) if (!session.closed) out.push(statsOf(session))
+  return out
+}

@@ -1,0 +1,108 @@
+import { ContentMismatchError, NoProvidersError, RequestRejectedError, TimeoutError, abortError } from '../errors.js'
+import type { CID } from 'multiformats/cid'
+import type { ContentId } from '../content/content-id.js'
+import type { EngineContext } from './engine-context.js'
+import type { PeerManager } from './peer-manager.js'
+import type { PeerSession } from './peer-session.js'
+
+/**
+ * Dials every provider at once and resolves as soon as one is connected (the others keep
+ * connecting and join the swarm when they are ready). Peers already connected count too.
+ * Rejects with NoProvidersError, listing each address and what went wrong, if none connects.
+ */
+export async function connectProviders (peers: PeerManager, providers: readonly string[], signal?: AbortSignal): Promise<PeerSession[]> {
+  const already = [...peers.sessions.values()].filter(s => !s.closed)
+  if (providers.length === 0) {
+    if (already.length > 0) return already
+    throw new NoProvidersError('No providers given and no peers connected; pass at least one provider address such as tcp://127.0.0.1:4001')
+  }
+  const failures: string[] = []
+  return await new Promise<PeerSession[]>((resolve, reject) => {
+    let settled = false
+    let remaining = providers.length
+    const onAbort = (): void => {
+      if (settled) return
+      settled = true
+      reject(abortError(signal as AbortSignal, 'download'))
+    }
+    signal?.addEventListener('abort', onAbort, { once: true })
+    for (const address of providers) {
+      peers.dial(address, { signal }).then(session => {
+        if (settled) return
+        settled = true
+        signal?.removeEventListener('abort', onAbort)
+        resolve([session, ...already.filter(s => s !== session)])
+      }, (err: Error) => {
+        failures.push(`${address}: ${err.message}`)
+        if (--remaining > 0 || settled) return
+        settled = true
+        signal?.removeEventListener('abort', onAbort)
+        if (already.length > 0) {
+          resolve(already)
+          return
+        }
+        reject(new NoProvidersError(`No provider could be reached (${failures.join('; ')}); check the addresses and that the peers are running`))
+      })
+    }
+  })
+}
+
+/** Asks one peer for one block; resolves with the (unverified) bytes. */
+async function requestBlock (ctx: EngineContext, session: PeerSession, root: ContentId, block: CID, signal?: AbortSignal): Promise<Uint8Array> {
+  return await new Promise<Uint8Array>((resolve, reject) => {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const onAbort = (): void => {
+      if (request !== undefined) session.cancel(request, abortError(signal as AbortSignal, 'block request'))
+    }
+    const request = session.request({ type: 'request-block', content: root.cid, block }, ctx.config.requestTimeout, (outcome) => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', onAbort)
+      if (outcome.ok) resolve(outcome.bytes)
+      else reject(outcome.rejected !== undefined ? new RequestRejectedError(outcome.error.message, { cause: outcome.error }) : outcome.error)
+    })
+    if (request === undefined) {
+      reject(new RequestRejectedError(`Connection to ${session.peerId} is closed`))
+      return
+    }
+    timer = setTimeout(() => {
+      session.timeouts++
+      session.cancel(request, new TimeoutError(`Peer ${session.peerId} did not send block ${block.toString()} within ${ctx.config.requestTimeout} ms`))
+    }, ctx.config.requestTimeout)
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+}
+
+/**
+ * Fetches one DAG block from the first peer that delivers bytes matching its CID. Peers that send
+ * a wrong block are counted (and banned past the limit) like peers sending bad chunks.
+ */
+export async function fetchBlockFromPeers (
+  ctx: EngineContext,
+  candidates: () => PeerSession[],
+  root: ContentId,
+  block: CID,
+  signal?: AbortSignal
+): Promise<Uint8Array> {
+  const problems: string[] = []
+  const tried = new Set<PeerSession>()
+  for (;;) {
+    const session = candidates().find(s => !tried.has(s) && !s.closed)
+    if (session === undefined) break
+    tried.add(session)
+    try {
+      const bytes = await requestBlock(ctx, session, root, block, signal)
+      if (await ctx.verify.verify(block, bytes)) return bytes
+      session.badChunks++
+      problems.push(`${session.peerId} sent a block that does not match its CID`)
+      if (session.badChunks >= ctx.config.maxBadChunks) ctx.ban(session, 'sent manifest blocks that do not match their CIDs')
+    } catch (err) {
+      if (signal?.aborted === true) throw abortError(signal, 'download')
+      problems.push(`${session.peerId}: ${(err as Error).message}`)
+    }
+  }
+  const detail = problems.length > 0 ? problems.join('; ') : 'no peer connected'
+  if (problems.some(p => p.includes('does not match'))) {
+    throw new NoProvidersError(`No peer delivered block ${block.toString()} of ${root.toString()} intact (${detail})`, { cause: new ContentMismatchError(detail) })
+  }
+  throw new NoProvidersError(`No peer could deliver block ${block.toString()} of ${root.toString()} (${detail}); is the content id right and are the providers seeding it?`)
+}

@@ -1,0 +1,183 @@
+import { Bitfield } from '../pieces/bitfield.js'
+import { PeerHoldings } from '../pieces/peer-chunks.js'
+import { ProtocolError } from '../errors.js'
+import { GoodbyeCode } from '../wire/messages.js'
+import { ContentSwarm } from './swarm.js'
+import type { CID } from 'multiformats/cid'
+import { ContentId } from '../content/content-id.js'
+import type { Manifest } from '../content/manifest.js'
+import type { Storage } from '../contracts/storage.js'
+import type { PeerSession } from './peer-session.js'
+import type { PeerManager } from './peer-manager.js'
+import type { BitfieldMessage, HaveMessage, PeersMessage } from '../wire/messages.js'
+import type { Logger } from '../contracts/common.js'
+
+/** Most addresses sent or accepted in one peer-exchange message. */
+const MAX_PEX_ADDRESSES = 32
+
+/**
+ * The swarms of every content this node holds or downloads: loads them from storage on demand,
+ * handles the availability messages (bitfield, have, peers) and announces our own chunks.
+ */
+export class SwarmRegistry {
+  readonly swarms = new Map<string, ContentSwarm>()
+  private readonly loading = new Map<string, Promise<ContentSwarm | undefined>>()
+
+  constructor (
+    private readonly storage: Storage,
+    private readonly peers: PeerManager,
+    private readonly log: Logger,
+    private readonly maxPeersPerContent: number,
+    /** Dials an address learned by peer exchange for a content being downloaded. */
+    private readonly onLearnedAddress: (swarm: ContentSwarm, address: string) => void
+  ) {}
+
+  /** The swarm of a content, loading its manifest and chunk map from storage if needed. */
+  get (cid: CID | ContentId): ContentSwarm | undefined | Promise<ContentSwarm | undefined> {
+    const key = cid.toString()
+    const swarm = this.swarms.get(key)
+    if (swarm !== undefined) return swarm
+    let pending = this.loading.get(key)
+    if (pending === undefined) {
+      pending = this.load(cid).finally(() => this.loading.delete(key))
+      this.loading.set(key, pending)
+    }
+    return pending
+  }
+
+  /** Registers (or replaces) the swarm of a content with this manifest and chunk map. */
+  add (manifest: Manifest, have: Bitfield): ContentSwarm {
+    const key = manifest.root.toString()
+    const existing = this.swarms.get(key)
+    if (existing !== undefined) {
+      for (const index of have) existing.have.set(index)
+      return existing
+    }
+    const swarm = new ContentSwarm(manifest, have)
+    this.swarms.set(key, swarm)
+    return swarm
+  }
+
+  remove (key: string): void {
+    this.swarms.delete(key)
+  }
+
+  /** Sends our chunk map of `swarm` to a peer (which answers with its own). */
+  sendBitfield (swarm: ContentSwarm, session: PeerSession): void {
+    session.bitfieldSent.add(swarm.key)
+    session.send({ type: 'bitfield', content: swarm.root, chunkCount: swarm.manifest.chunkCount, bits: swarm.have.toBytes() })
+  }
+
+  /** Tells every swarm peer we now hold chunk `index`. */
+  announceHave (swarm: ContentSwarm, index: number): void {
+    for (const session of swarm.peers.keys()) {
+      if (!session.closed) session.send({ type: 'have', content: swarm.root, index })
+    }
+  }
+
+  async handleBitfield (session: PeerSession, message: BitfieldMessage): Promise<void> {
+    const key = message.content.toString()
+    const swarm = await this.get(message.content)
+    if (session.closed) return
+    if (swarm === undefined) {
+      if (!session.bitfieldSent.has(key)) {
+        session.bitfieldSent.add(key)
+        session.send({ type: 'bitfield', content: message.content, chunkCount: 0, bits: new Uint8Array(0) })
+      }
+      return
+    }
+    if (message.chunkCount === 0) {
+      // The peer does not hold this content; it may still be asking for our map.
+      this.leave(swarm, session)
+      if (!session.bitfieldSent.has(key)) this.sendBitfield(swarm, session)
+      return
+    }
+    const n = swarm.manifest.chunkCount
+    if (message.chunkCount !== n) {
+      this.protocolError(session, `bitfield for ${key} has ${message.chunkCount} chunks; the content has ${n}`)
+      return
+    }
+    let bits: Bitfield
+    try {
+      bits = Bitfield.fromBytes(n, message.bits)
+    } catch (err) {
+      this.protocolError(session, `malformed bitfield for ${key}: ${(err as Error).message}`)
+      return
+    }
+    this.leave(swarm, session)
+    const holdings = new PeerHoldings(n)
+    holdings.setBitfield(bits)
+    swarm.peers.set(session, holdings)
+    session.holdings.set(key, holdings)
+    const addresses = this.peers.listenAddressesOf(session)
+    for (const address of addresses) swarm.knownAddresses.add(address)
+    if (!session.bitfieldSent.has(key)) this.sendBitfield(swarm, session)
+    this.sendPeerExchange(swarm, session, addresses)
+    swarm.download?.peerJoined(session, holdings)
+  }
+
+  async handleHave (session: PeerSession, message: HaveMessage): Promise<void> {
+    const swarm = await this.get(message.content)
+    if (swarm === undefined || session.closed) return
+    const holdings = swarm.peers.get(session)
+    if (holdings === undefined) return // a have before a bitfield: ignored, the bitfield will carry it
+    if (message.index >= swarm.manifest.chunkCount) {
+      this.protocolError(session, `have for chunk ${message.index} of ${swarm.key}, which has ${swarm.manifest.chunkCount} chunks`)
+      return
+    }
+    if (holdings.add(message.index)) swarm.download?.peerHas(session, message.index)
+  }
+
+  handlePeers (session: PeerSession, message: PeersMessage): void {
+    const swarm = this.swarms.get(message.content.toString())
+    if (swarm?.download === undefined || !swarm.peers.has(session)) return
+    for (const address of message.addresses.slice(0, MAX_PEX_ADDRESSES)) {
+      if (swarm.knownAddresses.has(address) || this.peers.addresses.includes(address)) continue
+      swarm.knownAddresses.add(address)
+      if (swarm.peers.size < this.maxPeersPerContent) this.onLearnedAddress(swarm, address)
+    }
+  }
+
+  /** A peer disconnected: it leaves every swarm it was in. */
+  peerGone (session: PeerSession): void {
+    for (const key of session.holdings.keys()) {
+      const swarm = this.swarms.get(key)
+      if (swarm !== undefined) this.leave(swarm, session)
+    }
+  }
+
+  private leave (swarm: ContentSwarm, session: PeerSession): void {
+    if (!swarm.peers.has(session)) return
+    swarm.download?.peerLeft(session)
+    swarm.peers.delete(session)
+    session.holdings.delete(swarm.key)
+  }
+
+  /** Tells a newly joined peer where other swarm members listen, and them about it. */
+  private sendPeerExchange (swarm: ContentSwarm, joined: PeerSession, joinedAddresses: string[]): void {
+    const others: string[] = []
+    for (const other of swarm.peers.keys()) {
+      if (other === joined || other.closed) continue
+      const theirs = this.peers.listenAddressesOf(other)
+      if (others.length < MAX_PEX_ADDRESSES && theirs.length > 0) others.push(theirs[0])
+      if (joinedAddresses.length > 0) other.send({ type: 'peers', content: swarm.root, addresses: joinedAddresses.slice(0, 1) })
+    }
+    if (others.length > 0) joined.send({ type: 'peers', content: swarm.root, addresses: others })
+  }
+
+  private protocolError (session: PeerSession, reason: string): void {
+    this.log('protocol error from %s: %s', session.peerId, reason)
+    session.close(new ProtocolError(`Peer ${session.peerId}: ${reason}`), { code: GoodbyeCode.ProtocolError, reason })
+  }
+
+  private async load (cid: CID | ContentId): Promise<ContentSwarm | undefined> {
+    const id = cid instanceof ContentId ? cid : ContentId.fromCid(cid)
+    const manifest = await this.storage.getManifest(id)
+    if (manifest === undefined) return undefined
+    const key = manifest.root.toString()
+    const again = this.swarms.get(key)
+    if (again !== undefined) return again
+    const have = (await this.storage.completed(manifest.root)) ?? new Bitfield(manifest.chunkCount)
+    return this.add(manifest, have)
+  }
+}

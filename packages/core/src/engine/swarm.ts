@@ -1,0 +1,45 @@
+import type { CID } from 'multiformats/cid'
+import type { Manifest } from '../content/manifest.js'
+import type { Bitfield } from '../pieces/bitfield.js'
+import type { PeerHoldings } from '../pieces/peer-chunks.js'
+import type { PeerSession } from './peer-session.js'
+import type { Download } from './download.js'
+
+/**
+ * Everything this node knows about one content: its manifest, the chunks it holds, the peers that
+ * exchanged bitfields for it, and the running download if it is incomplete.
+ */
+export class ContentSwarm {
+  readonly key: string
+  readonly manifest: Manifest
+  /** Chunks this node holds (verified and stored). */
+  readonly have: Bitfield
+  /** Peers that sent a bitfield for this content, with what they hold. */
+  readonly peers = new Map<PeerSession, PeerHoldings>()
+  /** Listen addresses of swarm members learned from hellos and peer exchange. */
+  readonly knownAddresses = new Set<string>()
+  download?: Download
+  private leafIndex?: Map<string, number>
+
+  constructor (manifest: Manifest, have: Bitfield) {
+    this.manifest = manifest
+    this.have = have
+    this.key = manifest.root.toString()
+  }
+
+  get root (): CID {
+    return this.manifest.root.cid
+  }
+
+  /** The chunk index whose leaf CID is `cid`, or -1. Builds its index on first use. */
+  chunkIndexOf (cid: CID): number {
+    if (this.leafIndex === undefined) {
+      this.leafIndex = new Map()
+      for (let i = 0; i < this.manifest.chunkCount; i++) {
+        const key = this.manifest.chunkCid(i).toString()
+        if (!this.leafIndex.has(key)) this.leafIndex.set(key, i)
+      }
+    }
+    return this.leafIndex.get(cid.toString()) ?? -1
+  }
+}

@@ -1,0 +1,42 @@
+import { abortError } from '../errors.js'
+
+/** Limits how many tasks run at once; waiters are served in order. */
+export class Semaphore {
+  private available: number
+  private readonly waiters: Array<{ resolve: () => void, reject: (err: Error) => void }> = []
+
+  constructor (permits: number) {
+    this.available = permits
+  }
+
+  async acquire (signal?: AbortSignal): Promise<() => void> {
+    if (signal?.aborted === true) throw abortError(signal, 'download')
+    if (this.available > 0) {
+      this.available--
+      return this.releaser()
+    }
+    await new Promise<void>((resolve, reject) => {
+      const waiter = { resolve, reject }
+      this.waiters.push(waiter)
+      signal?.addEventListener('abort', () => {
+        const at = this.waiters.indexOf(waiter)
+        if (at !== -1) {
+          this.waiters.splice(at, 1)
+          reject(abortError(signal, 'download'))
+        }
+      }, { once: true })
+    })
+    return this.releaser()
+  }
+
+  private releaser (): () => void {
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      const next = this.waiters.shift()
+      if (next !== undefined) next.resolve()
+      else this.available++
+    }
+  }
+}

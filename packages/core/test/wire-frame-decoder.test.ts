@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest'
+import { FrameDecoder } from '../src/wire/frame-decoder.js'
+import { decodeFrame, encodeMessage } from '../src/wire/codec.js'
+import { InvalidConfigError, ProtocolError } from '../src/errors.js'
+import { concat, sampleMessages } from './wire-fixtures.js'
+import type { WireMessage } from '../src/wire/messages.js'
+
+const MAX = 64 * 1024
+
+function collect (decoder: FrameDecoder, pieces: Uint8Array[]): Uint8Array[] {
+  const frames: Uint8Array[] = []
+  for (const piece of pieces) decoder.push(piece, (frame) => frames.push(new Uint8Array(frame)))
+  return frames
+}
+
+describe('FrameDecoder', () => {
+  const messages = sampleMessages()
+  const encoded = messages.map(m => concat(encodeMessage(m)))
+  const stream = concat(encoded)
+  const expected = encoded.map(e => e.subarray(4))
+
+  it('decodes a stream split at every possible byte boundary', () => {
+    const want = expected.map(e => Buffer.from(e))
+    for (let cut = 0; cut <= stream.length; cut++) {
+      const decoder = new FrameDecoder({ maxFrameSize: MAX })
+      const frames = collect(decoder, [stream.subarray(0, cut), stream.subarray(cut)])
+      if (frames.length !== want.length || !frames.every((f, i) => want[i].equals(f))) {
+        throw new Error(`stream split at ${cut} decoded differently`)
+      }
+      expect(decoder.bufferedBytes).toBe(0)
+    }
+    expect(collect(new FrameDecoder({ maxFrameSize: MAX }), [stream])).toEqual(expected.map(e => new Uint8Array(e)))
+  })
+
+  it('decodes every frame split at every pair of boundaries', () => {
+    let checked = 0
+    for (const frame of encoded) {
+      const body = Buffer.from(frame.subarray(4))
+      for (let a = 0; a <= frame.length; a++) {
+        for (let b = a; b <= frame.length; b++) {
+          const decoder = new FrameDecoder({ maxFrameSize: MAX })
+          let count = 0
+          const check = (f: Uint8Array): void => {
+            count++
+            if (!body.equals(f)) throw new Error(`frame split at ${a}/${b} differs`)
+          }
+          decoder.push(frame.subarray(0, a), check)
+          decoder.push(frame.subarray(a, b), check)
+          decoder.push(frame.subarray(b), check)
+          if (count !== 1) throw new Error(`frame split at ${a}/${b} gave ${count} frames`)
+          checked++
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(10000)
+  })
+
+  it('decodes a stream fed one byte at a time and reports buffered bytes', () => {
+    const decoder = new FrameDecoder({ maxFrameSize: MAX })
+    const frames: WireMessage[] = []
+    for (let i = 0; i < stream.length; i++) {
+      decoder.push(stream.subarray(i, i + 1), (frame) => frames.push(decodeFrame(new Uint8Array(frame))))
+    }
+    expect(frames).toEqual(messages)
+    const first = encoded[0]
+    decoder.push(first.subarray(0, 6), () => {})
+    expect(decoder.bufferedBytes).toBe(6)
+  })
+
+  it('hands over a frame inside one piece as a view, and assembles a spanning frame once', () => {
+    const decoder = new FrameDecoder({ maxFrameSize: MAX })
+    const views: Uint8Array[] = []
+    decoder.push(stream, (frame) => views.push(frame))
+    expect(views.every(v => v.buffer === stream.buffer)).toBe(true)
+    const data = concat(encodeMessage({ type: 'data', id: 1, bytes: new Uint8Array(1000).fill(3) }))
+    const spanning: Uint8Array[] = []
+    decoder.push(data.subarray(0, 500), (f) => spanning.push(f))
+    decoder.push(data.subarray(500), (f) => spanning.push(f))
+    expect(spanning).toHaveLength(1)
+    expect(spanning[0].buffer).not.toBe(data.buffer)
+    expect(spanning[0].length).toBe(data.length - 4)
+  })
+
+  it('rejects a length above the limit before allocating anything', () => {
+    const decoder = new FrameDecoder({ maxFrameSize: 1000 })
+    expect(() => decoder.push(Uint8Array.of(0x80, 0, 0, 0), () => {})).toThrow(/2147483648 bytes, more than the limit of 1000/)
+    expect(decoder.bufferedBytes).toBe(0)
+    // The stream is out of sync: the decoder stays failed.
+    expect(() => decoder.push(Uint8Array.of(0, 0, 0, 1, 0x14), () => {})).toThrow(ProtocolError)
+  })
+
+  it('rejects a frame one byte over the limit and accepts one at the limit', () => {
+    const atLimit = concat([Uint8Array.of(0, 0, 0, 100, 0x22), new Uint8Array(99)])
+    const frames: Uint8Array[] = []
+    new FrameDecoder({ maxFrameSize: 100 }).push(atLimit, (f) => frames.push(f))
+    expect(frames).toHaveLength(1)
+    const over = new FrameDecoder({ maxFrameSize: 100 })
+    expect(() => over.push(Uint8Array.of(0, 0), () => {})).not.toThrow()
+    expect(() => over.push(Uint8Array.of(0, 101), () => {})).toThrow(ProtocolError)
+  })
+
+  it('rejects a zero-length frame', () => {
+    const decoder = new FrameDecoder({ maxFrameSize: 100 })
+    expect(() => decoder.push(Uint8Array.of(0, 0, 0, 0), () => {})).toThrow(/length 0/)
+  })
+
+  it('propagates an exception from onFrame and stops', () => {
+    const decoder = new FrameDecoder({ maxFrameSize: MAX })
+    let calls = 0
+    expect(() => decoder.push(stream, () => { calls++; throw new Error('handler failed') })).toThrow('handler failed')
+    expect(calls).toBe(1)
+    expect(() => decoder.push(stream, () => {})).toThrow(ProtocolError)
+  })
+
+  it('validates maxFrameSize', () => {
+    expect(() => new FrameDecoder({ maxFrameSize: 0 })).toThrow(InvalidConfigError)
+    expect(() => new FrameDecoder({ maxFrameSize: 2 ** 32 })).toThrow(InvalidConfigError)
+    expect(() => new FrameDecoder({ maxFrameSize: 1.5 })).toThrow(InvalidConfigError)
+  })
+})

@@ -1,0 +1,302 @@
+import { readdir, rm, stat } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { InvalidConfigError, NotFoundError, StorageError, throwIfAborted } from '@codio-chunk/core'
+import type { AbortOptions, Bitfield, ContentId, Manifest, Storage } from '@codio-chunk/core'
+import { contentKey, contentPaths, parseFolderName } from './layout.js'
+import { HandleCache } from './handle-cache.js'
+import { KeyLock } from './key-lock.js'
+import { createContent, loadContent } from './content-state.js'
+import type { ContentState, FsyncMode } from './content-state.js'
+import { streamContent } from './read-content.js'
+import { errorCode, fsCall, storageError } from './storage-error.js'
+import { readFully, uninitialized, writeFully } from './file-io.js'
+
+/** Options of {@link fsStorage}. */
+export interface FsStorageInit {
+  /** The directory that holds one folder per content. Created when the first content is stored. */
+  dir: string
+  /**
+   * When writes are made durable:
+   * - `'always'`: each chunk's data is fsynced before its journal record is appended, and the
+   *   record is fsynced before `putChunk` resolves (safest, slowest);
+   * - `'batch'` (default): data, then journal, are fsynced every `syncEvery` chunks of a content and
+   *   on `close()`; a crash of the process loses nothing, a power cut at most the last batch;
+   * - `'never'`: the operating system decides (fastest; for caches that can be re-fetched).
+   */
+  fsync?: FsyncMode
+  /** Chunks per fsync in `'batch'` mode. Default 64 (16 MiB of 256 KiB chunks). */
+  syncEvery?: number
+  /** Open file handles kept for reuse (least recently used closed first). Default 32. */
+  maxOpenFiles?: number
+  /** Contents whose manifest and completion bitfield stay in memory when idle. Default 256. */
+  maxCachedContents?: number
+}
+
+function positiveInteger (value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback
+  if (!Number.isSafeInteger(value) || value < 1) throw new InvalidConfigError(`fsStorage ${name} must be a positive integer, got ${value}`)
+  return value
+}
+
+/**
+ * Storage on the local file system: chunks are written into place as they verify, in any order,
+ * and a completion journal makes the content resumable after a crash. Content larger than memory
+ * works: only manifests and completion bitfields are kept in memory, and `readContent` streams.
+ *
+ * One folder per content under `dir`, named by its CID string, holding `manifest`, `data` and the
+ * `have` journal (see the package README). One process should own a directory at a time.
+ *
+ * Errors: a missing manifest or chunk rejects with `NotFoundError`; a chunk index out of range or
+ * data of the wrong length with `RangeError`; file-system failures with `StorageError` naming the
+ * path and what to do; an aborted signal with `AbortError`.
+ *
+ * @example
+ * ```ts
+ * import { fsStorage } from '@codio-chunk/storage-fs'
+ * import { buildManifest } from '@codio-chunk/core'
+ * const bytes = new TextEncoder().encode('hello world\n')
+ * const manifest = await buildManifest(bytes, { chunkSize: 256 * 1024 })
+ * const storage = fsStorage({ dir: './codio-data' })
+ * await storage.putManifest(manifest)
+ * await storage.putChunk(manifest.root, 0, bytes)
+ * for await (const part of storage.readContent!(manifest.root)) process.stdout.write(part)
+ * await storage.close()
+ * ```
+ */
+export function fsStorage (init: FsStorageInit): Storage {
+  return new FsStorage(init)
+}
+
+class FsStorage implements Storage {
+  readonly name = 'fs'
+  private readonly dir: string
+  private readonly fsync: FsyncMode
+  private readonly syncEvery: number
+  private readonly maxCachedContents: number
+  private readonly cache: HandleCache
+  private readonly lock = new KeyLock()
+  /** Loaded contents, least recently used first. */
+  private readonly states = new Map<string, ContentState>()
+  private readonly loading = new Map<string, Promise<ContentState | undefined>>()
+  private closed = false
+
+  constructor (init: FsStorageInit) {
+    if (typeof init?.dir !== 'string' || init.dir.length === 0) {
+      throw new InvalidConfigError('fsStorage needs a directory: fsStorage({ dir: \'./codio-data\' })')
+    }
+    const fsync = init.fsync ?? 'batch'
+    if (fsync !== 'always' && fsync !== 'batch' && fsync !== 'never') {
+      throw new InvalidConfigError(`fsStorage fsync must be 'always', 'batch' or 'never', got ${String(fsync)}`)
+    }
+    this.dir = resolve(init.dir)
+    this.fsync = fsync
+    this.syncEvery = positiveInteger(init.syncEvery, 64, 'syncEvery')
+    this.maxCachedContents = positiveInteger(init.maxCachedContents, 256, 'maxCachedContents')
+    this.cache = new HandleCache(positiveInteger(init.maxOpenFiles, 32, 'maxOpenFiles'))
+  }
+
+  async putManifest (manifest: Manifest, options?: AbortOptions): Promise<void> {
+    this.check(options)
+    const key = contentKey(manifest.root)
+    await this.lock.run(key, async () => {
+      if (await this.state(key) !== undefined) return
+      throwIfAborted(options?.signal, 'storage operation')
+      const paths = contentPaths(this.dir, key)
+      // A handle left from a deleted copy of this content would point at its unlinked files.
+      await this.cache.closeUnder(paths.dir)
+      await createContent(paths, manifest, this.fsync)
+    })
+  }
+
+  async getManifest (root: ContentId, options?: AbortOptions): Promise<Manifest | undefined> {
+    this.check(options)
+    return (await this.state(contentKey(root)))?.manifest
+  }
+
+  async putChunk (root: ContentId, index: number, data: Uint8Array, options?: AbortOptions): Promise<void> {
+    this.check(options)
+    let state = await this.requireState(root)
+    // A state forgotten by the cache meanwhile must not take writes: a reloaded copy of the same
+    // content would append to the same journal (from here to `writes.set` nothing yields).
+    while (state.retired) state = await this.requireState(root)
+    checkChunk(state, index)
+    const expected = state.manifest.chunkLength(index)
+    if (data.byteLength !== expected) {
+      throw new RangeError(`Chunk ${index} of content ${state.key} is ${expected} bytes, got ${data.byteLength}`)
+    }
+    if (state.have.get(index)) return
+    const running = state.writes.get(index)
+    if (running !== undefined) return await running
+    throwIfAborted(options?.signal, 'storage operation')
+    const write = this.writeChunk(state, index, data).finally(() => { state.writes.delete(index) })
+    state.writes.set(index, write)
+    await write
+  }
+
+  async getChunk (root: ContentId, index: number, options?: AbortOptions): Promise<Uint8Array> {
+    this.check(options)
+    const state = await this.requireState(root)
+    checkChunk(state, index)
+    if (!state.have.get(index)) {
+      throw new NotFoundError(`Chunk ${index} of content ${state.key} is not stored yet: download it first`)
+    }
+    const buffer = uninitialized(state.manifest.chunkLength(index))
+    const path = state.paths.data
+    const position = state.manifest.chunkOffset(index)
+    await fsCall('read', path, async () => {
+      await this.cache.use(path, async handle => { await readFully(handle, buffer, position, path) })
+    })
+    return buffer
+  }
+
+  async completed (root: ContentId, options?: AbortOptions): Promise<Bitfield | undefined> {
+    this.check(options)
+    return (await this.state(contentKey(root)))?.have.clone()
+  }
+
+  async list (options?: AbortOptions): Promise<ContentId[]> {
+    this.check(options)
+    let names: string[]
+    try {
+      names = await readdir(this.dir)
+    } catch (err) {
+      if (errorCode(err) === 'ENOENT') return []
+      throw storageError(err, 'list', this.dir)
+    }
+    const found = await Promise.all(names.map(async name => {
+      const id = parseFolderName(name)
+      if (id === undefined) return undefined
+      const paths = contentPaths(this.dir, name)
+      try {
+        return (await stat(paths.manifest)).isFile() ? id : undefined
+      } catch {
+        return undefined
+      }
+    }))
+    return found.filter((id): id is ContentId => id !== undefined)
+  }
+
+  async delete (root: ContentId, options?: AbortOptions): Promise<void> {
+    this.check(options)
+    const key = contentKey(root)
+    await this.lock.run(key, async () => {
+      this.loading.delete(key)
+      const state = this.states.get(key)
+      if (state !== undefined) state.retired = true
+      this.states.delete(key)
+      const paths = contentPaths(this.dir, key)
+      await this.cache.closeUnder(paths.dir)
+      await fsCall('delete', paths.dir, async () => { await rm(paths.dir, { recursive: true, force: true }) })
+      await this.cache.closeUnder(paths.dir) // anything reopened by a read that raced the removal
+    })
+  }
+
+  async * readContent (root: ContentId, options?: AbortOptions): AsyncGenerator<Uint8Array> {
+    this.check(options)
+    const state = await this.requireState(root)
+    const missing = state.manifest.chunkCount - state.have.count
+    if (missing > 0) {
+      throw new NotFoundError(`Content ${state.key} is missing ${missing} of ${state.manifest.chunkCount} chunks: finish downloading it before reading it`)
+    }
+    yield * streamContent(state, this.cache, options)
+  }
+
+  async close (): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    await this.lock.idle()
+    await Promise.allSettled([...this.loading.values()])
+    const states = [...this.states.values()]
+    await Promise.allSettled(states.flatMap(state => [...state.writes.values()]))
+    const flushed = await Promise.allSettled(states.map(async state => { await this.flush(state) }))
+    await this.cache.closeAll()
+    this.states.clear()
+    const failed = flushed.find((result): result is PromiseRejectedResult => result.status === 'rejected')
+    if (failed !== undefined) throw failed.reason
+  }
+
+  private check (options?: AbortOptions): void {
+    if (this.closed) throw new StorageError(`The fs storage at ${this.dir} was closed; create a new one with fsStorage({ dir })`)
+    throwIfAborted(options?.signal, 'storage operation')
+  }
+
+  private async writeChunk (state: ContentState, index: number, data: Uint8Array): Promise<void> {
+    const path = state.paths.data
+    const position = state.manifest.chunkOffset(index)
+    await fsCall('write', path, async () => {
+      await this.cache.use(path, async handle => {
+        await writeFully(handle, data, position)
+        if (this.fsync === 'always') await handle.sync()
+      })
+    })
+    await state.journal.append(index)
+    state.have.set(index)
+    if (this.fsync === 'batch' && ++state.unsynced >= this.syncEvery) await this.flush(state)
+  }
+
+  /** Makes every chunk recorded so far durable: data first, then the journal. */
+  private async flush (state: ContentState): Promise<void> {
+    if (this.fsync === 'never') return
+    while (state.flushing !== undefined) await state.flushing
+    if (state.unsynced === 0) return
+    state.unsynced = 0
+    const path = state.paths.data
+    state.flushing = (async () => {
+      await fsCall('sync', path, async () => { await this.cache.use(path, async handle => { await handle.sync() }) })
+      await state.journal.sync()
+    })().finally(() => { state.flushing = undefined })
+    await state.flushing
+  }
+
+  private async requireState (root: ContentId): Promise<ContentState> {
+    const state = await this.state(contentKey(root))
+    if (state === undefined) {
+      throw new NotFoundError(`Content ${root.toString()} is not in storage: store its manifest with putManifest() first`)
+    }
+    return state
+  }
+
+  /** The loaded state of a content, loading it from disk on first use; undefined without a manifest. */
+  private async state (key: string): Promise<ContentState | undefined> {
+    const cached = this.states.get(key)
+    if (cached !== undefined) {
+      this.states.delete(key)
+      this.states.set(key, cached)
+      return cached
+    }
+    let loading = this.loading.get(key)
+    if (loading === undefined) {
+      const load: Promise<ContentState | undefined> = loadContent(key, contentPaths(this.dir, key), this.cache, this.fsync)
+        .then(state => {
+          // A delete that ran meanwhile removed this load from `loading`: its result is stale.
+          if (this.loading.get(key) === load && state !== undefined) {
+            this.states.set(key, state)
+            this.evictStates(key)
+          }
+          return state
+        })
+        .finally(() => { if (this.loading.get(key) === load) this.loading.delete(key) })
+      loading = load
+      this.loading.set(key, loading)
+    }
+    return await loading
+  }
+
+  /** Forgets idle, fully synced contents beyond `maxCachedContents` (they reload from disk), never `keep`. */
+  private evictStates (keep: string): void {
+    if (this.states.size <= this.maxCachedContents) return
+    for (const [key, state] of this.states) {
+      if (this.states.size <= this.maxCachedContents) break
+      if (key !== keep && state.writes.size === 0 && state.unsynced === 0 && state.flushing === undefined) {
+        state.retired = true
+        this.states.delete(key)
+      }
+    }
+  }
+}
+
+function checkChunk (state: ContentState, index: number): void {
+  if (!Number.isInteger(index) || index < 0 || index >= state.manifest.chunkCount) {
+    throw new RangeError(`Chunk index ${index} is out of range 0..${state.manifest.chunkCount - 1} for content ${state.key}`)
+  }
+}

@@ -1,0 +1,1 @@
+export { randomOrder, random } from './random-order.js'

@@ -1,0 +1,2 @@
+export { rarestFirst } from './rarest-first.js'
+export type { RarestFirstOptions } from './rarest-first.js'

@@ -1,0 +1,219 @@
+import {
+  CodioChunkError, ConnectionClosedError, FrameDecoder, GoodbyeCode, ProtocolError,
+  abortError, decodeFrame, encodeMessage
+} from '@codio-chunk/core'
+import { tcpAddress } from './tcp-address.js'
+import type { AbortOptions, Connection, ConnectionHandler, Logger, WireMessage } from '@codio-chunk/core'
+import type { Socket } from 'node:net'
+
+/** Settings a {@link TcpConnection} needs from its transport. */
+export interface TcpConnectionOptions {
+  direction: 'inbound' | 'outbound'
+  maxFrameSize: number
+  logger: Logger
+  /** How long a closing connection may spend flushing queued messages before it is destroyed. */
+  closeFlushTimeout?: number
+}
+
+const DEFAULT_CLOSE_FLUSH_TIMEOUT = 2000
+
+interface DrainWaiter {
+  resolve: () => void
+  reject: (err: Error) => void
+}
+
+/**
+ * A {@link Connection} over one TCP socket: frames are `u32` big-endian length + type + payload.
+ * Created by the transport's `dial` and `listen`; the socket must be paused (not reading).
+ */
+export class TcpConnection implements Connection {
+  readonly remoteAddress: string
+  readonly localAddress: string
+  readonly direction: 'inbound' | 'outbound'
+  readonly remotePeerId = undefined
+
+  private readonly socket: Socket
+  private readonly decoder: FrameDecoder
+  private readonly log: Logger
+  private readonly closeFlushTimeout: number
+  private handler: ConnectionHandler | undefined
+  private isClosed = false
+  private closeError: Error | undefined
+  private notified = false
+  private corked = false
+  private readonly drainWaiters = new Set<DrainWaiter>()
+
+  constructor (socket: Socket, options: TcpConnectionOptions) {
+    this.socket = socket
+    this.direction = options.direction
+    this.log = options.logger
+    this.closeFlushTimeout = options.closeFlushTimeout ?? DEFAULT_CLOSE_FLUSH_TIMEOUT
+    this.decoder = new FrameDecoder({ maxFrameSize: options.maxFrameSize })
+    this.remoteAddress = tcpAddress(socket.remoteAddress, socket.remotePort)
+    this.localAddress = tcpAddress(socket.localAddress, socket.localPort)
+    socket.on('error', this.onSocketError)
+    socket.on('end', this.onSocketEnd)
+    socket.on('close', this.onSocketClose)
+    socket.on('drain', this.onSocketDrain)
+  }
+
+  get bufferedBytes (): number {
+    return this.socket.writableLength
+  }
+
+  get closed (): boolean {
+    return this.isClosed
+  }
+
+  start (handler: ConnectionHandler): void {
+    if (this.handler !== undefined) throw new CodioChunkError('start() was already called on this connection; call it once', 'ERR_ALREADY_STARTED')
+    this.handler = handler
+    if (this.isClosed) {
+      // Closed before anyone listened: report it now, once.
+      queueMicrotask(() => this.notifyClose())
+      return
+    }
+    this.socket.on('data', this.onData)
+    this.socket.resume()
+  }
+
+  send (message: WireMessage): void {
+    if (this.isClosed) throw new ConnectionClosedError(`Cannot send ${message.type}: the connection to ${this.remoteAddress} is closed`, { cause: this.closeError })
+    const parts = encodeMessage(message)
+    const socket = this.socket
+    if (!this.corked) {
+      // Everything sent in this tick leaves in one vectored write.
+      this.corked = true
+      socket.cork()
+      process.nextTick(this.uncork)
+    }
+    for (let i = 0; i < parts.length; i++) socket.write(parts[i])
+  }
+
+  drain (options: AbortOptions = {}): Promise<void> {
+    const { signal } = options
+    if (this.isClosed) return Promise.reject(new ConnectionClosedError(`The connection to ${this.remoteAddress} is closed`, { cause: this.closeError }))
+    if (signal?.aborted === true) return Promise.reject(abortError(signal, 'drain'))
+    if (!this.needsDrain()) return Promise.resolve()
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => {
+        this.drainWaiters.delete(waiter)
+        reject(abortError(signal as AbortSignal, 'drain'))
+      }
+      const waiter: DrainWaiter = {
+        resolve: () => { signal?.removeEventListener('abort', onAbort); resolve() },
+        reject: (err) => { signal?.removeEventListener('abort', onAbort); reject(err) }
+      }
+      this.drainWaiters.add(waiter)
+      signal?.addEventListener('abort', onAbort, { once: true })
+    })
+  }
+
+  close (error?: Error): void {
+    if (this.isClosed) return
+    this.markClosed(error)
+    const socket = this.socket
+    socket.removeListener('data', this.onData)
+    this.uncork()
+    if (socket.destroyed) return
+    // Flush what is queued (a goodbye, say) and send FIN; the socket closes when the peer answers
+    // with its own FIN. Incoming bytes are discarded meanwhile, so closing never resets the
+    // connection under unread data. A peer that does not cooperate gets a bounded wait.
+    socket.resume()
+    const timer = setTimeout(() => socket.destroy(), this.closeFlushTimeout)
+    timer.unref()
+    socket.once('close', () => clearTimeout(timer))
+    socket.end()
+  }
+
+  private needsDrain (): boolean {
+    const socket = this.socket
+    return socket.writableLength >= socket.writableHighWaterMark && socket.writableNeedDrain
+  }
+
+  private readonly uncork = (): void => {
+    if (!this.corked) return
+    this.corked = false
+    this.socket.uncork()
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    if (this.isClosed) return
+    try {
+      this.decoder.push(chunk, this.onFrame)
+    } catch (err) {
+      if (!this.isClosed) this.fail(err instanceof ProtocolError ? err : new ProtocolError('Could not read a frame from the peer', { cause: err }))
+    }
+  }
+
+  private readonly onFrame = (frame: Uint8Array): void => {
+    if (this.isClosed) return
+    let message: WireMessage
+    try {
+      message = decodeFrame(frame)
+    } catch (err) {
+      this.fail(err as ProtocolError)
+      return
+    }
+    try {
+      this.handler?.onMessage(message)
+    } catch (err) {
+      this.fail(new ProtocolError(`Handling a ${message.type} message from ${this.remoteAddress} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err }))
+    }
+  }
+
+  /** Tells the peer why (goodbye with the protocol-error code), then closes. */
+  private fail (error: ProtocolError): void {
+    if (this.isClosed) return
+    this.log('closing %s after a protocol error: %s', this.remoteAddress, error.message)
+    try {
+      this.send({ type: 'goodbye', code: GoodbyeCode.ProtocolError, reason: error.message })
+    } catch {}
+    this.close(error)
+  }
+
+  private readonly onSocketError = (err: Error): void => {
+    this.log('socket error on %s: %s', this.remoteAddress, err.message)
+    this.closeByPeer(new ConnectionClosedError(`The connection to ${this.remoteAddress} failed: ${err.message}`, { cause: err }))
+  }
+
+  private readonly onSocketEnd = (): void => {
+    this.closeByPeer(new ConnectionClosedError(`The peer at ${this.remoteAddress} closed the connection`))
+  }
+
+  private readonly onSocketClose = (): void => {
+    this.closeByPeer(new ConnectionClosedError(`The connection to ${this.remoteAddress} was closed`))
+  }
+
+  private readonly onSocketDrain = (): void => {
+    if (this.needsDrain()) return
+    for (const waiter of this.drainWaiters) waiter.resolve()
+    this.drainWaiters.clear()
+  }
+
+  private closeByPeer (error: ConnectionClosedError): void {
+    if (this.isClosed) return
+    this.markClosed(error)
+    this.socket.removeListener('data', this.onData)
+    this.socket.destroy()
+  }
+
+  private markClosed (error: Error | undefined): void {
+    this.isClosed = true
+    this.closeError = error
+    const closedError = new ConnectionClosedError(`The connection to ${this.remoteAddress} closed`, { cause: error })
+    for (const waiter of this.drainWaiters) waiter.reject(closedError)
+    this.drainWaiters.clear()
+    if (this.handler !== undefined) this.notifyClose()
+  }
+
+  private notifyClose (): void {
+    if (this.notified || this.handler === undefined) return
+    this.notified = true
+    try {
+      this.handler.onClose(this.closeError)
+    } catch (err) {
+      this.log.error('onClose handler for %s threw: %s', this.remoteAddress, (err as Error)?.message ?? String(err))
+    }
+  }
+}

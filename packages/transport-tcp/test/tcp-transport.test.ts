@@ -1,0 +1,258 @@
+import net from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import {
+  AbortError, ConnectionClosedError, DialError, FrameDecoder, GoodbyeCode, InvalidConfigError,
+  ProtocolError, decodeFrame, encodeMessage, parseAddress
+} from '@codio-chunk/core'
+import { ListenError, tcpTransport } from '../src/index.js'
+import type { Connection, ConnectionHandler, Listener, WireMessage } from '@codio-chunk/core'
+
+const WAIT = 10_000
+
+async function within<T> (promise: Promise<T>, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  try {
+    return await Promise.race([promise, new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`Timed out waiting for ${what}`)), WAIT)
+    })])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+type Recorder = ConnectionHandler & {
+  messages: WireMessage[]
+  closed: Promise<Error | undefined>
+  /** Resolves once `count` messages have arrived. */
+  received: (count: number) => Promise<WireMessage[]>
+}
+
+/** Records messages and the close of one connection. */
+function recorder (): Recorder {
+  let onClosed!: (error: Error | undefined) => void
+  const closed = new Promise<Error | undefined>((resolve) => { onClosed = resolve })
+  const messages: WireMessage[] = []
+  const waiters: Array<{ count: number, resolve: () => void }> = []
+  return {
+    messages,
+    closed,
+    onMessage: (m) => {
+      messages.push(m)
+      for (const w of waiters.filter(w => messages.length >= w.count)) w.resolve()
+    },
+    onClose: (error) => onClosed(error),
+    received: async (count) => {
+      if (messages.length < count) await within(new Promise<void>((resolve) => waiters.push({ count, resolve })), `${count} messages`)
+      return messages
+    }
+  }
+}
+
+/** A plain node:net client that writes raw bytes and collects everything until the server closes. */
+async function rawExchange (address: string, ...writes: Uint8Array[]): Promise<Uint8Array> {
+  const { host, port } = parseAddress(address)
+  const socket = net.connect({ host, port })
+  const received: Buffer[] = []
+  socket.on('data', (chunk: Buffer) => received.push(chunk))
+  await within(new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject) }), 'raw connect')
+  for (const bytes of writes) socket.write(bytes)
+  await within(new Promise<void>((resolve) => { socket.once('close', () => resolve()); socket.on('error', () => {}) }), 'the server to close the raw connection')
+  return Buffer.concat(received)
+}
+
+function framesOf (bytes: Uint8Array): WireMessage[] {
+  const out: WireMessage[] = []
+  new FrameDecoder({ maxFrameSize: 1 << 20 }).push(bytes, (frame) => out.push(decodeFrame(frame)))
+  return out
+}
+
+function u32 (value: number): Uint8Array {
+  const out = new Uint8Array(4)
+  new DataView(out.buffer).setUint32(0, value)
+  return out
+}
+
+describe('tcp transport', () => {
+  let listeners: Listener[] = []
+  let connections: Connection[] = []
+  afterEach(async () => {
+    for (const c of connections) c.close()
+    for (const l of listeners) await l.close()
+    listeners = []
+    connections = []
+  })
+
+  /** A listener whose inbound connections are recorded; `inbound` yields their recorders in order. */
+  async function recordingListener (options: { maxFrameSize?: number, address?: string } = {}): Promise<{ listener: Listener, inbound: Array<Recorder>, next: () => Promise<Recorder> }> {
+    const inbound: Array<Recorder> = []
+    const waiting: Array<(r: Recorder) => void> = []
+    const listener = await tcpTransport().listen(options.address ?? 'tcp://127.0.0.1:0', {
+      maxFrameSize: options.maxFrameSize,
+      onConnection: (connection) => {
+        connections.push(connection)
+        const r = recorder()
+        connection.start(r)
+        inbound.push(r)
+        waiting.shift()?.(r)
+      }
+    })
+    listeners.push(listener)
+    let taken = 0
+    const next = async (): Promise<Recorder> => {
+      const index = taken++
+      if (inbound[index] !== undefined) return inbound[index]
+      return await within(new Promise((resolve) => waiting.push(resolve)), 'an inbound connection')
+    }
+    return { listener, inbound, next }
+  }
+
+  async function expectStillServing (listener: Listener, next: () => Promise<Recorder>): Promise<void> {
+    const client = await tcpTransport().dial(listener.addresses[0], { signal: AbortSignal.timeout(WAIT) })
+    connections.push(client)
+    client.start(recorder())
+    client.send({ type: 'cancel', id: 77 })
+    const server = await next()
+    expect(await server.received(1)).toEqual([{ type: 'cancel', id: 77 }])
+  }
+
+  it('answers a frame of unknown type with goodbye(ProtocolError), closes, and keeps serving', async () => {
+    const { listener, next } = await recordingListener()
+    const reply = await rawExchange(listener.addresses[0], Uint8Array.of(0, 0, 0, 3, 0x7f, 1, 2))
+    const server = await next()
+    expect(await within(server.closed, 'server onClose')).toBeInstanceOf(ProtocolError)
+    const [goodbye] = framesOf(reply)
+    expect(goodbye).toMatchObject({ type: 'goodbye', code: GoodbyeCode.ProtocolError })
+    expect((goodbye as { reason: string }).reason).toMatch(/unknown type 0x7f/)
+    await expectStillServing(listener, next)
+  })
+
+  it('closes on a 2^31 length prefix without allocating it', async () => {
+    const { listener, next } = await recordingListener()
+    const before = process.memoryUsage().arrayBuffers
+    await rawExchange(listener.addresses[0], u32(2 ** 31), new Uint8Array(64))
+    const error = await within((await next()).closed, 'server onClose')
+    expect(error).toBeInstanceOf(ProtocolError)
+    expect(error?.message).toMatch(/2147483648 bytes, more than the limit/)
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * 1024 * 1024)
+    await expectStillServing(listener, next)
+  })
+
+  it('accepts a frame at maxFrameSize and rejects one a byte over', async () => {
+    const { listener, next } = await recordingListener({ maxFrameSize: 1000 })
+    const atLimit = encodeMessage({ type: 'data', id: 1, bytes: new Uint8Array(1000 - 5) })
+    const reply = await rawExchange(listener.addresses[0], ...atLimit, u32(1001), Uint8Array.of(0x22))
+    const server = await next()
+    expect(await within(server.closed, 'server onClose')).toBeInstanceOf(ProtocolError)
+    expect(server.messages).toHaveLength(1)
+    expect(framesOf(reply)[0]).toMatchObject({ type: 'goodbye', code: GoodbyeCode.ProtocolError })
+    await expectStillServing(listener, next)
+  })
+
+  it('closes on random garbage, a zero-length frame and a truncated field', async () => {
+    const { listener, next } = await recordingListener()
+    const garbage = Uint8Array.from({ length: 64 }, (_, i) => (i * 37 + 11) & 0xff)
+    for (const bytes of [garbage, u32(0), Uint8Array.of(0, 0, 0, 2, 0x24, 0)]) {
+      await rawExchange(listener.addresses[0], bytes)
+      expect(await within((await next()).closed, 'server onClose')).toBeInstanceOf(ProtocolError)
+    }
+    await expectStillServing(listener, next)
+  })
+
+  it('reassembles frames written one byte at a time', async () => {
+    const { listener, next } = await recordingListener()
+    const messages: WireMessage[] = [{ type: 'choke' }, { type: 'cancel', id: 5 }, { type: 'data', id: 6, bytes: Uint8Array.of(1, 2, 3) }]
+    const stream = Buffer.concat(messages.flatMap(m => encodeMessage(m)))
+    const { port } = parseAddress(listener.addresses[0])
+    const socket = net.connect({ host: '127.0.0.1', port, noDelay: true })
+    socket.on('error', () => {})
+    const server = await next()
+    for (let i = 0; i < stream.length; i++) socket.write(stream.subarray(i, i + 1))
+    await server.received(3)
+    expect(server.messages.map(m => m.type)).toEqual(['choke', 'cancel', 'data'])
+    const data = server.messages[2] as { bytes: Uint8Array }
+    expect([...data.bytes]).toEqual([1, 2, 3])
+    socket.destroy()
+  })
+
+  it('reports a port in use as ListenError', async () => {
+    const { listener } = await recordingListener()
+    const err = await tcpTransport().listen(listener.addresses[0], { onConnection: () => {} }).then(() => undefined, (e: unknown) => e)
+    expect(err).toBeInstanceOf(ListenError)
+    expect((err as ListenError).code).toBe('ERR_LISTEN')
+    expect((err as Error).message).toMatch(/already in use/)
+  })
+
+  it('reports wildcard listen addresses as given, with the real port', async () => {
+    const { listener, next } = await recordingListener({ address: 'tcp://0.0.0.0:0' })
+    const { host, port } = parseAddress(listener.addresses[0])
+    expect(host).toBe('0.0.0.0')
+    expect(port).toBeGreaterThan(0)
+    const client = await tcpTransport().dial(`tcp://127.0.0.1:${port}`)
+    connections.push(client)
+    client.start(recorder())
+    await next()
+  })
+
+  it('stops listening when the listen signal aborts, and rejects an already-aborted listen', async () => {
+    const controller = new AbortController()
+    const listener = await tcpTransport().listen('tcp://127.0.0.1:0', { signal: controller.signal, onConnection: (c) => c.close() })
+    controller.abort()
+    const err = await tcpTransport().dial(listener.addresses[0]).then(() => undefined, (e: unknown) => e)
+    expect(err).toBeInstanceOf(DialError)
+    const aborted = await tcpTransport().listen('tcp://127.0.0.1:0', { signal: AbortSignal.abort(), onConnection: () => {} }).then(() => undefined, (e: unknown) => e)
+    expect(aborted).toBeInstanceOf(AbortError)
+  })
+
+  it('rejects a pending drain() when the connection closes, and when its signal aborts', async () => {
+    const tcp = tcpTransport({ highWaterMark: 64 * 1024, closeTimeout: 50 })
+    // The server never starts its connection, so nothing is read and the client's queue grows.
+    const listener = await tcp.listen('tcp://127.0.0.1:0', { onConnection: (c) => { connections.push(c) } })
+    listeners.push(listener)
+    const client = await tcp.dial(listener.addresses[0])
+    connections.push(client)
+    client.start(recorder())
+    const chunk = new Uint8Array(1024 * 1024)
+    for (let i = 0; i < 48; i++) client.send({ type: 'data', id: i, bytes: chunk })
+    expect(client.bufferedBytes).toBeGreaterThan(64 * 1024)
+    const controller = new AbortController()
+    const aborted = client.drain({ signal: controller.signal }).then(() => undefined, (e: unknown) => e)
+    const pending = client.drain().then(() => undefined, (e: unknown) => e)
+    controller.abort()
+    expect(await within(aborted, 'the aborted drain')).toBeInstanceOf(AbortError)
+    client.close()
+    expect(await within(pending, 'the pending drain')).toBeInstanceOf(ConnectionClosedError)
+    expect(await client.drain().then(() => undefined, (e: unknown) => e)).toBeInstanceOf(ConnectionClosedError)
+  })
+
+  it('closes a connection whose onConnection handler throws, and keeps serving', async () => {
+    let calls = 0
+    const listener = await tcpTransport().listen('tcp://127.0.0.1:0', {
+      onConnection: (connection) => {
+        connections.push(connection)
+        if (calls++ === 0) throw new Error('handler bug')
+        connection.start({ onMessage: (m) => connection.send(m), onClose: () => {} })
+      }
+    })
+    listeners.push(listener)
+    const first = await tcpTransport().dial(listener.addresses[0])
+    connections.push(first)
+    const firstEvents = recorder()
+    first.start(firstEvents)
+    await within(firstEvents.closed, 'the first connection to close')
+    const second = await tcpTransport().dial(listener.addresses[0])
+    connections.push(second)
+    const secondEvents = recorder()
+    second.start(secondEvents)
+    second.send({ type: 'unchoke' })
+    expect(await secondEvents.received(1)).toEqual([{ type: 'unchoke' }])
+  })
+
+  it('validates its options', () => {
+    expect(() => tcpTransport({ highWaterMark: 0 })).toThrow(InvalidConfigError)
+    expect(() => tcpTransport({ maxFrameSize: 2 ** 32 })).toThrow(InvalidConfigError)
+    expect(() => tcpTransport({ closeTimeout: -1 })).toThrow(InvalidConfigError)
+    const tcp = tcpTransport()
+    expect(tcp.name).toBe('tcp')
+    expect(tcp.protocols).toEqual(['tcp'])
+  })
+})

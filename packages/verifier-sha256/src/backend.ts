@@ -1,0 +1,21 @@
+/**
+ * A SHA-256 implementation the verifier delegates to. Backends are loaded once (they may compile
+ * WebAssembly) and then hash synchronously on the calling thread.
+ *
+ * Only `hash-wasm` exists today; the module layout leaves room for a SIMD multi-buffer kernel
+ * (whose `digestMany` hashes several inputs at once) and a `node:crypto` backend.
+ */
+export interface Sha256Backend {
+  /** The backend's name, e.g. `hash-wasm`. */
+  readonly name: Sha256BackendName
+  /** The 32-byte digest of `bytes`, in a buffer the caller owns. */
+  digest(bytes: Uint8Array): Uint8Array
+  /** The digests of `inputs`, in order, each in a buffer the caller owns. */
+  digestMany(inputs: readonly Uint8Array[]): Uint8Array[]
+}
+
+/** The SHA-256 backends a verifier can use. */
+export type Sha256BackendName = 'hash-wasm'
+
+/** The backend used when none is asked for. */
+export const DEFAULT_BACKEND: Sha256BackendName = 'hash-wasm'

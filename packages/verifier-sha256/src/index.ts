@@ -1,0 +1,5 @@
+export { sha256Verifier } from './sha256-verifier.js'
+export type { Sha256VerifierInit } from './sha256-verifier.js'
+export { loadHashWasmBackend } from './hash-wasm-backend.js'
+export { DEFAULT_BACKEND } from './backend.js'
+export type { Sha256Backend, Sha256BackendName } from './backend.js'

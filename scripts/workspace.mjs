@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+// Runs a workspace task on a machine that has only Node.js and npm: uses pnpm 10 if it is installed,
+// otherwise fetches it through npx; installs dependencies from the lockfile, builds what the task
+// needs with nx, then runs it.
+//
+//   node scripts/workspace.mjs demo [--peers N --size MiB --chunk KiB]
+//   node scripts/workspace.mjs test
+import { spawnSync } from 'node:child_process'
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const [task, ...rest] = process.argv.slice(2)
+const env = { ...process.env, NX_NO_CLOUD: 'true', NX_DAEMON: 'false', NX_TUI: 'false' }
+
+function pnpmCommand () {
+  const probe = spawnSync('pnpm', ['--version'], { encoding: 'utf8', shell: process.platform === 'win32' })
+  if (probe.status === 0 && Number(probe.stdout.trim().split('.')[0]) >= 10) return ['pnpm']
+  return ['npx', '--yes', 'pnpm@10']
+}
+
+function run (command, args, options = {}) {
+  const result = spawnSync(command[0], [...command.slice(1), ...args], { cwd: root, stdio: 'inherit', env, shell: process.platform === 'win32', ...options })
+  if (result.status !== 0) {
+    process.stderr.write(`\n${[...command, ...args].join(' ')} failed (exit ${result.status ?? result.signal})\n`)
+    process.exit(result.status ?? 1)
+  }
+}
+
+const pnpm = pnpmCommand()
+run(pnpm, ['install', '--frozen-lockfile', '--reporter=append-only'], { stdio: ['ignore', 'ignore', 'inherit'] })
+
+switch (task) {
+  case 'demo':
+    run(pnpm, ['exec', 'nx', 'run', '@codio-chunk/example-local-swarm:build', '--output-style=static'], { stdio: ['ignore', 'ignore', 'inherit'] })
+    run(['node'], [join('examples', 'local-swarm', 'dist', 'demo.js'), ...rest])
+    break
+  case 'test': {
+    for (const dir of testResultDirs()) rmSync(dir, { recursive: true, force: true })
+    run(pnpm, ['exec', 'nx', 'run-many', '-t', 'build', 'typecheck', 'lint', 'test', '--output-style=stream', ...rest])
+    summarise()
+    break
+  }
+  default:
+    process.stderr.write('usage: node scripts/workspace.mjs demo|test [args]\n')
+    process.exit(2)
+}
+
+function projectDirs () {
+  return ['packages', 'tests', 'examples'].flatMap(group => {
+    const base = join(root, group)
+    return existsSync(base) ? readdirSync(base).map(name => join(base, name)) : []
+  })
+}
+
+function testResultDirs () {
+  return projectDirs().map(dir => join(dir, 'test-results'))
+}
+
+/** Prints one closing line over every package's vitest results. */
+function summarise () {
+  let passed = 0
+  let failed = 0
+  let skipped = 0
+  for (const dir of testResultDirs()) {
+    const file = join(dir, 'vitest.json')
+    if (!existsSync(file)) continue
+    const report = JSON.parse(readFileSync(file, 'utf8'))
+    passed += report.numPassedTests
+    failed += report.numFailedTests
+    skipped += report.numPendingTests + report.numTodoTests
+  }
+  process.stdout.write(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`)
+  if (passed === 0 || failed > 0) process.exit(1)
+}

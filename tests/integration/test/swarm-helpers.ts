@@ -1,0 +1,46 @@
+import { randomBytes } from 'node:crypto'
+import { ChunkConfig, ChunkDistributor, memoryStorage, type ChunkConfigOptions, type Storage, type Strategy } from '@codio-chunk/core'
+import { tcpTransport } from '@codio-chunk/transport-tcp'
+import { sha256Verifier } from '@codio-chunk/verifier-sha256'
+import { rarestFirst } from '@codio-chunk/strategy-rarest-first'
+
+export interface NodeOptions {
+  storage?: Storage
+  config?: Partial<ChunkConfigOptions>
+  strategy?: Strategy
+  listen?: boolean
+}
+
+/** A node on loopback with TCP, SHA-256 and (by default) in-memory storage and rarest-first. */
+export async function startNode (options: NodeOptions = {}): Promise<ChunkDistributor> {
+  const config = ChunkConfig.from({ strategy: options.strategy ?? rarestFirst(), ...options.config })
+  return await ChunkDistributor.create(config, {
+    transports: [tcpTransport()],
+    verifier: sha256Verifier(),
+    storage: options.storage ?? memoryStorage(),
+    listen: options.listen === false ? [] : ['tcp://127.0.0.1:0']
+  })
+}
+
+/** Stops every node, ignoring errors, so a failing test still cleans up. */
+export async function stopAll (nodes: ChunkDistributor[]): Promise<void> {
+  await Promise.allSettled(nodes.map(async n => { await n.stop() }))
+  nodes.length = 0
+}
+
+export function randomContent (size: number): Uint8Array {
+  return new Uint8Array(randomBytes(size))
+}
+
+/** Resolves when `predicate` holds, checking on every event-loop turn; rejects after `timeout` ms. */
+export async function waitFor (predicate: () => boolean, timeout = 10_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeout
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeout} ms waiting for ${what}`)
+    await new Promise(resolve => setTimeout(resolve, 5))
+  }
+}
+
+export function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.compare(a, b) === 0
+}
