@@ -29,7 +29,10 @@ export interface BuildManifestOptions extends AbortOptions {
   chunkSize?: number
   /** 1 (default): CIDv1 with raw leaves (`ipfs add --cid-version 1`). 0: `Qm…` with dag-pb leaves (plain `ipfs add`). */
   cidVersion?: 0 | 1
-  /** Hashes every block (SHA-256 or BLAKE3). Default: SHA-256 in `node:crypto`. CIDv0 requires SHA-256. */
+  /**
+   * Hashes every block (a SHA-256 or BLAKE3 verifier; its `digestMany` gets several chunks at once).
+   * Default: SHA-256 in `node:crypto`. CIDv0 requires SHA-256.
+   */
   verifier?: Verifier
   /**
    * Receives each chunk's file data exactly once, in order (index 0, 1, 2, …), before it is hashed;
@@ -81,8 +84,10 @@ const MAX_BATCH = 16
  * ```ts
  * import { buildManifest } from '@codio-chunk/core'
  * import { createReadStream } from 'node:fs'
+ * import { mkdir, writeFile } from 'node:fs/promises'
+ * await mkdir('chunks', { recursive: true })
  * const manifest = await buildManifest(createReadStream('video.mp4'), {
- *   onChunk: async (index, data) => { await storage.putChunk(id, index, data) }
+ *   onChunk: async (index, data) => { await writeFile(`chunks/${index}`, data) }
  * })
  * manifest.root.toString() // 'bafy…', as `ipfs add --cid-version 1 video.mp4`
  * ```
@@ -128,7 +133,13 @@ function checkOptions (options: BuildManifestOptions): Settings {
     : async (bytes: Uint8Array) => checkLength(await verifier.digest(bytes))
   const digestMany = verifier === undefined
     ? async (blocks: Uint8Array[]) => await Promise.all(blocks.map(digestOne))
-    : async (blocks: Uint8Array[]) => (await verifier.digestMany(blocks, { signal })).map(checkLength)
+    : async (blocks: Uint8Array[]) => {
+      const digests = await verifier.digestMany(blocks, { signal })
+      if (!Array.isArray(digests) || digests.length !== blocks.length) {
+        throw new InvalidConfigError(`Verifier ${verifier.name} returned ${Array.isArray(digests) ? digests.length : 'no'} digests for ${blocks.length} inputs; fix the verifier plugin`)
+      }
+      return digests.map(checkLength)
+    }
   const batchSize = Math.max(1, Math.min(MAX_BATCH, Math.floor(BATCH_BYTES / chunkSize)))
   return { chunkSize, cidVersion, hashCode, batchSize, signal, onChunk: options.onChunk, digestOne, digestMany }
 }

@@ -82,8 +82,9 @@ export function dagPbLeafSize (dataLength: number): number {
  *
  * @example
  * ```ts
- * import { unixfsLeafData } from '@codio-chunk/core'
- * const data = unixfsLeafData(block, 'Leaf 3') // throws InvalidManifestError for a directory node
+ * import { fileLeafBlock, unixfsLeafData } from '@codio-chunk/core'
+ * const block = fileLeafBlock(new TextEncoder().encode('hi'))
+ * unixfsLeafData(block, 'Leaf 3') // the 2 bytes of 'hi'; a directory node would throw InvalidManifestError
  * ```
  */
 export function unixfsLeafData (block: Uint8Array, where = 'The leaf block'): Uint8Array {

@@ -66,18 +66,22 @@ interface DecodedNode {
 
 /**
  * Fetches a content's DAG from its root, verifying every block against its CID before decoding it,
- * and returns the manifest: the ordered leaf CIDs and sizes and the interior nodes. Only balanced
- * UnixFS file DAGs are accepted (what `ipfs add` makes by default, CIDv0 or CIDv1): a block that
- * does not match its CID throws `ContentMismatchError`; directories, trickle DAGs, inconsistent
- * sizes or too many chunks throw `InvalidManifestError`. Raw leaves are not fetched; for dag-pb
- * leaves only the first of each leaf level is (its bytes are returned in `leaves`).
+ * and returns the manifest: the ordered leaf CIDs and sizes and the interior nodes, equal to what
+ * `buildManifest` makes from the content. Only balanced UnixFS file DAGs are accepted (what
+ * `ipfs add` makes by default, CIDv0 or CIDv1). A block that does not match its CID throws
+ * `ContentMismatchError`; directories, trickle DAGs, inconsistent sizes, too many or too large
+ * chunks throw `InvalidManifestError`; a root that cannot be a content id throws
+ * `InvalidContentIdError`; a hash without a verifier throws `UnsupportedHashError`. Raw leaves are
+ * never fetched; of dag-pb leaves only the first is (its block is returned in `leaves`).
  *
  * @example
  * ```ts
- * import { resolveManifest, ContentId } from '@codio-chunk/core'
- * const root = ContentId.parse('QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o').cid
- * const { manifest, leaves } = await resolveManifest(root, async (cid) => blockstore.get(cid))
- * manifest.chunkCount // 1
+ * import { buildManifest, leafBlock, resolveManifest } from '@codio-chunk/core'
+ * const bytes = new TextEncoder().encode('hello world\n')
+ * const built = await buildManifest(bytes, { cidVersion: 0 })
+ * const blocks = new Map([[built.root.toString(), leafBlock(built, 0, bytes)]])
+ * const { manifest, leaves } = await resolveManifest(built.root.cid, async (cid) => blocks.get(cid.toString())!)
+ * manifest.chunkCount // 1, and leaves.get(0) is the block fetched for it
  * ```
  */
 export async function resolveManifest (root: CID, fetchBlock: FetchBlock, options: ResolveManifestOptions = {}): Promise<ResolvedManifest> {
@@ -200,7 +204,7 @@ function childrenOf (node: DecodedNode, where: string): Child[] {
     if (size <= 0n || size > BigInt(Number.MAX_SAFE_INTEGER)) throw new InvalidManifestError(`${where} records an invalid size ${size} for link ${i}`)
     total += size
     const cid = links[i].Hash
-    checkCid(cid, `Link ${i} of ${where}`)
+    checkCid(cid, i, where)
     children[i] = { cid, size: Number(size), tsize: links[i].Tsize }
   }
   if (node.fileSize === undefined || node.fileSize !== total) {
@@ -260,12 +264,12 @@ function leafLevel (ctx: Context, root: CID, children: Child[], blocks: Manifest
   const hash = children[0].cid.multihash.code
   for (let i = 0; i < children.length; i++) {
     const { cid, size, tsize } = children[i]
-    const where = `Leaf ${i} (${cid.toString()})`
-    checkChunkSize(ctx, size, where)
-    if (cid.multihash.code !== hash) throw new InvalidManifestError(`${where} uses another hash than leaf 0; mixed hashes are not supported`)
+    const where = (): string => `Leaf ${i} (${cid.toString()})`
+    if (size > ctx.maxChunkSize) throw new InvalidManifestError(`${where()} is ${size} bytes, larger than maxChunkSize (${ctx.maxChunkSize})`)
+    if (cid.multihash.code !== hash) throw new InvalidManifestError(`${where()} uses another hash than leaf 0; mixed hashes are not supported`)
     const encoded = cid.code === RAW_CODE ? size : dagPbLeafSize(size)
     if (tsize !== undefined && tsize !== encoded) {
-      throw new InvalidManifestError(`The link to ${where} records a Tsize of ${tsize}, not the ${encoded} bytes of a ${size}-byte leaf; only balanced DAGs are supported`)
+      throw new InvalidManifestError(`The link to ${where()} records a Tsize of ${tsize}, not the ${encoded} bytes of a ${size}-byte leaf; only balanced DAGs are supported`)
     }
     chunks[i] = cid
     sizes[i] = size
@@ -306,13 +310,13 @@ function checkChunkSize (ctx: Context, size: number, where: string): void {
 }
 
 /** Only raw and dag-pb blocks hashed with 32-byte SHA-256 or BLAKE3 can be part of a content. */
-function checkCid (cid: CID, where: string): void {
+function checkCid (cid: CID, link: number, parent: string): void {
   if (cid.code !== RAW_CODE && cid.code !== DAG_PB_CODE) {
-    throw new InvalidManifestError(`${where} is ${cid.toString()}, whose codec 0x${cid.code.toString(16)} is neither raw nor dag-pb`)
+    throw new InvalidManifestError(`Link ${link} of ${parent} is ${cid.toString()}, whose codec 0x${cid.code.toString(16)} is neither raw nor dag-pb`)
   }
   const hash = cid.multihash.code
   if ((hash !== SHA2_256_CODE && hash !== BLAKE3_CODE) || cid.multihash.size !== 32) {
-    throw new InvalidManifestError(`${where} is ${cid.toString()}, whose hash 0x${hash.toString(16)} is not a 32-byte sha2-256 or blake3 digest`)
+    throw new InvalidManifestError(`Link ${link} of ${parent} is ${cid.toString()}, whose hash 0x${hash.toString(16)} is not a 32-byte sha2-256 or blake3 digest`)
   }
 }
 
@@ -337,7 +341,8 @@ function readFileSize (data: Uint8Array, where: string): bigint | undefined {
       const value = varint()
       if (key >> 3n === 3n) fileSize = value
     } else if (wire === 2) {
-      p += Number(varint())
+      const length = Number(varint())
+      p += length
     } else if (wire === 1 || wire === 5) {
       p += wire === 1 ? 8 : 4
     } else {

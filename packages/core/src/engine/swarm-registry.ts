@@ -68,10 +68,10 @@ export class SwarmRegistry {
     session.send({ type: 'bitfield', content: swarm.root, chunkCount: swarm.manifest.chunkCount, bits: swarm.have.toBytes() })
   }
 
-  /** Tells every swarm peer we now hold chunk `index`. */
+  /** Tells every swarm peer that lacks chunk `index` that we now hold it (seeders need no haves). */
   announceHave (swarm: ContentSwarm, index: number): void {
-    for (const session of swarm.peers.keys()) {
-      if (!session.closed) session.send({ type: 'have', content: swarm.root, index })
+    for (const [session, holdings] of swarm.peers) {
+      if (!session.closed && !holdings.complete) session.send({ type: 'have', content: swarm.root, index })
     }
   }
 

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest'
+import { ChunkConfig, InvalidConfigError, type Strategy } from '../src/index.js'
+
+const strategy: Strategy = { name: 'test', pick: () => undefined }
+
+describe('ChunkConfig', () => {
+  it('has the spec defaults', () => {
+    const config = ChunkConfig.default()
+    expect(config.maxConcurrentDownloads).toBe(10)
+    expect(config.chunksPerPeer).toBe(4)
+    expect(config.requestTimeout).toBe(30_000)
+    expect(config.chunkSize).toBe(256 * 1024)
+    expect(config.optimisticUnchokeInterval).toBe(30_000)
+    expect(config.minUploadRatio).toBe(0.8)
+    expect(config.cidVersion).toBe(1)
+    expect(config.strategy).toBeUndefined()
+    expect(config.toJSON().strategy).toBe('rarest-first')
+  })
+
+  it('builds from the builder and is immutable', () => {
+    const config = ChunkConfig.builder()
+      .maxConcurrentDownloads(20).chunksPerPeer(8).requestTimeout(60_000)
+      .strategy(strategy).chunkSize(512 * 1024)
+      .optimisticUnchokeInterval(30_000).minUploadRatio(0.8)
+      .build()
+    expect(config.maxConcurrentDownloads).toBe(20)
+    expect(config.chunksPerPeer).toBe(8)
+    expect(config.requestTimeout).toBe(60_000)
+    expect(config.strategy).toBe(strategy)
+    expect(config.chunkSize).toBe(512 * 1024)
+    expect(Object.isFrozen(config)).toBe(true)
+    expect(config.toBuilder().chunksPerPeer(2).build().chunksPerPeer).toBe(2)
+    expect(config.chunksPerPeer).toBe(8)
+  })
+
+  it('rejects bad values with a message naming the option and its range', () => {
+    expect(() => ChunkConfig.builder().chunksPerPeer(0)).toThrow(InvalidConfigError)
+    expect(() => ChunkConfig.builder().chunksPerPeer(1.5)).toThrow(/chunksPerPeer must be an integer from 1/)
+    expect(() => ChunkConfig.builder().chunkSize(100)).toThrow(/chunkSize/)
+    expect(() => ChunkConfig.builder().requestTimeout(Number.NaN)).toThrow(/requestTimeout/)
+    expect(() => ChunkConfig.builder().minUploadRatio(-1)).toThrow(/minUploadRatio/)
+    expect(() => ChunkConfig.builder().cidVersion(2 as 0)).toThrow(/cidVersion must be 0 or 1/)
+    expect(() => ChunkConfig.builder().strategy({} as Strategy)).toThrow(/Strategy object/)
+    expect(() => ChunkConfig.from({ chunkSize: '1' as unknown as number })).toThrow(/chunkSize/)
+    expect(() => ChunkConfig.from({ nope: 1 } as never)).toThrow(/Unknown configuration option "nope"/)
+  })
+})

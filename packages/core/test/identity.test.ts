@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest'
+import { PeerIdentity, isPeerId, peerIdFromPublicKey, publicKeyFromPeerId, verifyPeerSignature } from '../src/index.js'
+
+// The Ed25519 test vector of the libp2p peer-id specification (peer-ids/peer-ids.md, "Test vectors"):
+// private key seed 7e08…ee7d, public key 1ed1…e27e, peer id 12D3KooWBtg3…R3pq.
+const SEED = Buffer.from('7e0830617c4a7de83925dfb2694556b12936c477a0e1feb2e148ec9da60fee7d', 'hex')
+const PUBLIC = Buffer.from('1ed1e8fae2c4a144b8be8fd4b47bf3d3b34b871c3cacf6010f0e42d474fce27e', 'hex')
+const PEER_ID = '12D3KooWBtg3aaRMjxwedh83aGiUkwSxDwUZkzuJcfaqUmo7R3pq'
+
+describe('PeerIdentity', () => {
+  it('derives the libp2p peer id of the specification vector', () => {
+    const identity = PeerIdentity.fromSeed(SEED)
+    expect(Buffer.from(identity.publicKey)).toEqual(PUBLIC)
+    expect(identity.peerId).toBe(PEER_ID)
+    expect(peerIdFromPublicKey(PUBLIC)).toBe(PEER_ID)
+    expect(Buffer.from(publicKeyFromPeerId(PEER_ID) ?? [])).toEqual(PUBLIC)
+  })
+
+  it('round-trips its seed and signs verifiably', () => {
+    const identity = PeerIdentity.generate()
+    expect(identity.peerId.startsWith('12D3KooW')).toBe(true)
+    expect(PeerIdentity.fromSeed(identity.privateKeySeed()).peerId).toBe(identity.peerId)
+    const data = new TextEncoder().encode('codio-chunk')
+    const signature = identity.sign(data)
+    expect(verifyPeerSignature(identity.peerId, data, signature)).toBe(true)
+    expect(verifyPeerSignature(PEER_ID, data, signature)).toBe(false)
+    expect(verifyPeerSignature('not a peer id', data, signature)).toBe(false)
+  })
+
+  it('tells peer ids from other strings', () => {
+    expect(isPeerId(PEER_ID)).toBe(true)
+    expect(isPeerId('QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o')).toBe(false)
+    expect(isPeerId('0OIl')).toBe(false)
+    expect(() => PeerIdentity.fromSeed(new Uint8Array(31))).toThrow(/32 bytes/)
+  })
+})
