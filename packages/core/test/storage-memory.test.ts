@@ -1,13 +1,22 @@
-import { describe, expect, it } from 'vitest'
-// Core cannot depend on interface-tests (it depends on core), so the suite is imported by path.
-import { makeTestContent, storageComplianceSuite } from '../../interface-tests/src/storage.js'
+import { randomBytes } from 'node:crypto'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { memoryStorage } from '../src/storage/memory-storage.js'
+import { buildManifest } from '../src/content/build-manifest.js'
 import { NotFoundError, StorageError } from '../src/errors.js'
+import type { Manifest } from '../src/content/manifest.js'
 
-storageComplianceSuite('memory', async () => ({ storage: memoryStorage() }))
-
+// The storage compliance suite runs against memoryStorage in @codio-chunk/interface-tests
+// (core cannot depend on it); these are the memory-specific checks.
 describe('memoryStorage', () => {
-  const content = makeTestContent(3 * 1024 + 5, 1024, 3)
+  const content = { manifest: undefined as unknown as Manifest, chunks: [] as Uint8Array[] }
+  beforeAll(async () => {
+    const bytes = new Uint8Array(randomBytes(3 * 1024 + 5))
+    content.manifest = await buildManifest(bytes, { chunkSize: 1024 })
+    for (let i = 0; i < content.manifest.chunkCount; i++) {
+      const offset = content.manifest.chunkOffset(i)
+      content.chunks.push(bytes.subarray(offset, offset + content.manifest.chunkLength(i)))
+    }
+  })
 
   it('is named memory and counts contents in size', async () => {
     const storage = memoryStorage()
