@@ -29,6 +29,8 @@ export interface ChunkConfigOptions {
   maxPeersPerContent: number
   /** Time allowed to dial a peer and exchange hellos. Default 10 000. */
   dialTimeout: number
+  /** Most connections at once; inbound connections past it are closed at once. Default 200. */
+  maxConnections: number
 }
 
 const DEFAULTS: Readonly<ChunkConfigOptions> = Object.freeze({
@@ -44,7 +46,8 @@ const DEFAULTS: Readonly<ChunkConfigOptions> = Object.freeze({
   maxRequestsServed: 64,
   maxChunkSize: 4 * 1024 * 1024,
   maxPeersPerContent: 50,
-  dialTimeout: 10_000
+  dialTimeout: 10_000,
+  maxConnections: 200
 })
 
 type NumericKey = { [K in keyof ChunkConfigOptions]-?: ChunkConfigOptions[K] extends number ? K : never }[keyof ChunkConfigOptions]
@@ -60,7 +63,8 @@ const LIMITS: Record<Exclude<NumericKey, 'cidVersion'>, { min: number, max: numb
   maxRequestsServed: { min: 1, max: 65_535, integer: true },
   maxChunkSize: { min: 1024, max: 64 * 1024 * 1024, integer: true },
   maxPeersPerContent: { min: 1, max: 100_000, integer: true },
-  dialTimeout: { min: 1, max: 24 * 3600_000, integer: false }
+  dialTimeout: { min: 1, max: 24 * 3600_000, integer: false },
+  maxConnections: { min: 1, max: 1_000_000, integer: true }
 }
 
 function check (key: keyof ChunkConfigOptions, value: unknown): void {
@@ -115,6 +119,7 @@ export class ChunkConfig implements Readonly<ChunkConfigOptions> {
   readonly maxChunkSize!: number
   readonly maxPeersPerContent!: number
   readonly dialTimeout!: number
+  readonly maxConnections!: number
 
   private constructor (options: ChunkConfigOptions) {
     Object.assign(this, options)
@@ -187,6 +192,7 @@ export class ChunkConfigBuilder {
   maxPeersPerContent (value: number): this { return this.set('maxPeersPerContent', value) }
   /** In milliseconds. */
   dialTimeout (value: number): this { return this.set('dialTimeout', value) }
+  maxConnections (value: number): this { return this.set('maxConnections', value) }
 
   build (): ChunkConfig {
     return ChunkConfig.from(this.options)

@@ -118,6 +118,39 @@ describe('a download survives bad peers', () => {
     expect(equalBytes(await leecher.downloadContent(cid, seeder.addresses), content)).toBe(true)
   })
 
+  it('refuses inbound connections past maxConnections and serves the ones it kept', async () => {
+    const content = randomContent(8 * CHUNK)
+    const seeder = await startNode({ config: { chunkSize: CHUNK, maxConnections: 2 } })
+    nodes.push(seeder)
+    const cid = await seeder.storeContent(content)
+    const { host, port } = parseAddress(seeder.addresses[0])
+    // Two silent connections fill the limit (they never say hello).
+    const silent = [connect(port, host), connect(port, host)]
+    for (const s of silent) s.on('error', () => {})
+    await Promise.all(silent.map(async s => await new Promise(resolve => s.once('connect', resolve))))
+    // Accepted in order, so the third connection meets a full node.
+    const third = connect(port, host)
+    third.on('error', () => {})
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => { reject(new Error('the third connection was not closed')) }, 5000)
+      third.on('close', () => { clearTimeout(timer); resolve() })
+    })
+    for (const s of silent) s.destroy()
+    const leecher = await startNode({ listen: false })
+    nodes.push(leecher)
+    // Once the node has noticed the silent connections are gone, a real peer gets in.
+    const deadline = Date.now() + 5000
+    for (;;) {
+      try {
+        await leecher.connect(seeder.addresses[0])
+        break
+      } catch (err) {
+        if (Date.now() > deadline) throw err
+      }
+    }
+    expect(equalBytes(await leecher.downloadContent(cid, seeder.addresses), content)).toBe(true)
+  })
+
   it('stops on abort and resumes from the chunks already verified', async () => {
     const content = randomContent(96 * CHUNK)
     const seeder = await startNode({ config: { chunkSize: CHUNK } })

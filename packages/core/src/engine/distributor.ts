@@ -33,6 +33,9 @@ import type { PeerSession } from './peer-session.js'
 import type { ContentSwarm } from './swarm.js'
 import type { WireMessage } from '../wire/messages.js'
 
+/** Most dials to addresses learned by peer exchange in progress at once. */
+const MAX_EXCHANGE_DIALS = 8
+
 /** The plugins and settings a {@link ChunkDistributor} runs with. */
 export interface DistributorInit {
   /** Transports by address scheme; at least one. */
@@ -102,6 +105,7 @@ export class ChunkDistributor {
   private readonly slots: Semaphore
   private readonly log: Logger
   private stopped = false
+  private exchangeDials = 0
 
   private constructor (config: ChunkConfig, init: DistributorInit) {
     const strategy = config.strategy ?? init.strategy ?? defaultStrategy
@@ -123,6 +127,7 @@ export class ChunkDistributor {
       localPeerId: this.identity.peerId,
       maxFrameSize,
       dialTimeout: config.dialTimeout,
+      maxConnections: config.maxConnections,
       clock,
       log: loggers('codio-chunk:peers'),
       hello: () => ({ type: 'hello', version: PROTOCOL_VERSION, peerId: this.identity.peerId, maxFrameSize, maxRequests: config.maxRequestsServed, addresses: this.peers.addresses, agent }),
@@ -405,9 +410,12 @@ export class ChunkDistributor {
       case 'peers':
         this.swarms.handlePeers(session, message)
         return
-      case 'interested':
-        session.peerInterested.add(message.content.toString())
+      case 'interested': {
+        const key = message.content.toString()
+        // Only contents we hold count, so the set stays bounded.
+        if (this.swarms.swarms.has(key)) session.peerInterested.add(key)
         return
+      }
       case 'not-interested':
         session.peerInterested.delete(message.content.toString())
         return
@@ -451,10 +459,12 @@ export class ChunkDistributor {
   }
 
   private dialForSwarm (swarm: ContentSwarm, address: string): void {
-    if (this.stopped) return
+    if (this.stopped || this.exchangeDials >= MAX_EXCHANGE_DIALS) return
+    this.exchangeDials++
     this.peers.dial(address).then(session => {
       if (swarm.download !== undefined && !session.bitfieldSent.has(swarm.key)) this.swarms.sendBitfield(swarm, session)
     }, (err: Error) => { this.log('peer exchange dial to %s failed: %s', address, err.message) })
+      .finally(() => { this.exchangeDials-- })
   }
 
   private async redial (swarm: ContentSwarm): Promise<void> {

@@ -13,6 +13,7 @@ export interface PeerManagerOptions {
   localPeerId: string
   maxFrameSize: number
   dialTimeout: number
+  maxConnections: number
   clock: Clock
   log: Logger
   onMessage: (session: PeerSession, message: WireMessage) => void
@@ -140,7 +141,8 @@ export class PeerManager {
   }
 
   private accept (connection: Connection): void {
-    if (this.stopped) {
+    if (this.stopped || this.sessions.size + this.handshaking.size >= this.options.maxConnections) {
+      this.options.log('refusing inbound connection from %s: %s', connection.remoteAddress, this.stopped ? 'stopped' : 'connection limit reached')
       connection.close()
       return
     }

@@ -14,6 +14,8 @@ import type { Logger } from '../contracts/common.js'
 
 /** Most addresses sent or accepted in one peer-exchange message. */
 const MAX_PEX_ADDRESSES = 32
+/** Known addresses kept per content, as a multiple of `maxPeersPerContent`. */
+const MAX_KNOWN_PER_PEER_SLOT = 4
 
 /**
  * The swarms of every content this node holds or downloads: loads them from storage on demand,
@@ -80,10 +82,8 @@ export class SwarmRegistry {
     const swarm = await this.get(message.content)
     if (session.closed) return
     if (swarm === undefined) {
-      if (!session.bitfieldSent.has(key)) {
-        session.bitfieldSent.add(key)
-        session.send({ type: 'bitfield', content: message.content, chunkCount: 0, bits: new Uint8Array(0) })
-      }
+      // Not recorded per session, so a peer naming endless unknown contents costs no memory.
+      session.send({ type: 'bitfield', content: message.content, chunkCount: 0, bits: new Uint8Array(0) })
       return
     }
     if (message.chunkCount === 0) {
@@ -133,6 +133,8 @@ export class SwarmRegistry {
     if (swarm?.download === undefined || !swarm.peers.has(session)) return
     for (const address of message.addresses.slice(0, MAX_PEX_ADDRESSES)) {
       if (swarm.knownAddresses.has(address) || this.peers.addresses.includes(address)) continue
+      // Bounded: a peer flooding made-up addresses cannot grow this set or our dials without limit.
+      if (swarm.knownAddresses.size >= this.maxPeersPerContent * MAX_KNOWN_PER_PEER_SLOT) return
       swarm.knownAddresses.add(address)
       if (swarm.peers.size < this.maxPeersPerContent) this.onLearnedAddress(swarm, address)
     }
