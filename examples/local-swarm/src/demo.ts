@@ -71,7 +71,8 @@ async function main (): Promise<void> {
       const fraction = done ? 1 : p?.progress ?? 0
       const rate = done ? '' : `${((p?.downloadRate ?? 0) / MiB).toFixed(1).padStart(6)} MiB/s`
       const eta = done ? `done in ${(finished.get(peer)! / 1000).toFixed(2)} s` : p?.eta !== undefined ? `eta ${(p.eta / 1000).toFixed(1)} s` : ''
-      return `peer ${i + 1} ${bar(fraction)} ${(fraction * 100).toFixed(1).padStart(5)}% ${rate} ${String(p?.peers ?? 0).padStart(2)} peers ${eta}`
+      const peers = done ? 'seeding ' : `${String(p?.peers ?? 0).padStart(2)} peers`
+      return `peer ${i + 1} ${bar(fraction)} ${(fraction * 100).toFixed(1).padStart(5)}% ${rate} ${peers} ${eta}`
     })
     if (tty && drawn > 0) process.stdout.write(`\x1b[${drawn}A`)
     for (const line of lines) process.stdout.write(tty ? `\x1b[2K${line}\n` : `${line}\n`)
@@ -88,10 +89,12 @@ async function main (): Promise<void> {
   const fromSeeder = seeder.peerStats().reduce((sum, s) => sum + s.bytesSent, 0)
   const betweenPeers = peers.reduce((sum, peer) => sum + peer.peerStats().filter(s => s.peerId !== seeder.peerId).reduce((a, s) => a + s.bytesSent, 0), 0)
   const total = size * peerCount
+  const sent = fromSeeder + betweenPeers
   console.log('')
   console.log(`all ${peerCount} copies byte-identical to the original: ${identical ? 'yes' : 'NO'}`)
   console.log(`time ${seconds.toFixed(2)} s, ${(total / MiB / seconds).toFixed(1)} MiB/s delivered in total (${(size / MiB / seconds).toFixed(1)} MiB/s per peer)`)
-  console.log(`served by the seeder: ${(fromSeeder / MiB).toFixed(1)} MiB (${(100 * fromSeeder / total).toFixed(0)}%), by peers to each other: ${(betweenPeers / MiB).toFixed(1)} MiB (${(100 * betweenPeers / total).toFixed(0)}%)`)
+  console.log(`bytes sent: ${(fromSeeder / MiB).toFixed(1)} MiB by the seeder (${(100 * fromSeeder / sent).toFixed(0)}%), ${(betweenPeers / MiB).toFixed(1)} MiB by peers to each other (${(100 * betweenPeers / sent).toFixed(0)}%)`)
+  console.log(`the seeder uploaded ${(fromSeeder / size).toFixed(2)} copies for ${peerCount} peers; ${((sent - total) / MiB).toFixed(1)} MiB were manifests and endgame duplicates`)
   await Promise.all([seeder.stop(), ...peers.map(async p => { await p.stop() })])
   if (!identical) process.exitCode = 1
 }
