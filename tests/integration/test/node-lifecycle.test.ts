@@ -47,6 +47,23 @@ describe('creating and stopping a node', () => {
     await expect(leecher.storeContent(content)).rejects.toBeInstanceOf(NodeStoppedError)
   })
 
+  it('stops promptly when stopped while a manifest is being stored', async () => {
+    const seeder = await startNode({ config: { chunkSize: 16 * 1024 } })
+    nodes.push(seeder)
+    const cid = await seeder.storeContent(randomContent(8 * 16 * 1024))
+    const inner = memoryStorage()
+    let stopping: Promise<void> | undefined
+    const storage = Object.assign(Object.create(inner) as typeof inner, {
+      async putManifest (...args: Parameters<typeof inner.putManifest>) {
+        stopping = leecher.stop()
+        await inner.putManifest(...args)
+      }
+    })
+    const leecher: ChunkDistributor = await startNode({ listen: false, storage })
+    await expect(leecher.download(cid, seeder.addresses)).rejects.toBeInstanceOf(NodeStoppedError)
+    await stopping
+  })
+
   it('runs at most maxConcurrentDownloads at once and queues the rest', async () => {
     const seeder = await startNode({ config: { chunkSize: 16 * 1024 } })
     const leecher = await startNode({ listen: false, config: { maxConcurrentDownloads: 1 } })

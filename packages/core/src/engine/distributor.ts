@@ -21,6 +21,7 @@ import { connectProviders, fetchBlockFromPeers } from './providers.js'
 import { toContentId, type ContentRef } from './content-ref.js'
 import { collectPeerStats, type PeerStats } from './peer-stats.js'
 import { readAll, readContentFrom, rechunk } from './content-io.js'
+import { raceAbort } from '../util/race-abort.js'
 import type { ContentId } from '../content/content-id.js'
 import type { Manifest } from '../content/manifest.js'
 import type { AbortOptions, Logger, LoggerFactory } from '../contracts/common.js'
@@ -32,6 +33,14 @@ import type { DistributorEvents, EngineContext } from './engine-context.js'
 import type { PeerSession } from './peer-session.js'
 import type { ContentSwarm } from './swarm.js'
 import type { WireMessage } from '../wire/messages.js'
+
+/** One running download, shared by every caller asking for the same content. */
+interface SharedDownload {
+  readonly promise: Promise<void>
+  /** Aborted when the last caller still waiting gives up. */
+  readonly controller: AbortController
+  callers: number
+}
 
 /** Most dials to addresses learned by peer exchange in progress at once. */
 const MAX_EXCHANGE_DIALS = 8
@@ -101,7 +110,9 @@ export class ChunkDistributor {
   private readonly uploader: Uploader
   private readonly ctx: EngineContext
   private readonly verifiers: Verifier[]
-  private readonly downloads = new Map<string, Promise<void>>()
+  private readonly downloads = new Map<string, SharedDownload>()
+  /** Aborts manifest fetches and dials in progress when the node stops. */
+  private readonly stopController = new AbortController()
   private readonly slots: Semaphore
   private readonly log: Logger
   private stopped = false
@@ -247,12 +258,28 @@ export class ChunkDistributor {
     this.ctx.verify.assertSupported(root.cid)
     for (const address of providers) this.peers.transportFor(address)
     const key = root.toString()
-    let running = this.downloads.get(key)
-    if (running === undefined) {
-      running = this.runDownload(root, providers, options).finally(() => this.downloads.delete(key))
-      this.downloads.set(key, running)
+    let shared = this.downloads.get(key)
+    if (shared === undefined) {
+      const controller = new AbortController()
+      const promise = this.runDownload(root, providers, controller.signal, options.seed).finally(() => this.downloads.delete(key))
+      promise.catch(() => {})
+      shared = { promise, controller, callers: 0 }
+      this.downloads.set(key, shared)
+    } else {
+      // A later caller's providers join the running download.
+      const swarm = this.swarms.swarms.get(key)
+      for (const address of providers) {
+        if (swarm !== undefined && this.swarms.remember(swarm, [address])) this.dialForSwarm(swarm, address)
+      }
     }
-    await running
+    shared.callers++
+    try {
+      await raceAbort(shared.promise, options.signal)
+    } finally {
+      shared.callers--
+      // The shared download stops only when every caller has given up on it.
+      if (options.signal?.aborted === true && shared.callers === 0) shared.controller.abort(options.signal.reason)
+    }
     return root
   }
 
@@ -308,9 +335,10 @@ export class ChunkDistributor {
     if (this.stopped) return
     this.stopped = true
     const error = new NodeStoppedError('The node was stopped')
+    this.stopController.abort(error)
     for (const swarm of this.swarms.swarms.values()) swarm.download?.abort(error)
     await this.peers.stop()
-    await Promise.allSettled([...this.downloads.values()])
+    await Promise.allSettled([...this.downloads.values()].map(async d => { await d.promise }))
     await Promise.allSettled([this.storage.close(), ...this.verifiers.map(async v => { await v.close?.() })])
   }
 
@@ -325,25 +353,36 @@ export class ChunkDistributor {
 
   private publish (manifest: Manifest): void {
     const swarm = this.swarms.add(manifest, Bitfield.full(manifest.chunkCount))
-    if (swarm.download !== undefined) {
-      for (let i = 0; i < manifest.chunkCount; i++) swarm.download.availability.markCompleted(i)
-    }
+    swarm.download?.storedElsewhere(Array.from({ length: manifest.chunkCount }, (_, i) => i))
   }
 
-  private async runDownload (root: ContentId, providers: readonly string[], options: DownloadOptions): Promise<void> {
-    const release = await this.slots.acquire(options.signal)
+  private async runDownload (root: ContentId, providers: readonly string[], callerSignal: AbortSignal, seed?: number): Promise<void> {
+    const signal = AbortSignal.any([callerSignal, this.stopController.signal])
+    const check = (): void => {
+      if (this.stopped) throw new NodeStoppedError('The node was stopped')
+      throwIfAborted(signal, 'download')
+    }
+    const release = await this.slots.acquire(signal)
     try {
-      throwIfAborted(options.signal, 'download')
+      check()
       let swarm = await this.swarms.get(root)
+      check()
       if (swarm !== undefined && swarm.have.complete) return
-      const sessions = await connectProviders(this.peers, providers, options.signal)
-      if (swarm === undefined) swarm = await this.fetchManifest(root, sessions, options.signal)
-      for (const address of providers) swarm.knownAddresses.add(address)
+      const sessions = await connectProviders(this.peers, providers, signal)
+      check()
+      if (swarm === undefined) swarm = await this.fetchManifest(root, sessions, signal)
+      check()
+      for (const address of providers) {
+        swarm.providers.add(address)
+        this.swarms.remember(swarm, [address])
+      }
       if (swarm.have.complete) return
-      const download = new Download(this.ctx, swarm, { seed: options.seed })
+      const download = new Download(this.ctx, swarm, { seed })
       swarm.download = download
-      const onAbort = (): void => { download.abort(abortError(options.signal as AbortSignal, 'download')) }
-      options.signal?.addEventListener('abort', onAbort, { once: true })
+      const onAbort = (): void => {
+        download.abort(this.stopped ? new NodeStoppedError('The node was stopped') : abortError(signal, 'download'))
+      }
+      signal.addEventListener('abort', onAbort, { once: true })
       try {
         download.start()
         for (const session of this.peers.sessions.values()) {
@@ -351,9 +390,12 @@ export class ChunkDistributor {
         }
         await download.promise
       } finally {
-        options.signal?.removeEventListener('abort', onAbort)
+        signal.removeEventListener('abort', onAbort)
         if (swarm.download === download) swarm.download = undefined
       }
+    } catch (err) {
+      if (this.stopped && !(err instanceof NodeStoppedError)) throw new NodeStoppedError('The node was stopped', { cause: err })
+      throw err
     } finally {
       release()
     }
@@ -467,6 +509,7 @@ export class ChunkDistributor {
       .finally(() => { this.exchangeDials-- })
   }
 
+  /** Dials the swarm's known addresses that are not connected, a few at a time; learned addresses that fail are forgotten. */
   private async redial (swarm: ContentSwarm): Promise<void> {
     const connected = new Set<string>()
     for (const session of this.peers.sessions.values()) {
@@ -474,10 +517,18 @@ export class ChunkDistributor {
       for (const a of this.peers.listenAddressesOf(session)) connected.add(a)
     }
     const targets = [...swarm.knownAddresses].filter(a => !connected.has(a) && !this.peers.addresses.includes(a))
-    await Promise.allSettled(targets.map(async address => {
-      const session = await this.peers.dial(address)
-      if (swarm.download !== undefined && !session.bitfieldSent.has(swarm.key)) this.swarms.sendBitfield(swarm, session)
-    }))
+    const worker = async (): Promise<void> => {
+      for (let address = targets.shift(); address !== undefined && !this.stopped; address = targets.shift()) {
+        try {
+          const session = await this.peers.dial(address)
+          if (swarm.download !== undefined && !session.bitfieldSent.has(swarm.key)) this.swarms.sendBitfield(swarm, session)
+        } catch (err) {
+          if (!swarm.providers.has(address)) swarm.knownAddresses.delete(address)
+          this.log('redial of %s failed: %s', address, (err as Error).message)
+        }
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(MAX_EXCHANGE_DIALS, targets.length) }, worker))
   }
 
   private assertRunning (): void {

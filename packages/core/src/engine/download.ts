@@ -77,6 +77,8 @@ export class Download {
   position = 0
   private readonly ctx: EngineContext
   private readonly inflight = new Map<number, Set<ChunkRequest>>()
+  /** Chunks whose copy is being verified or stored: not requested again, not released. */
+  private readonly storing = new Set<number>()
   private readonly peers = new Map<PeerSession, PeerDownload>()
   private readonly random: () => number
   private readonly maxPendingStores: number
@@ -128,6 +130,15 @@ export class Download {
     this.fill(session)
   }
 
+  /** A swarm peer sent a new bitfield (its holdings object was updated in place). */
+  peerUpdated (session: PeerSession): void {
+    const peer = this.peers.get(session)
+    if (this.finished || peer === undefined) return
+    this.availability.peerUpdated(peer.holdings)
+    this.ctx.setInterest(this.swarm, session, peer.holdings.count > 0)
+    this.fill(session)
+  }
+
   /** A swarm peer announced a new chunk. */
   peerHas (session: PeerSession, index: number): void {
     const peer = this.peers.get(session)
@@ -143,13 +154,16 @@ export class Download {
     if (peer === undefined) return
     this.peers.delete(session)
     this.availability.peerLeft(peer.holdings)
-    for (const [index, set] of this.inflight) {
-      for (const request of set) if (request.session === session) this.dropRequest(request)
-      if (set.size === 0) this.inflight.delete(index)
+    for (const set of [...this.inflight.values()]) {
+      for (const entry of [...set]) {
+        if (entry.session !== session) continue
+        if (entry.request !== undefined) session.cancel(entry.request, new AbortError('peer left the swarm'), true)
+        this.dropRequest(entry)
+      }
     }
     if (this.finished) return
     this.fillAll()
-    if (this.peers.size === 0) this.redial()
+    if (this.peers.size === 0 && this.redials < MAX_REDIALS) this.redial()
   }
 
   /** The peer unchoked us (or anything else changed): ask it for more. */
@@ -159,7 +173,7 @@ export class Download {
     if (peer === undefined) return
     const maxServed = session.remoteHello?.maxRequests ?? this.ctx.config.chunksPerPeer
     const limit = peer.snubbed ? 1 : Math.min(this.ctx.config.chunksPerPeer, maxServed)
-    while (peer.inflight < limit && this.pendingStores < this.maxPendingStores) {
+    while (peer.inflight < limit && session.outgoing.size < maxServed && this.pendingStores < this.maxPendingStores) {
       let index = this.pick(peer)
       if (index === undefined) index = this.endgamePick(session, peer)
       if (index === undefined) return
@@ -250,7 +264,7 @@ export class Download {
     if (peer !== undefined) peer.inflight--
     if (set.size === 0) {
       this.inflight.delete(entry.index)
-      if (!this.availability.isCompleted(entry.index)) this.availability.markReleased(entry.index)
+      if (!this.availability.isCompleted(entry.index) && !this.storing.has(entry.index)) this.availability.markReleased(entry.index)
     }
   }
 
@@ -261,7 +275,12 @@ export class Download {
     if (!outcome.ok) {
       this.lastError = outcome.error
       const peer = this.peers.get(entry.session)
-      if (peer !== undefined && outcome.rejected !== RejectCode.Choked) peer.failed.set(entry.index, this.ctx.clock() + this.ctx.config.requestTimeout)
+      if (outcome.rejected === RejectCode.Choked) {
+        // Treat it as a choke: ask this peer again only after it unchokes us.
+        entry.session.markChoked()
+      } else if (peer !== undefined) {
+        peer.failed.set(entry.index, this.ctx.clock() + this.ctx.config.requestTimeout)
+      }
       this.dropRequest(entry)
       this.fillAll()
       return
@@ -274,10 +293,12 @@ export class Download {
       peer.inflight--
       peer.snubbed = false
     }
-    if (this.availability.isCompleted(entry.index)) {
+    if (this.availability.isCompleted(entry.index) || this.storing.has(entry.index)) {
+      // An endgame duplicate: another copy is already done or on its way.
       this.fill(entry.session)
       return
     }
+    this.storing.add(entry.index)
     this.pendingStores++
     this.fill(entry.session)
     this.verifyAndStore(entry, outcome.bytes).catch((err: Error) => { this.abort(err) })
@@ -288,26 +309,51 @@ export class Download {
     const manifest = this.swarm.manifest
     let data: Uint8Array | undefined
     try {
-      if (await this.ctx.verify.verify(manifest.chunkCid(index), block)) data = leafData(manifest, index, block)
-    } catch (err) {
-      this.ctx.log('chunk %d from %s is malformed: %s', index, session.peerId, (err as Error).message)
-    }
-    if (this.finished) return
-    if (data === undefined) {
-      this.pendingStores--
-      this.badChunk(session, index)
-      return
-    }
-    if (!this.availability.isCompleted(index)) {
-      await this.ctx.storage.putChunk(manifest.root, index, data)
-      if (this.finished) {
-        // Stored after an abort: keep it for the next attempt.
-        this.swarm.have.set(index)
+      // A verifier that throws is a local failure: it rejects the download instead of blaming the peer.
+      const ok = await this.ctx.verify.verify(manifest.chunkCid(index), block)
+      if (ok) {
+        try {
+          data = leafData(manifest, index, block)
+        } catch (err) {
+          this.ctx.log('chunk %d from %s is malformed: %s', index, session.peerId, (err as Error).message)
+        }
+      }
+      if (this.finished) return
+      if (data === undefined) {
+        this.storing.delete(index)
+        this.pendingStores--
+        this.badChunk(session, index)
         return
       }
-      if (this.availability.markCompleted(index)) this.completed(index, session, data.length)
+      await this.ctx.storage.putChunk(manifest.root, index, data)
+    } catch (err) {
+      this.storing.delete(index)
+      this.pendingStores--
+      throw err
     }
+    this.storing.delete(index)
     this.pendingStores--
+    if (this.finished) {
+      // Stored after an abort: keep it for the next attempt.
+      this.swarm.have.set(index)
+      return
+    }
+    if (this.availability.markCompleted(index)) this.completed(index, session, data.length)
+    if (!this.checkComplete()) this.fillAll()
+  }
+
+  /**
+   * Chunks that reached storage some other way (the content was published locally): completes
+   * them, cancels their requests and finishes the download if nothing is left.
+   */
+  storedElsewhere (indices: Iterable<number>): void {
+    if (this.finished) return
+    for (const index of indices) {
+      if (!this.availability.markCompleted(index)) continue
+      this.swarm.have.set(index)
+      this.downloadedBytes += this.swarm.manifest.chunkLength(index)
+      this.cancelDuplicates(index)
+    }
     if (!this.checkComplete()) this.fillAll()
   }
 
@@ -317,18 +363,22 @@ export class Download {
     this.rate.add(bytes)
     this.idleSince = undefined
     this.redials = 0
-    const set = this.inflight.get(index)
-    if (set !== undefined) {
-      this.inflight.delete(index)
-      for (const other of set) {
-        const peer = this.peers.get(other.session)
-        if (peer !== undefined) peer.inflight--
-        if (other.request !== undefined) other.session.cancel(other.request, new AbortError('chunk arrived from another peer'), true)
-      }
-    }
+    this.cancelDuplicates(index)
     this.ctx.announceHave(this.swarm, index)
     if (this.ctx.events.has('chunk:verified')) {
       this.ctx.events.emit('chunk:verified', { cid: this.swarm.manifest.root, index, peerId: from.peerId, bytes })
+    }
+  }
+
+  /** Cancels the requests still open for a chunk that is now complete. */
+  private cancelDuplicates (index: number): void {
+    const set = this.inflight.get(index)
+    if (set === undefined) return
+    this.inflight.delete(index)
+    for (const other of set) {
+      const peer = this.peers.get(other.session)
+      if (peer !== undefined) peer.inflight--
+      if (other.request !== undefined) other.session.cancel(other.request, new AbortError('chunk arrived from another peer'), true)
     }
   }
 
@@ -396,24 +446,20 @@ export class Download {
       return
     }
     this.idleSince ??= now
-    const waitingForUnchoke = [...this.peers.keys()].some(s => s.peerChoking && !s.closed)
-    if (waitingForUnchoke) return
-    if (now - this.idleSince >= Math.min(this.ctx.config.requestTimeout, 2000) * (this.redials + 1)) this.redial()
-  }
-
-  /** Tries the known addresses again; fails the download after a few rounds without progress. */
-  private redial (): void {
-    if (this.finished || this.redialing) return
-    if (this.redials >= MAX_REDIALS) {
-      const missing = this.swarm.manifest.chunkCount - this.availability.completedCount
-      this.abort(new NoProvidersError(
-        `No reachable peer can supply the remaining ${missing} of ${this.swarm.manifest.chunkCount} chunks of ${this.swarm.key}` +
-        (this.lastError !== undefined ? ` (last problem: ${this.lastError.message})` : '') +
-        '; chunks already verified are kept, so retrying later resumes the download',
-        { cause: this.lastError }
-      ))
+    if (now - this.idleSince < Math.min(this.ctx.config.requestTimeout, 2000) * (this.redials + 1)) return
+    if (this.redials < MAX_REDIALS) {
+      this.redial()
       return
     }
+    // Out of redials: wait only for peers that choked us recently (an unchoke may come), then fail.
+    const chokeWait = 2 * this.ctx.config.optimisticUnchokeInterval
+    const waitingForUnchoke = [...this.peers.keys()].some(s => s.peerChoking && !s.closed && now - s.chokedAt < chokeWait)
+    if (!waitingForUnchoke) this.fail()
+  }
+
+  /** Tries the known addresses again; the idle clock restarts when the attempts settle. */
+  private redial (): void {
+    if (this.finished || this.redialing) return
     this.redials++
     this.redialing = true
     this.ctx.redial(this.swarm).finally(() => {
@@ -421,5 +467,15 @@ export class Download {
       this.idleSince = this.ctx.clock()
       this.fillAll()
     })
+  }
+
+  private fail (): void {
+    const missing = this.swarm.manifest.chunkCount - this.availability.completedCount
+    this.abort(new NoProvidersError(
+      `No reachable peer can supply the remaining ${missing} of ${this.swarm.manifest.chunkCount} chunks of ${this.swarm.key}` +
+      (this.lastError !== undefined ? ` (last problem: ${this.lastError.message})` : '') +
+      '; chunks already verified are kept, so retrying later resumes the download',
+      { cause: this.lastError }
+    ))
   }
 }

@@ -38,6 +38,8 @@ export class PeerManager {
   private readonly byScheme = new Map<string, Transport>()
   private readonly options: PeerManagerOptions
   private stopped = false
+  /** Aborts dials still in progress when the manager stops. */
+  private readonly stopController = new AbortController()
 
   constructor (options: PeerManagerOptions) {
     this.options = options
@@ -117,6 +119,7 @@ export class PeerManager {
 
   async stop (): Promise<void> {
     this.stopped = true
+    this.stopController.abort(new NodeStoppedError('The node is stopping'))
     await Promise.allSettled(this.listeners.map(async l => { await l.close() }))
     this.listeners.length = 0
     for (const session of [...this.sessions.values(), ...this.handshaking]) {
@@ -127,13 +130,18 @@ export class PeerManager {
   private async openSession (address: string, signal?: AbortSignal): Promise<PeerSession> {
     const transport = this.transportFor(address)
     const timeout = AbortSignal.timeout(this.options.dialTimeout)
-    const combined = signal === undefined ? timeout : AbortSignal.any([signal, timeout])
+    const combined = AbortSignal.any(signal === undefined ? [timeout, this.stopController.signal] : [signal, timeout, this.stopController.signal])
     let connection: Connection
     try {
       connection = await transport.dial(address, { signal: combined, maxFrameSize: this.options.maxFrameSize })
     } catch (err) {
+      if (this.stopped) throw new NodeStoppedError('The node stopped while dialling', { cause: err })
       if (timeout.aborted && signal?.aborted !== true) throw new TimeoutError(`Dialling ${address} took longer than ${this.options.dialTimeout} ms`, { cause: err })
       throw err
+    }
+    if (this.stopped) {
+      connection.close()
+      throw new NodeStoppedError('The node stopped while dialling')
     }
     const session = await this.handshake(connection)
     if (session.closed) throw new DialError(`Connection to ${address} closed during the handshake`, { cause: session.closeError })
@@ -194,10 +202,8 @@ export class PeerManager {
     if (existing !== undefined && !existing.closed) {
       const dialerOf = (s: PeerSession): string => s.connection.direction === 'outbound' ? this.options.localPeerId : s.peerId
       const keepNew = existing.connection.direction !== session.connection.direction && dialerOf(session) < dialerOf(existing)
-      if (!keepNew) {
-        session.close(undefined, { code: GoodbyeCode.DuplicateConnection, reason: 'duplicate connection' })
-        return existing
-      }
+      // The session closes itself as a duplicate once its handshake resolves to the kept one.
+      if (!keepNew) return existing
       // Closing the registered session reports it gone before the new one is reported.
       existing.close(undefined, { code: GoodbyeCode.DuplicateConnection, reason: 'duplicate connection' })
     }

@@ -34,8 +34,9 @@ export interface PeerSessionOptions {
   clock: Clock
   /**
    * Called synchronously when the peer's hello arrives, before any later message is handled.
-   * Returns the session to use for this peer (itself, or an existing one if this connection is a
-   * duplicate and was closed), or undefined if the peer was refused (the session is then closed).
+   * Returns the session to use for this peer: itself, or an existing one if this connection is a
+   * duplicate (this one is then closed), or undefined if the peer was refused (the callback closes
+   * the session with the reason).
    */
   onHello: (session: PeerSession) => PeerSession | undefined
   /** Called with every message after the handshake. */
@@ -85,6 +86,11 @@ export class PeerSession {
 
   readonly outgoing = new Map<number, OutgoingRequest>()
   readonly incoming = new Map<number, IncomingRequest>()
+  /**
+   * Uploads to this peer run one after another: each waits for the previous answer to be sent and
+   * for the send buffer to drain, so a peer that does not read cannot make us queue data.
+   */
+  uploadQueue: Promise<void> = Promise.resolve()
 
   private nextRequestId = 1
   private readonly options: PeerSessionOptions
@@ -124,12 +130,19 @@ export class PeerSession {
     this.helloTimer = setTimeout(() => {
       this.close(new TimeoutError(`Peer at ${this.connection.remoteAddress} sent no hello within ${this.options.helloTimeout} ms`))
     }, this.options.helloTimeout)
+    this.helloTimer.unref?.()
     try {
       this.connection.send(this.options.hello)
     } catch (err) {
       this.close(err as Error)
     }
     return await this.handshake
+  }
+
+  /** Records that the peer chokes us (a `choke` message, or a request rejected as choked). */
+  markChoked (): void {
+    if (!this.peerChoking) this.chokedAt = this.options.clock()
+    this.peerChoking = true
   }
 
   /** Sends a message; returns false (and does nothing) if the connection is closed. Data payloads count as uploaded. */
@@ -215,8 +228,7 @@ export class PeerSession {
         this.close(new ConnectionClosedError(`Peer ${this.peerId} said goodbye (code ${message.code}): ${message.reason}`))
         return
       case 'choke':
-        if (!this.peerChoking) this.chokedAt = this.options.clock()
-        this.peerChoking = true
+        this.markChoked()
         break
       case 'unchoke':
         this.peerChoking = false
@@ -239,15 +251,20 @@ export class PeerSession {
       this.close(new ProtocolError(`Peer at ${this.connection.remoteAddress} claims id ${message.peerId} but authenticated as ${authenticated}`), { code: GoodbyeCode.ProtocolError, reason: 'peer id mismatch' })
       return
     }
-    if (message.peerId.length === 0 || message.peerId.length > 128) {
+    if (message.peerId.length === 0 || message.peerId.length > 256) {
       this.close(new ProtocolError(`Peer at ${this.connection.remoteAddress} sent an invalid peer id`), { code: GoodbyeCode.ProtocolError, reason: 'invalid peer id' })
       return
     }
     this.remoteHello = message
     clearTimeout(this.helloTimer)
     const kept = this.options.onHello(this)
-    if (kept !== undefined) this.resolveHandshake(kept)
-    else this.close(new ProtocolError(`Peer ${message.peerId} at ${this.connection.remoteAddress} was refused`))
+    if (kept === undefined) {
+      // Refused (onHello closed it with the reason); make sure it is closed.
+      this.close(new ProtocolError(`Peer ${message.peerId} at ${this.connection.remoteAddress} was refused`))
+      return
+    }
+    this.resolveHandshake(kept)
+    if (kept !== this) this.close(undefined, { code: GoodbyeCode.DuplicateConnection, reason: 'duplicate connection' })
   }
 
   private handleClose (error?: Error): void {

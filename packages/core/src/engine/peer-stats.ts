@@ -33,6 +33,8 @@ export interface PeerStats {
   requestsOut: number
   /** Requests of the peer's we are serving. */
   requestsIn: number
+  /** Bytes queued for sending to the peer, not yet taken by the operating system. */
+  bytesQueued: number
 }
 
 export function statsOf (session: PeerSession): PeerStats {
@@ -53,7 +55,8 @@ export function statsOf (session: PeerSession): PeerStats {
     badChunks: session.badChunks,
     timeouts: session.timeouts,
     requestsOut: session.outgoing.size,
-    requestsIn: session.incoming.size
+    requestsIn: session.incoming.size,
+    bytesQueued: session.connection.bufferedBytes
   }
 }
 

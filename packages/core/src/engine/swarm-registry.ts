@@ -16,6 +16,8 @@ import type { Logger } from '../contracts/common.js'
 const MAX_PEX_ADDRESSES = 32
 /** Known addresses kept per content, as a multiple of `maxPeersPerContent`. */
 const MAX_KNOWN_PER_PEER_SLOT = 4
+/** Listen addresses remembered from one peer's hello. */
+const ADDRESSES_PER_PEER = 2
 
 /**
  * The swarms of every content this node holds or downloads: loads them from storage on demand,
@@ -104,14 +106,22 @@ export class SwarmRegistry {
       this.protocolError(session, `malformed bitfield for ${key}: ${(err as Error).message}`)
       return
     }
-    this.leave(swarm, session)
+    const existing = swarm.peers.get(session)
+    if (existing !== undefined) {
+      // A later bitfield replaces the earlier one (PROTOCOL.md §5): update in place.
+      existing.setBitfield(bits)
+      swarm.download?.peerUpdated(session)
+      return
+    }
     const holdings = new PeerHoldings(n)
     holdings.setBitfield(bits)
     swarm.peers.set(session, holdings)
     session.holdings.set(key, holdings)
     const addresses = this.peers.listenAddressesOf(session)
-    for (const address of addresses) swarm.knownAddresses.add(address)
-    if (!session.bitfieldSent.has(key)) this.sendBitfield(swarm, session)
+    this.remember(swarm, addresses.slice(0, ADDRESSES_PER_PEER))
+    // A peer joining this swarm gets our map even if it was sent before (it may have answered
+    // "not held" then); a member does not, so the exchange ends.
+    this.sendBitfield(swarm, session)
     this.sendPeerExchange(swarm, session, addresses)
     swarm.download?.peerJoined(session, holdings)
   }
@@ -133,11 +143,22 @@ export class SwarmRegistry {
     if (swarm?.download === undefined || !swarm.peers.has(session)) return
     for (const address of message.addresses.slice(0, MAX_PEX_ADDRESSES)) {
       if (swarm.knownAddresses.has(address) || this.peers.addresses.includes(address)) continue
-      // Bounded: a peer flooding made-up addresses cannot grow this set or our dials without limit.
-      if (swarm.knownAddresses.size >= this.maxPeersPerContent * MAX_KNOWN_PER_PEER_SLOT) return
-      swarm.knownAddresses.add(address)
+      if (!this.remember(swarm, [address])) return
       if (swarm.peers.size < this.maxPeersPerContent) this.onLearnedAddress(swarm, address)
     }
+  }
+
+  /**
+   * Adds addresses to a swarm's known set, up to a bound, so peers flooding made-up addresses (in
+   * hellos or peer exchange) cannot grow it, or our dials, without limit. False once full.
+   */
+  remember (swarm: ContentSwarm, addresses: readonly string[]): boolean {
+    for (const address of addresses) {
+      if (swarm.knownAddresses.has(address)) continue
+      if (swarm.knownAddresses.size >= this.maxPeersPerContent * MAX_KNOWN_PER_PEER_SLOT) return false
+      swarm.knownAddresses.add(address)
+    }
+    return true
   }
 
   /** A peer disconnected: it leaves every swarm it was in. */

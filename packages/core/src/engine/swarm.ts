@@ -16,8 +16,10 @@ export class ContentSwarm {
   readonly have: Bitfield
   /** Peers that sent a bitfield for this content, with what they hold. */
   readonly peers = new Map<PeerSession, PeerHoldings>()
-  /** Listen addresses of swarm members learned from hellos and peer exchange. */
+  /** Listen addresses of swarm members learned from hellos and peer exchange (bounded). */
   readonly knownAddresses = new Set<string>()
+  /** Provider addresses given by the application: always retried, never forgotten. */
+  readonly providers = new Set<string>()
   download?: Download
   private leafIndex?: Map<string, number>
 

@@ -7,6 +7,9 @@ import type { ContentSwarm } from './swarm.js'
 import type { CID } from 'multiformats/cid'
 import type { RequestBlockMessage, RequestChunkMessage } from '../wire/messages.js'
 
+/** Bytes a data frame's length counts besides the block: type byte and request id. */
+const DATA_FRAME_OVERHEAD = 5
+
 /** What the upload path needs beyond the shared engine context. */
 export interface UploadContext extends EngineContext {
   /** The swarm of a content this node holds (loading it from storage if needed), or undefined. */
@@ -71,19 +74,28 @@ export class Uploader {
     const entry = { cancelled: false }
     session.incoming.set(id, entry)
     const run = async (): Promise<void> => {
+      if (entry.cancelled || session.closed) return
       const swarm = await this.ctx.swarmFor(message.content)
       if (entry.cancelled) return
       if (swarm === undefined) { reject(RejectCode.NotFound, 'content not stored here'); return }
       const result = await produce(swarm)
       if (entry.cancelled || session.closed) return
-      if (result instanceof Uint8Array) session.send({ type: 'data', id, bytes: result })
-      else reject(result.code, result.reason)
+      if (!(result instanceof Uint8Array)) { reject(result.code, result.reason); return }
+      const maxFrame = session.remoteHello?.maxFrameSize ?? Number.POSITIVE_INFINITY
+      if (result.length + DATA_FRAME_OVERHEAD > maxFrame) {
+        reject(RejectCode.BadRequest, `block of ${result.length} bytes exceeds your maxFrameSize of ${maxFrame}`)
+        return
+      }
+      session.send({ type: 'data', id, bytes: result })
+      // Hold this peer's next upload until the socket has taken this one.
+      await session.connection.drain().catch(() => {})
     }
-    run().catch((err: Error) => {
+    const done = session.uploadQueue.then(run).catch((err: Error) => {
       this.ctx.log.error('serving request %d from %s failed: %s', id, session.peerId, err.message)
       if (!entry.cancelled) reject(RejectCode.InternalError, 'storage error')
     }).finally(() => {
       if (session.incoming.get(id) === entry) session.incoming.delete(id)
     })
+    session.uploadQueue = done
   }
 }

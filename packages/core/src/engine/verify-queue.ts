@@ -66,11 +66,21 @@ export class VerifyQueue {
         }
         continue
       }
-      verifier.digestMany(list.map(j => j.block)).then(digests => {
+      const fail = (err: Error): void => { for (const job of list) job.reject(err) }
+      let pending: Promise<Uint8Array[]>
+      try {
+        pending = Promise.resolve(verifier.digestMany(list.map(j => j.block)))
+      } catch (err) {
+        fail(new UnsupportedHashError(`Verifier ${verifier.name} failed: ${(err as Error).message}`, { cause: err }))
+        continue
+      }
+      pending.then(digests => {
+        if (!Array.isArray(digests) || digests.length !== list.length || !digests.every(d => d instanceof Uint8Array)) {
+          fail(new UnsupportedHashError(`Verifier ${verifier.name} returned ${Array.isArray(digests) ? digests.length : 'no'} digests for ${list.length} inputs`))
+          return
+        }
         for (let i = 0; i < list.length; i++) list[i].resolve(bytesEqual(digests[i], list[i].cid.multihash.digest))
-      }, (err: Error) => {
-        for (const job of list) job.reject(err)
-      })
+      }, (err: Error) => { fail(err) })
     }
   }
 }

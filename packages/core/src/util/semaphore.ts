@@ -16,15 +16,22 @@ export class Semaphore {
       return this.releaser()
     }
     await new Promise<void>((resolve, reject) => {
-      const waiter = { resolve, reject }
-      this.waiters.push(waiter)
-      signal?.addEventListener('abort', () => {
+      const onAbort = (): void => {
         const at = this.waiters.indexOf(waiter)
         if (at !== -1) {
           this.waiters.splice(at, 1)
-          reject(abortError(signal, 'download'))
+          reject(abortError(signal as AbortSignal, 'download'))
         }
-      }, { once: true })
+      }
+      const waiter = {
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort)
+          resolve()
+        },
+        reject
+      }
+      this.waiters.push(waiter)
+      signal?.addEventListener('abort', onAbort, { once: true })
     })
     return this.releaser()
   }
