@@ -1,18 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import type { Verifier } from '@codio-chunk/core'
-
-/** Deterministic pseudo-random bytes (xorshift32), so runs are reproducible without fixtures. */
-function bytesOf (length: number, seed: number): Uint8Array {
-  const words = new Uint32Array(Math.ceil(length / 4))
-  let x = seed | 0 || 1
-  for (let i = 0; i < words.length; i++) {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    words[i] = x
-  }
-  return new Uint8Array(words.buffer, 0, length)
-}
+import { testBytes as bytesOf } from './storage.js'
 
 const KiB = 1024
 /** Lengths around the 64-byte block and padding boundaries, plus chunk-sized inputs. */
