@@ -15,7 +15,7 @@ export interface Sha256Backend {
 }
 
 /** The SHA-256 backends a verifier can use. */
-export type Sha256BackendName = 'hash-wasm'
+export type Sha256BackendName = 'hash-wasm' | 'node'
 
 /** The backend used when none is asked for. */
 export const DEFAULT_BACKEND: Sha256BackendName = 'hash-wasm'

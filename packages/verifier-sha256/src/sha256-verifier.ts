@@ -3,6 +3,7 @@ import type { AbortOptions, Verifier } from '@codio-chunk/core'
 import { DEFAULT_BACKEND } from './backend.js'
 import type { Sha256Backend, Sha256BackendName } from './backend.js'
 import { loadHashWasmBackend } from './hash-wasm-backend.js'
+import { loadNodeCryptoBackend } from './node-crypto-backend.js'
 
 /** Options of {@link sha256Verifier}. */
 export interface Sha256VerifierInit {
@@ -11,7 +12,8 @@ export interface Sha256VerifierInit {
 }
 
 const loaders: Record<Sha256BackendName, () => Promise<Sha256Backend>> = {
-  'hash-wasm': loadHashWasmBackend
+  'hash-wasm': loadHashWasmBackend,
+  node: loadNodeCryptoBackend
 }
 
 /**

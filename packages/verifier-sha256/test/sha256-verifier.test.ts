@@ -82,3 +82,14 @@ describe('loadHashWasmBackend', () => {
     expect(backend.digestMany([ascii('x'), ascii('')]).map(hex)).toEqual([nodeHex(ascii('x')), nodeHex(ascii(''))])
   })
 })
+
+describe('the node:crypto backend', () => {
+  it('matches the NIST FIPS 180-2 vectors and hash-wasm', async () => {
+    const node = sha256Verifier({ backend: 'node' })
+    const wasm = sha256Verifier({ backend: 'hash-wasm' })
+    const abc = new TextEncoder().encode('abc')
+    expect(Buffer.from(await node.digest(abc)).toString('hex')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad')
+    const inputs = [new Uint8Array(0), new Uint8Array(1000).fill(7), new Uint8Array(256 * 1024).fill(1)]
+    expect((await node.digestMany(inputs)).map(d => Buffer.from(d).toString('hex'))).toEqual((await wasm.digestMany(inputs)).map(d => Buffer.from(d).toString('hex')))
+  })
+})

@@ -1,0 +1,84 @@
+// pnpm bench: one downloader fetching random content over TCP on loopback from 1, 5 and 10
+// seeders that run in another process. Prints a table (median of several runs), and writes
+// results/latest.json. Options: --size MiB (256), --runs N (3), --chunk KiB (256),
+// --seeders 1,5,10, --backends hash-wasm,node (the downloader's SHA-256 verifier backend).
+import { fork } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import { writeFileSync, mkdirSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { ChunkConfig, ChunkDistributor, memoryStorage } from '@codio-chunk/core'
+import { tcpTransport } from '@codio-chunk/transport-tcp'
+import { sha256Verifier } from '@codio-chunk/verifier-sha256'
+import { rarestFirst } from '@codio-chunk/strategy-rarest-first'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const { values } = parseArgs({ options: { size: { type: 'string', default: '256' }, runs: { type: 'string', default: '3' }, chunk: { type: 'string', default: '256' }, seeders: { type: 'string', default: '1,5,10' }, backends: { type: 'string', default: 'hash-wasm,node' } } })
+const MiB = 1024 * 1024
+const size = Number(values.size) * MiB
+const runs = Number(values.runs)
+const chunkSize = Number(values.chunk) * 1024
+const SPEC = { 1: 50, 5: 200, 10: 350 } // the original spec's MB/s for 1 / 5 / 10 peers
+
+async function startSeeders (count) {
+  const child = fork(join(here, 'seeders.mjs'), [String(count), String(size), String(chunkSize)], { stdio: ['pipe', 'pipe', 'inherit', 'ipc'] })
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
+  const ready = JSON.parse((await lines.next()).value)
+  return {
+    ...ready,
+    async stop () {
+      child.stdin.write('stop\n')
+      const report = JSON.parse((await lines.next()).value)
+      return report.cpuSeconds
+    }
+  }
+}
+
+async function runOnce (count, backend) {
+  const seeders = await startSeeders(count)
+  const config = ChunkConfig.builder().strategy(rarestFirst()).build()
+  const node = await ChunkDistributor.create(config, { transports: [tcpTransport()], verifier: sha256Verifier({ backend }), storage: memoryStorage() })
+  let first
+  node.events.once('chunk:verified', () => { first = performance.now() })
+  const cpuStart = process.cpuUsage()
+  const started = performance.now()
+  await node.download(seeders.cid, seeders.addresses)
+  const seconds = (performance.now() - started) / 1000
+  const cpu = process.cpuUsage(cpuStart)
+  const rss = process.memoryUsage().rss
+  await node.stop()
+  const seederCpu = await seeders.stop()
+  return {
+    mibPerSecond: size / MiB / seconds,
+    firstChunkMs: first - started,
+    downloaderCpuSecondsPerGiB: ((cpu.user + cpu.system) / 1e6) * (1024 * MiB / size),
+    seederCpuSecondsPerGiB: seederCpu * (1024 * MiB / size),
+    rssMiB: rss / MiB
+  }
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+const rows = []
+for (const backend of values.backends.split(',')) {
+  for (const count of values.seeders.split(',').map(Number)) {
+    const results = []
+    for (let r = 0; r < runs; r++) results.push(await runOnce(count, backend))
+    const row = {
+      verifier: `sha256 ${backend}`,
+      seeders: count,
+      'MiB/s': median(results.map(r => r.mibPerSecond)),
+      'spec MB/s': SPEC[count] ?? null,
+      'first chunk ms': median(results.map(r => r.firstChunkMs)),
+      'downloader CPU s/GiB': median(results.map(r => r.downloaderCpuSecondsPerGiB)),
+      'seeders CPU s/GiB': median(results.map(r => r.seederCpuSecondsPerGiB)),
+      'downloader RSS MiB': median(results.map(r => r.rssMiB))
+    }
+    rows.push(row)
+    console.log(`${backend}, ${count} seeder(s): ${row['MiB/s'].toFixed(0)} MiB/s (median of ${runs})`)
+  }
+}
+console.log(`\nOne downloader, ${size / MiB} MiB of random content, ${chunkSize / 1024} KiB chunks, TCP on loopback, seeders in another process, memory storage:`)
+console.table(rows.map(r => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' ? Number(v.toFixed(k === 'MiB/s' ? 0 : 2)) : v]))))
+mkdirSync(join(here, '..', 'results'), { recursive: true })
+writeFileSync(join(here, '..', 'results', 'latest.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, size, chunkSize, runs, rows }, null, 2) + '\n')
