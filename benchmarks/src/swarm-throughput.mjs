@@ -19,7 +19,7 @@ const MiB = 1024 * 1024
 const size = Number(values.size) * MiB
 const runs = Number(values.runs)
 const chunkSize = Number(values.chunk) * 1024
-const SPEC = { 1: 50, 5: 200, 10: 350 } // the original spec's MB/s for 1 / 5 / 10 peers
+const REFERENCE = { 1: 50, 5: 200, 10: 350 } // MB/s of the original Rust codio-chunk for 1 / 5 / 10 peers
 
 async function startSeeders (count) {
   const child = fork(join(here, 'seeders.mjs'), [String(count), String(size), String(chunkSize)], { stdio: ['pipe', 'pipe', 'inherit', 'ipc'] })
@@ -68,7 +68,7 @@ for (const backend of values.backends.split(',')) {
       verifier: `sha256 ${backend}`,
       seeders: count,
       'MiB/s': median(results.map(r => r.mibPerSecond)),
-      'spec MB/s': SPEC[count] ?? null,
+      'reference MB/s': REFERENCE[count] ?? null,
       'first chunk ms': median(results.map(r => r.firstChunkMs)),
       'downloader CPU s/GiB': median(results.map(r => r.downloaderCpuSecondsPerGiB)),
       'seeders CPU s/GiB': median(results.map(r => r.seederCpuSecondsPerGiB)),

@@ -13,9 +13,12 @@ export interface ChunkConfigOptions {
   strategy?: Strategy
   /** Chunk size for content this node publishes. Default 262 144 (256 KiB, as `ipfs add`). */
   chunkSize: number
-  /** How often the optimistic unchoke slot rotates. Default 30 000. */
+  /**
+   * How often the optimistic unchoke slot rotates. Default 30 000. Until the choker is built the
+   * engine uses it only to bound how long a download waits for a peer that choked it (twice this).
+   */
   optimisticUnchokeInterval: number
-  /** Upload/download ratio at or above which a peer is preferred for uploads. Default 0.8. */
+  /** Upload/download ratio at or above which a peer is preferred for uploads. Default 0.8. Reserved for the choker (not built yet). */
   minUploadRatio: number
   /** CID version for content this node publishes: 1 (raw leaves, default) or 0 (`ipfs add`'s `Qm…`). */
   cidVersion: 0 | 1
@@ -87,7 +90,7 @@ function check (key: keyof ChunkConfigOptions, value: unknown): void {
 
 /**
  * Settings of a {@link ChunkDistributor}, immutable once built. `ChunkConfig.default()` gives the
- * spec's defaults; `ChunkConfig.builder()` changes some of them.
+ * documented defaults; `ChunkConfig.builder()` changes some of them.
  *
  * @example
  * ```ts
@@ -126,7 +129,7 @@ export class ChunkConfig implements Readonly<ChunkConfigOptions> {
     Object.freeze(this)
   }
 
-  /** The spec's defaults (see the README's configuration table). */
+  /** The defaults (see the README's configuration table). */
   static default (): ChunkConfig {
     return new ChunkConfig({ ...DEFAULTS })
   }

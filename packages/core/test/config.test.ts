@@ -4,7 +4,7 @@ import { ChunkConfig, InvalidConfigError, type Strategy } from '../src/index.js'
 const strategy: Strategy = { name: 'test', pick: () => undefined }
 
 describe('ChunkConfig', () => {
-  it('has the spec defaults', () => {
+  it('has the documented defaults', () => {
     const config = ChunkConfig.default()
     expect(config.maxConcurrentDownloads).toBe(10)
     expect(config.chunksPerPeer).toBe(4)

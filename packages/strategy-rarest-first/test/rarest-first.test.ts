@@ -114,3 +114,40 @@ describe('rarestFirst', () => {
     expect(mismatches).toEqual([])
   })
 })
+
+describe('rarestFirst with seeders in the swarm', () => {
+  it('gives a partial peer its rarest chunk without looking at chunks only seeders have', () => {
+    const n = 100_000
+    const availability = new ChunkAvailability(n)
+    const seeder = new PeerHoldings(n)
+    seeder.markComplete()
+    availability.peerJoined(seeder)
+    // The partial peer holds 10 chunks at the end; every other chunk is held by the seeder alone.
+    const partial = holding(n, range(n - 10, n))
+    availability.peerJoined(partial)
+    let looked = 0
+    const counting: PeerChunks = {
+      complete: false,
+      count: partial.count,
+      has: (i) => { looked++; return partial.has(i) }
+    }
+    const strategy = rarestFirst({ randomFirst: 0 })
+    const pick = strategy.pick(availability.view(counting, { random: createRandom(1) }))
+    expect(pick).toBeGreaterThanOrEqual(n - 10)
+    // Only the peer's own bucket was examined, not the 99 990 seeder-only chunks.
+    expect(looked).toBeLessThanOrEqual(10)
+  })
+
+  it('still asks a seeder that has excluded chunks for a seeder-only chunk', () => {
+    const n = 8
+    const availability = new ChunkAvailability(n)
+    const seeder = new PeerHoldings(n)
+    seeder.markComplete()
+    availability.peerJoined(seeder)
+    // The engine hides chunk 0 from this seeder (it failed there once): it is then not "complete".
+    const view: PeerChunks = { complete: false, count: n, has: (i) => i !== 0 }
+    const pick = rarestFirst({ randomFirst: 0 }).pick(availability.view(view, { random: createRandom(2) }))
+    expect(pick).toBeDefined()
+    expect(pick).not.toBe(0)
+  })
+})

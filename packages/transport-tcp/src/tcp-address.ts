@@ -25,8 +25,3 @@ export function tcpAddress (host: string | undefined, port: number | undefined):
     return host.includes(':') ? `tcp://[${host}]:${port}` : `tcp://${host}:${port}`
   }
 }
-
-/** True for the wildcard hosts `0.0.0.0` and `::` (listen on every interface). */
-export function isUnspecifiedHost (host: string): boolean {
-  return host === '0.0.0.0' || host === '::' || /^(0{0,4}:){2,7}0{0,4}$/.test(host)
-}

@@ -1,9 +1,10 @@
 import net from 'node:net'
 import {
+  isUnspecifiedHost,
   DEFAULT_MAX_FRAME_SIZE, DialError, InvalidConfigError, abortError, silentLogger, throwIfAborted
 } from '@codio-chunk/core'
 import { ListenError } from './errors.js'
-import { isUnspecifiedHost, parseTcpAddress, tcpAddress } from './tcp-address.js'
+import { parseTcpAddress, tcpAddress } from './tcp-address.js'
 import { TcpConnection } from './tcp-connection.js'
 import type { AddressInfo, Server } from 'node:net'
 import type { Connection, DialOptions, Listener, ListenOptions, Logger, Transport } from '@codio-chunk/core'

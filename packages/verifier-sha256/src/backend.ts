@@ -2,8 +2,8 @@
  * A SHA-256 implementation the verifier delegates to. Backends are loaded once (they may compile
  * WebAssembly) and then hash synchronously on the calling thread.
  *
- * Only `hash-wasm` exists today; the module layout leaves room for a SIMD multi-buffer kernel
- * (whose `digestMany` hashes several inputs at once) and a `node:crypto` backend.
+ * Two exist: `hash-wasm` (portable WebAssembly) and `node` (`node:crypto`). A SIMD multi-buffer
+ * kernel, whose `digestMany` hashes several inputs at once, fits the same interface.
  */
 export interface Sha256Backend {
   /** The backend's name, e.g. `hash-wasm`. */

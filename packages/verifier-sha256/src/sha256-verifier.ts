@@ -7,7 +7,7 @@ import { loadNodeCryptoBackend } from './node-crypto-backend.js'
 
 /** Options of {@link sha256Verifier}. */
 export interface Sha256VerifierInit {
-  /** Which SHA-256 implementation to use. Default and only value today: `'hash-wasm'`. */
+  /** Which SHA-256 implementation to use: `'hash-wasm'` (default) or `'node'` (`node:crypto`). */
   backend?: Sha256BackendName
 }
 
@@ -48,7 +48,7 @@ export function sha256Verifier (init: Sha256VerifierInit = {}): Verifier {
       (loaded) => { backend = loaded; return loaded },
       (err: unknown) => {
         loading = undefined
-        throw new UnsupportedHashError(`The ${backendName} SHA-256 backend could not be loaded (does this runtime support WebAssembly?)`, { cause: err })
+        throw new UnsupportedHashError(`The ${backendName} SHA-256 backend could not be loaded (${backendName === 'node' ? 'this backend needs Node.js' : 'does this runtime support WebAssembly?'})`, { cause: err })
       }
     )
     return await loading

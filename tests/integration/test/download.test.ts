@@ -39,6 +39,25 @@ describe('downloading over TCP', () => {
     }
   })
 
+  it('moves a sequential download to a new playback position', async () => {
+    const content = randomContent(64 * 16 * 1024)
+    const seeder = await startNode({ config: { chunkSize: 16 * 1024 } })
+    const leecher = await startNode({ listen: false, strategy: sequential(), config: { chunksPerPeer: 1 } })
+    nodes.push(seeder, leecher)
+    const cid = await seeder.storeContent(content)
+    expect(leecher.setPosition(cid, 40)).toBe(false)
+    const order: number[] = []
+    leecher.events.on('chunk:verified', ({ index }) => {
+      order.push(index)
+      if (index === 5) expect(leecher.setPosition(cid, 40)).toBe(true)
+    })
+    const got = await leecher.downloadContent(cid, seeder.addresses)
+    expect(equalBytes(got, content)).toBe(true)
+    expect(order.slice(0, 6)).toEqual([0, 1, 2, 3, 4, 5])
+    expect(order.indexOf(40)).toBeLessThan(order.indexOf(20))
+    expect(() => leecher.setPosition(cid.toString(), 0)).not.toThrow()
+  })
+
   it('gives `ipfs add` CIDs and downloads CIDv0 content', async () => {
     const hello = new TextEncoder().encode('hello world\n')
     const seeder = await startNode({ config: { cidVersion: 0 } })

@@ -34,6 +34,11 @@ export interface RarityIndex {
   readonly minAvailability: number
   /** The highest availability of any candidate chunk. */
   readonly maxAvailability: number
+  /**
+   * Connected peers that have every chunk (seeders); every chunk's availability is at least this.
+   * A peer that lacks some chunks holds only chunks of availability `seedCount + 1` or more.
+   */
+  readonly seedCount: number
   /** Candidate chunks held by exactly `count` peers (empty set for counts nobody has). */
   bucket(count: number): ChunkSet
 }

@@ -303,14 +303,31 @@ export class ChunkDistributor {
 
   /**
    * The upload path: reads chunk `index` of a content and returns its leaf block (the bytes whose
-   * hash is the chunk's CID), counting it as uploaded to `peerId` if given.
+   * hash is the chunk's CID), as the wire handler does before sending it to a peer. Rejects with
+   * NotFoundError if the chunk is not stored here, RangeError for an index out of range. Bytes
+   * are counted per peer when they are sent (`peerStats()`), not here; `peerId` names the peer
+   * the chunk is for, which must be connected.
    */
   async serveChunk (cid: ContentRef, index: number, peerId?: string): Promise<Uint8Array> {
     const root = toContentId(cid)
+    if (peerId !== undefined && !this.peers.sessions.has(peerId)) throw new NotFoundError(`Peer ${peerId} is not connected to this node`)
     const swarm = await this.swarms.get(root)
     if (swarm === undefined) throw new NotFoundError(`Content ${root.toString()} is not stored on this node`)
-    const session = peerId === undefined ? undefined : this.peers.sessions.get(peerId)
-    return await this.uploader.serve(swarm, index, session)
+    return await this.uploader.serve(swarm, index)
+  }
+
+  /**
+   * Tells a running download where the consumer is (a chunk index, e.g. a playback position);
+   * strategies such as `sequential()` pick from there. Returns false if no download is running.
+   */
+  setPosition (cid: ContentRef, index: number): boolean {
+    const download = this.swarms.swarms.get(toContentId(cid).toString())?.download
+    if (download === undefined) return false
+    if (!Number.isInteger(index) || index < 0 || index >= download.swarm.manifest.chunkCount) {
+      throw new RangeError(`Position ${index} is out of range 0..${download.swarm.manifest.chunkCount - 1}`)
+    }
+    download.position = index
+    return true
   }
 
   /** Connects to a peer; resolves with its peer id. */
@@ -386,7 +403,7 @@ export class ChunkDistributor {
       try {
         download.start()
         for (const session of this.peers.sessions.values()) {
-          if (!session.bitfieldSent.has(swarm.key)) this.swarms.sendBitfield(swarm, session)
+          this.swarms.offerBitfield(swarm, session)
         }
         await download.promise
       } finally {
@@ -407,7 +424,8 @@ export class ChunkDistributor {
     const { manifest, leaves } = await resolveManifest(
       root.cid,
       async (cid, opts) => await fetchBlockFromPeers(this.ctx, () => this.candidatesFor(sessions), root, cid, opts.signal ?? signal),
-      { verifier, signal, maxChunkSize: this.config.maxChunkSize }
+      // fetchBlockFromPeers checks each block against its CID (to try another peer on a mismatch).
+      { verifier, signal, maxChunkSize: this.config.maxChunkSize, fetchVerifies: true }
     )
     this.ctx.verify.assertSupported(manifest.chunkCid(0))
     await this.storage.putManifest(manifest, { signal })
@@ -478,7 +496,7 @@ export class ChunkDistributor {
     session.amChoking = false
     session.send({ type: 'unchoke' })
     for (const swarm of this.swarms.swarms.values()) {
-      if (swarm.download !== undefined && !session.bitfieldSent.has(swarm.key)) this.swarms.sendBitfield(swarm, session)
+      this.swarms.offerBitfield(swarm, session)
     }
   }
 
@@ -504,7 +522,7 @@ export class ChunkDistributor {
     if (this.stopped || this.exchangeDials >= MAX_EXCHANGE_DIALS) return
     this.exchangeDials++
     this.peers.dial(address).then(session => {
-      if (swarm.download !== undefined && !session.bitfieldSent.has(swarm.key)) this.swarms.sendBitfield(swarm, session)
+      this.swarms.offerBitfield(swarm, session)
     }, (err: Error) => { this.log('peer exchange dial to %s failed: %s', address, err.message) })
       .finally(() => { this.exchangeDials-- })
   }
@@ -516,12 +534,13 @@ export class ChunkDistributor {
       connected.add(session.connection.remoteAddress)
       for (const a of this.peers.listenAddressesOf(session)) connected.add(a)
     }
-    const targets = [...swarm.knownAddresses].filter(a => !connected.has(a) && !this.peers.addresses.includes(a))
+    for (const own of this.peers.addresses) connected.add(own)
+    const targets = [...swarm.knownAddresses].filter(a => !connected.has(a))
     const worker = async (): Promise<void> => {
       for (let address = targets.shift(); address !== undefined && !this.stopped; address = targets.shift()) {
         try {
           const session = await this.peers.dial(address)
-          if (swarm.download !== undefined && !session.bitfieldSent.has(swarm.key)) this.swarms.sendBitfield(swarm, session)
+          this.swarms.offerBitfield(swarm, session)
         } catch (err) {
           if (!swarm.providers.has(address)) swarm.knownAddresses.delete(address)
           this.log('redial of %s failed: %s', address, (err as Error).message)

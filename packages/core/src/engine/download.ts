@@ -73,7 +73,7 @@ export class Download {
   readonly rate: RateMeter
   readonly promise: Promise<void>
   downloadedBytes = 0
-  /** Playback position for strategies that care (a chunk index). */
+  /** Playback position for strategies that care (a chunk index); set through `setPosition()`. */
   position = 0
   private readonly ctx: EngineContext
   private readonly inflight = new Map<number, Set<ChunkRequest>>()
@@ -82,7 +82,6 @@ export class Download {
   private readonly peers = new Map<PeerSession, PeerDownload>()
   private readonly random: () => number
   private readonly maxPendingStores: number
-  private pendingStores = 0
   private finished = false
   private sweepTimer?: ReturnType<typeof setInterval>
   private idleSince?: number
@@ -173,7 +172,7 @@ export class Download {
     if (peer === undefined) return
     const maxServed = session.remoteHello?.maxRequests ?? this.ctx.config.chunksPerPeer
     const limit = peer.snubbed ? 1 : Math.min(this.ctx.config.chunksPerPeer, maxServed)
-    while (peer.inflight < limit && session.outgoing.size < maxServed && this.pendingStores < this.maxPendingStores) {
+    while (peer.inflight < limit && session.outgoing.size < maxServed && this.storing.size < this.maxPendingStores) {
       let index = this.pick(peer)
       if (index === undefined) index = this.endgamePick(session, peer)
       if (index === undefined) return
@@ -299,7 +298,6 @@ export class Download {
       return
     }
     this.storing.add(entry.index)
-    this.pendingStores++
     this.fill(entry.session)
     this.verifyAndStore(entry, outcome.bytes).catch((err: Error) => { this.abort(err) })
   }
@@ -321,18 +319,15 @@ export class Download {
       if (this.finished) return
       if (data === undefined) {
         this.storing.delete(index)
-        this.pendingStores--
         this.badChunk(session, index)
         return
       }
       await this.ctx.storage.putChunk(manifest.root, index, data)
     } catch (err) {
       this.storing.delete(index)
-      this.pendingStores--
       throw err
     }
     this.storing.delete(index)
-    this.pendingStores--
     if (this.finished) {
       // Stored after an abort: keep it for the next attempt.
       this.swarm.have.set(index)
@@ -423,8 +418,9 @@ export class Download {
     if (this.finished) return
     const now = this.ctx.clock()
     let timedOut = false
-    for (const set of [...this.inflight.values()]) {
-      for (const entry of [...set]) {
+    // Deleting entries of a Map or Set while iterating it is safe: they are just not visited.
+    for (const set of this.inflight.values()) {
+      for (const entry of set) {
         const request = entry.request
         if (request === undefined || request.deadline > now) continue
         timedOut = true
@@ -441,7 +437,7 @@ export class Download {
       }
     }
     if (timedOut) this.fillAll()
-    if (this.inflight.size > 0 || this.pendingStores > 0) {
+    if (this.inflight.size > 0 || this.storing.size > 0) {
       this.idleSince = undefined
       return
     }

@@ -1,6 +1,6 @@
 import { DialError, InvalidAddressError, NodeStoppedError, ProtocolError, TimeoutError } from '../errors.js'
 import { GoodbyeCode } from '../wire/messages.js'
-import { parseAddress, formatAddress } from '../wire/address.js'
+import { parseAddress, formatAddress, isUnspecifiedHost } from '../wire/address.js'
 import { PeerSession } from './peer-session.js'
 import type { Clock } from './rate-meter.js'
 import type { Connection, Listener, Transport } from '../contracts/transport.js'
@@ -104,7 +104,7 @@ export class PeerManager {
     for (const address of session.remoteHello?.addresses ?? []) {
       try {
         const parsed = parseAddress(address)
-        if (parsed.host === '0.0.0.0' || parsed.host === '::') {
+        if (isUnspecifiedHost(parsed.host)) {
           const seen = parseAddress(session.connection.remoteAddress)
           out.push(formatAddress(parsed.scheme, seen.host, parsed.port))
         } else {

@@ -16,8 +16,6 @@ export type RequestOutcome =
 /** A request this node sent and has not had answered yet. */
 export interface OutgoingRequest {
   readonly id: number
-  readonly message: RequestMessage
-  readonly sentAt: number
   readonly deadline: number
   readonly onOutcome: (outcome: RequestOutcome) => void
 }
@@ -60,7 +58,7 @@ export class PeerSession {
 
   /** The peer has choked us: our requests would be rejected. Every connection starts choked both ways. */
   peerChoking = true
-  /** When the peer last choked us (connection time at first). */
+  /** When the peer last choked us (the connection's start at first). */
   chokedAt: number
   /** We have choked the peer. */
   amChoking = true
@@ -82,7 +80,6 @@ export class PeerSession {
   badChunks = 0
   /** Requests to this peer that timed out. */
   timeouts = 0
-  readonly connectedAt: number
 
   readonly outgoing = new Map<number, OutgoingRequest>()
   readonly incoming = new Map<number, IncomingRequest>()
@@ -102,8 +99,7 @@ export class PeerSession {
   constructor (options: PeerSessionOptions) {
     this.options = options
     this.connection = options.connection
-    this.connectedAt = options.clock()
-    this.chokedAt = this.connectedAt
+    this.chokedAt = options.clock()
     this.downloaded = new RateMeter({ clock: options.clock })
     this.uploaded = new RateMeter({ clock: options.clock })
     this.handshake = new Promise((resolve, reject) => {
@@ -165,7 +161,7 @@ export class PeerSession {
     this.nextRequestId = this.nextRequestId >= 0xffffffff ? 1 : this.nextRequestId + 1
     const full = { ...message, id } as RequestMessage
     const now = this.options.clock()
-    const request: OutgoingRequest = { id, message: full, sentAt: now, deadline: now + timeout, onOutcome }
+    const request: OutgoingRequest = { id, deadline: now + timeout, onOutcome }
     this.outgoing.set(id, request)
     if (!this.send(full)) {
       this.outgoing.delete(id)
@@ -281,7 +277,6 @@ export class PeerSession {
     for (const request of pending) {
       request.onOutcome({ ok: false, error: new ConnectionClosedError(`Connection to ${this.peerId} closed before request ${request.id} was answered`, { cause: error }) })
     }
-    if (this.remoteHello !== undefined || error !== undefined) this.options.onClose(this, error)
-    else this.options.onClose(this)
+    this.options.onClose(this, error)
   }
 }

@@ -15,8 +15,8 @@ export interface PeerStats {
   downloadRate: number
   /**
    * What the peer gave us per byte we gave it: bytesReceived / bytesSent (Infinity if we sent
-   * nothing but received something, 0 if neither). Tit-for-tat prefers peers at or above
-   * `minUploadRatio`.
+   * nothing but received something, 0 if neither). The choker (not built yet) will prefer
+   * peers at or above `minUploadRatio`.
    */
   ratio: number
   /** We are choking the peer (its requests are rejected). */

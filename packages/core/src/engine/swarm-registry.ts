@@ -72,6 +72,11 @@ export class SwarmRegistry {
     session.send({ type: 'bitfield', content: swarm.root, chunkCount: swarm.manifest.chunkCount, bits: swarm.have.toBytes() })
   }
 
+  /** Sends our map of a content being downloaded to a peer that has not had it yet (asking for theirs). */
+  offerBitfield (swarm: ContentSwarm, session: PeerSession): void {
+    if (swarm.download !== undefined && !session.bitfieldSent.has(swarm.key)) this.sendBitfield(swarm, session)
+  }
+
   /** Tells every swarm peer that lacks chunk `index` that we now hold it (seeders need no haves). */
   announceHave (swarm: ContentSwarm, index: number): void {
     for (const [session, holdings] of swarm.peers) {
@@ -141,8 +146,9 @@ export class SwarmRegistry {
   handlePeers (session: PeerSession, message: PeersMessage): void {
     const swarm = this.swarms.get(message.content.toString())
     if (swarm?.download === undefined || !swarm.peers.has(session)) return
+    const own = this.peers.addresses
     for (const address of message.addresses.slice(0, MAX_PEX_ADDRESSES)) {
-      if (swarm.knownAddresses.has(address) || this.peers.addresses.includes(address)) continue
+      if (swarm.knownAddresses.has(address) || own.includes(address)) continue
       if (!this.remember(swarm, [address])) return
       if (swarm.peers.size < this.maxPeersPerContent) this.onLearnedAddress(swarm, address)
     }

@@ -24,18 +24,14 @@ export interface UploadContext extends EngineContext {
 export class Uploader {
   constructor (private readonly ctx: UploadContext) {}
 
-  /** Reads chunk `index` and rebuilds the exact leaf block its CID names (reported as served to `session`). */
-  async serve (swarm: ContentSwarm, index: number, session?: PeerSession): Promise<Uint8Array> {
+  /** Reads chunk `index` and rebuilds the exact leaf block its CID names. */
+  async serve (swarm: ContentSwarm, index: number): Promise<Uint8Array> {
     if (!Number.isInteger(index) || index < 0 || index >= swarm.manifest.chunkCount) {
       throw new RangeError(`Chunk index ${index} is out of range 0..${swarm.manifest.chunkCount - 1} for ${swarm.key}`)
     }
     if (!swarm.have.get(index)) throw new NotFoundError(`Chunk ${index} of ${swarm.key} is not stored on this node`)
     const data = await this.ctx.storage.getChunk(swarm.manifest.root, index)
-    const block = leafBlock(swarm.manifest, index, data)
-    if (session !== undefined && this.ctx.events.has('chunk:served')) {
-      this.ctx.events.emit('chunk:served', { cid: swarm.manifest.root, index, peerId: session.peerId, bytes: block.length })
-    }
-    return block
+    return leafBlock(swarm.manifest, index, data)
   }
 
   handleRequestChunk (session: PeerSession, message: RequestChunkMessage): void {
@@ -46,7 +42,11 @@ export class Uploader {
     this.handle(session, message, async (swarm) => {
       if (message.index >= swarm.manifest.chunkCount) return { code: RejectCode.BadRequest, reason: `chunk index ${message.index} out of range` }
       if (!swarm.have.get(message.index)) return { code: RejectCode.NotFound, reason: `chunk ${message.index} not stored here` }
-      return await this.serve(swarm, message.index, session)
+      return await this.serve(swarm, message.index)
+    }, (swarm, bytes) => {
+      if (this.ctx.events.has('chunk:served')) {
+        this.ctx.events.emit('chunk:served', { cid: swarm.manifest.root, index: message.index, peerId: session.peerId, bytes })
+      }
     })
   }
 
@@ -58,14 +58,15 @@ export class Uploader {
       const index = swarm.chunkIndexOf(message.block)
       if (index === -1) return { code: RejectCode.NotFound, reason: 'block is not part of this content' }
       if (!swarm.have.get(index)) return { code: RejectCode.NotFound, reason: 'block not stored here' }
-      return await this.serve(swarm, index, session)
+      return await this.serve(swarm, index)
     })
   }
 
   private handle (
     session: PeerSession,
     message: RequestChunkMessage | RequestBlockMessage,
-    produce: (swarm: ContentSwarm) => Promise<Uint8Array | { code: RejectCode, reason: string }>
+    produce: (swarm: ContentSwarm) => Promise<Uint8Array | { code: RejectCode, reason: string }>,
+    sent?: (swarm: ContentSwarm, bytes: number) => void
   ): void {
     const { id } = message
     const reject = (code: RejectCode, reason: string): void => { session.send({ type: 'reject', id, code, reason }) }
@@ -86,7 +87,8 @@ export class Uploader {
         reject(RejectCode.BadRequest, `block of ${result.length} bytes exceeds your maxFrameSize of ${maxFrame}`)
         return
       }
-      session.send({ type: 'data', id, bytes: result })
+      if (!session.send({ type: 'data', id, bytes: result })) return
+      sent?.(swarm, result.length)
       // Hold this peer's next upload until the socket has taken this one.
       await session.connection.drain().catch(() => {})
     }

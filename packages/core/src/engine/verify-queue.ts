@@ -1,4 +1,5 @@
 import { UnsupportedHashError } from '../errors.js'
+import { digestEquals } from '../content/hasher.js'
 import type { CID } from 'multiformats/cid'
 import type { Verifier } from '../contracts/verifier.js'
 
@@ -79,14 +80,9 @@ export class VerifyQueue {
           fail(new UnsupportedHashError(`Verifier ${verifier.name} returned ${Array.isArray(digests) ? digests.length : 'no'} digests for ${list.length} inputs`))
           return
         }
-        for (let i = 0; i < list.length; i++) list[i].resolve(bytesEqual(digests[i], list[i].cid.multihash.digest))
+        for (let i = 0; i < list.length; i++) list[i].resolve(digestEquals(digests[i], list[i].cid.multihash.digest))
       }, (err: Error) => { fail(err) })
     }
   }
 }
 
-function bytesEqual (a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
-}

@@ -29,8 +29,12 @@ export function pickRarest (view: PickView, randomFirst: number): number {
     const index = rarity.bucket(rarity.minAvailability).sample(random)
     return index !== -1 ? index : candidates.sample(random)
   }
+  // A partial peer counts towards every chunk it has, so it holds nothing below seedCount + 1:
+  // skip the buckets of chunks only seeders have (early in a download, nearly all of them). A peer
+  // holding every chunk (here only because some are excluded for it) may be one of the seeders.
   const max = rarity.maxAvailability
-  for (let count = rarity.minAvailability; count <= max; count++) {
+  const from = peer.count === view.chunkCount ? rarity.minAvailability : Math.max(rarity.minAvailability, rarity.seedCount + 1)
+  for (let count = from; count <= max; count++) {
     const bucket = rarity.bucket(count)
     if (bucket.size === 0) continue
     const index = sampleHeld(bucket, peer, random, BUCKET_TRIES)

@@ -125,3 +125,8 @@ function isHostName (text: string): boolean {
   if (/^[0-9.]+$/.test(text)) return isIpv4(text)
   return text.split('.').every(label => /^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/.test(label))
 }
+
+/** True for a wildcard host (`0.0.0.0`, `::` or a long form of it): "every address of this machine". */
+export function isUnspecifiedHost (host: string): boolean {
+  return host === '0.0.0.0' || host === '::' || /^(0{0,4}:){2,7}0{0,4}$/.test(host)
+}
