@@ -118,3 +118,37 @@ describe('FrameDecoder', () => {
     expect(() => new FrameDecoder({ maxFrameSize: 1.5 })).toThrow(InvalidConfigError)
   })
 })
+
+describe('FrameDecoder direct reads', () => {
+  it('assembles frames read straight into readTarget() and copies frames out of transient pieces', async () => {
+    const { FrameDecoder: Decoder, encodeMessage: encode } = await import('../src/index.js')
+    const payload = new Uint8Array(200 * 1024).map((_, i) => i % 251)
+    const parts = encode({ type: 'data', id: 7, bytes: payload })
+    const wire = Buffer.concat([...parts, ...encode({ type: 'cancel', id: 1 })])
+    const decoder = new Decoder({ maxFrameSize: 1 << 20 })
+    const frames: Uint8Array[] = []
+    const scratch = Buffer.alloc(64 * 1024)
+    let offset = 0
+    let direct = 0
+    while (offset < wire.length) {
+      const target = decoder.readTarget()
+      const into = target ?? scratch
+      const n = Math.min(into.length, wire.length - offset, 50_000)
+      into.set(wire.subarray(offset, offset + n))
+      offset += n
+      if (target !== undefined) {
+        direct += n
+        decoder.commit(n, f => frames.push(f))
+      } else {
+        decoder.push(scratch.subarray(0, n), f => frames.push(f), true)
+      }
+    }
+    // Clobber the scratch buffer: delivered frames must not be views of it.
+    scratch.fill(0)
+    expect(frames).toHaveLength(2)
+    expect(direct).toBeGreaterThan(100 * 1024)
+    expect(Buffer.from(frames[0].subarray(5))).toEqual(Buffer.from(payload))
+    expect(Array.from(frames[1])).toEqual([0x24, 0, 0, 0, 1])
+    expect(() => decoder.commit(1, () => {})).toThrow(RangeError)
+  })
+})

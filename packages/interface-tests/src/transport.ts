@@ -220,6 +220,31 @@ export function transportComplianceSuite (name: string, setup: () => TransportCo
       expect(Buffer.compare(Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.length), Buffer.from(bytes))).toBe(0)
     })
 
+    it('delivers large and small messages to the dialling side intact and in order', async () => {
+      const { server, clientInbox } = await pair()
+      const sizes = [300 * 1024, 17, 4 * 1024 * 1024 - 64, 0, 256 * 1024 + 3, 65_536]
+      const payloads = sizes.map((size, n) => {
+        const bytes = new Uint8Array(size)
+        for (let i = 0; i < size; i += 509) bytes[i] = (i + n) & 0xff
+        return bytes
+      })
+      payloads.forEach((bytes, id) => {
+        server.send({ type: 'data', id, bytes })
+        server.send({ type: 'have', content: CID_V1, index: id })
+      })
+      const received = await clientInbox.received(payloads.length * 2)
+      received.forEach((message, k) => {
+        const id = k >> 1
+        if (k % 2 === 1) {
+          expect(message).toEqual({ type: 'have', content: CID_V1, index: id })
+          return
+        }
+        if (message.type !== 'data') throw new Error(`expected data, got ${message.type}`)
+        expect(message.id).toBe(id)
+        expect(Buffer.compare(Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.length), Buffer.from(payloads[id]))).toBe(0)
+      })
+    })
+
     it('serves many concurrent connections', async () => {
       const listener = await listen((connection) => connection.start({
         onMessage: (message) => connection.send(message),

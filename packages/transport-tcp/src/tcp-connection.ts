@@ -13,9 +13,16 @@ export interface TcpConnectionOptions {
   logger: Logger
   /** How long a closing connection may spend flushing queued messages before it is destroyed. */
   closeFlushTimeout?: number
+  /**
+   * The socket was created with `onread` pointing at {@link TcpConnection.readBuffer} and
+   * {@link TcpConnection.onRead}: large frames are read straight into their own buffers.
+   */
+  directReads?: boolean
 }
 
 const DEFAULT_CLOSE_FLUSH_TIMEOUT = 2000
+/** Size of the reused buffer direct-read connections read small frames and headers into. */
+const READ_SCRATCH_BYTES = 64 * 1024
 
 interface DrainWaiter {
   resolve: () => void
@@ -41,6 +48,10 @@ export class TcpConnection implements Connection {
   private closeError: Error | undefined
   private notified = false
   private corked = false
+  private readonly directReads: boolean
+  /** The frame window the last direct read went into, if any. */
+  private lastTarget: Uint8Array | undefined
+  private readonly scratch: Buffer | undefined
   private readonly drainWaiters = new Set<DrainWaiter>()
 
   constructor (socket: Socket, options: TcpConnectionOptions) {
@@ -49,6 +60,8 @@ export class TcpConnection implements Connection {
     this.log = options.logger
     this.closeFlushTimeout = options.closeFlushTimeout ?? DEFAULT_CLOSE_FLUSH_TIMEOUT
     this.decoder = new FrameDecoder({ maxFrameSize: options.maxFrameSize })
+    this.directReads = options.directReads === true
+    this.scratch = this.directReads ? Buffer.allocUnsafe(READ_SCRATCH_BYTES) : undefined
     this.remoteAddress = tcpAddress(socket.remoteAddress, socket.remotePort)
     this.localAddress = tcpAddress(socket.localAddress, socket.localPort)
     socket.on('error', this.onSocketError)
@@ -73,7 +86,7 @@ export class TcpConnection implements Connection {
       queueMicrotask(() => this.notifyClose())
       return
     }
-    this.socket.on('data', this.onData)
+    if (!this.directReads) this.socket.on('data', this.onData)
     this.socket.resume()
   }
 
@@ -135,6 +148,27 @@ export class TcpConnection implements Connection {
     if (!this.corked) return
     this.corked = false
     this.socket.uncork()
+  }
+
+  /**
+   * For the socket's `onread.buffer`: where the next read goes. The rest of a large frame being
+   * assembled (read with no copy), else a reused scratch buffer.
+   */
+  readonly readBuffer = (): Uint8Array => {
+    this.lastTarget = this.isClosed ? undefined : this.decoder.readTarget()
+    return this.lastTarget ?? (this.scratch as Buffer)
+  }
+
+  /** For the socket's `onread.callback`: `n` bytes were read into `buffer`. */
+  readonly onRead = (n: number, buffer: Uint8Array): boolean => {
+    if (this.isClosed || n <= 0) return true
+    try {
+      if (buffer === this.lastTarget) this.decoder.commit(n, this.onFrame)
+      else this.decoder.push(buffer.subarray(0, n), this.onFrame, true)
+    } catch (err) {
+      if (!this.isClosed) this.fail(err instanceof ProtocolError ? err : new ProtocolError('Could not read a frame from the peer', { cause: err }))
+    }
+    return true
   }
 
   private readonly onData = (chunk: Buffer): void => {

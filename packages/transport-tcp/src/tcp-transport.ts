@@ -128,8 +128,20 @@ class TcpTransport implements Transport {
     const maxFrameSize = options.maxFrameSize === undefined ? this.maxFrameSize : frameSize(options.maxFrameSize)
     throwIfAborted(signal, `dial to ${address}`)
     return await new Promise<Connection>((resolve, reject) => {
+      // Outbound sockets read large frames straight into their buffers (`onread`); the connection
+      // object supplies the buffers once it exists (nothing is read before start()).
+      let connection: TcpConnection | undefined
+      const spare = Buffer.allocUnsafe(1024)
       // `highWaterMark` reaches the socket's stream options (sets the write high-water mark).
-      const socket = net.connect({ host, port, highWaterMark: this.highWaterMark } as net.NetConnectOpts)
+      const socket = net.connect({
+        host,
+        port,
+        highWaterMark: this.highWaterMark,
+        onread: {
+          buffer: () => connection?.readBuffer() ?? spare,
+          callback: (n: number, buffer: Uint8Array) => connection?.onRead(n, buffer) ?? true
+        }
+      } as net.NetConnectOpts)
       // Nothing is read until the connection's handler is attached with start().
       socket.pause()
       socket.setNoDelay(this.noDelay)
@@ -141,7 +153,8 @@ class TcpTransport implements Transport {
       const onConnect = (): void => {
         cleanup()
         try {
-          resolve(this.wrap(socket, 'outbound', maxFrameSize))
+          connection = this.wrap(socket, 'outbound', maxFrameSize, true)
+          resolve(connection)
         } catch (err) {
           socket.destroy()
           reject(new DialError(`Could not set up the connection to ${address}`, { cause: err }))
@@ -163,8 +176,8 @@ class TcpTransport implements Transport {
     })
   }
 
-  private wrap (socket: net.Socket, direction: 'inbound' | 'outbound', maxFrameSize: number): TcpConnection {
-    return new TcpConnection(socket, { direction, maxFrameSize, logger: this.log, closeFlushTimeout: this.closeTimeout })
+  private wrap (socket: net.Socket, direction: 'inbound' | 'outbound', maxFrameSize: number, directReads = false): TcpConnection {
+    return new TcpConnection(socket, { direction, maxFrameSize, logger: this.log, closeFlushTimeout: this.closeTimeout, directReads })
   }
 }
 

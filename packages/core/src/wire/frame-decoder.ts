@@ -55,8 +55,35 @@ export class FrameDecoder {
     return this.frame !== undefined ? PREFIX + this.frameFill : this.prefixFill
   }
 
-  /** Feeds the next piece of the stream; calls `onFrame` for each frame it completes, in order. */
-  push (chunk: Uint8Array, onFrame: (frame: Uint8Array) => void): void {
+  /**
+   * Where the next bytes of the stream can be read directly, with no copy: the unfilled rest of the
+   * frame being assembled, if at least `minimum` bytes of it remain; otherwise undefined (read into
+   * any buffer and {@link push} it). After reading `n` bytes into the target, call {@link commit}.
+   */
+  readTarget (minimum = 16 * 1024): Uint8Array | undefined {
+    const frame = this.frame
+    if (frame === undefined || this.failed !== undefined) return undefined
+    return frame.length - this.frameFill >= minimum ? frame.subarray(this.frameFill) : undefined
+  }
+
+  /** Records `n` bytes read straight into the buffer {@link readTarget} returned. */
+  commit (n: number, onFrame: (frame: Uint8Array) => void): void {
+    const frame = this.frame
+    if (frame === undefined || n < 0 || this.frameFill + n > frame.length) throw new RangeError('commit() does not match the last readTarget()')
+    this.frameFill += n
+    if (this.frameFill === frame.length) {
+      this.frame = undefined
+      this.frameFill = 0
+      this.deliver(frame, onFrame)
+    }
+  }
+
+  /**
+   * Feeds the next piece of the stream; calls `onFrame` for each frame it completes, in order.
+   * With `transient`, the piece's memory will be reused after this call, so frames are never handed
+   * over as views of it.
+   */
+  push (chunk: Uint8Array, onFrame: (frame: Uint8Array) => void, transient = false): void {
     if (this.failed !== undefined) throw new ProtocolError(`The frame decoder already failed: ${this.failed.message}`, { cause: this.failed })
     const end = chunk.length
     let p = 0
@@ -90,7 +117,7 @@ export class FrameDecoder {
       if (end - p >= length) {
         const view = chunk.subarray(p, p + length)
         p += length
-        this.deliver(view, onFrame)
+        this.deliver(transient ? copyOf(view) : view, onFrame)
       } else {
         const buffer = allocate(length)
         buffer.set(chunk.subarray(p), 0)
@@ -127,6 +154,13 @@ function readU32 (bytes: Uint8Array, p: number): number {
 }
 
 const NodeBuffer = (globalThis as { Buffer?: { allocUnsafe: (size: number) => Uint8Array } }).Buffer
+
+/** A copy in new memory (`Buffer#slice` would return a view, so copy explicitly). */
+function copyOf (view: Uint8Array): Uint8Array {
+  const copy = allocate(view.length)
+  copy.set(view)
+  return copy
+}
 
 function allocate (size: number): Uint8Array {
   return NodeBuffer !== undefined ? NodeBuffer.allocUnsafe(size) : new Uint8Array(size)
