@@ -72,6 +72,27 @@ describe('a download survives bad peers', () => {
     expect(leecher.peerStats().find(p => p.peerId === silent.peerId)?.timeouts).toBeGreaterThan(0)
   })
 
+  it('finishes through endgame without waiting for a stalled peer to time out', async () => {
+    const content = randomContent(32 * CHUNK)
+    const stalled = await startNode({ config: { chunkSize: CHUNK }, storage: stallingStorage(memoryStorage()) })
+    const good = await startNode({ config: { chunkSize: CHUNK } })
+    const leecher = await startNode({ listen: false, config: { requestTimeout: 600_000 } })
+    nodes.push(stalled, good, leecher)
+    const cid = await good.storeContent(content)
+    await stalled.storeContent(content)
+    const timeouts: number[] = []
+    leecher.events.on('chunk:timeout', ({ index }) => timeouts.push(index))
+    // First only the stalled peer is known, so the first requests go to it...
+    const download = leecher.downloadContent(cid, stalled.addresses)
+    await waitFor(() => (stalled.peerStats().find(p => p.peerId === leecher.peerId)?.requestsIn ?? 0) > 0, 10_000, 'requests at the stalled peer')
+    // ...then a good peer arrives, takes the rest, and endgame duplicates the stalled requests to it.
+    await leecher.connect(good.addresses[0])
+    const got = await download
+    expect(equalBytes(got, content)).toBe(true)
+    // Done long before the stalled requests' ten-minute timeout.
+    expect(timeouts).toEqual([])
+  })
+
   it('gives up on an address that accepts connections but never says hello', async () => {
     const { createServer } = await import('node:net')
     const sockets: import('node:net').Socket[] = []
