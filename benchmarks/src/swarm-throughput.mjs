@@ -1,7 +1,8 @@
 // pnpm bench: one downloader fetching random content over TCP on loopback from 1, 5 and 10
 // seeders that run in another process. Prints a table (median of several runs), and writes
 // results/latest.json. Options: --size MiB (256), --runs N (3), --chunk KiB (256),
-// --seeders 1,5,10, --backends hash-wasm,node (the downloader's SHA-256 verifier backend).
+// --seeders 1,5,10, --backends hash-wasm,node (the downloader's SHA-256 verifier backend),
+// --chunks-per-peer N (4).
 import { fork } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { writeFileSync, mkdirSync } from 'node:fs'
@@ -14,7 +15,7 @@ import { sha256Verifier } from '@codio-chunk/verifier-sha256'
 import { rarestFirst } from '@codio-chunk/strategy-rarest-first'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const { values } = parseArgs({ options: { size: { type: 'string', default: '256' }, runs: { type: 'string', default: '3' }, chunk: { type: 'string', default: '256' }, seeders: { type: 'string', default: '1,5,10' }, backends: { type: 'string', default: 'hash-wasm,node' } } })
+const { values } = parseArgs({ options: { size: { type: 'string', default: '256' }, runs: { type: 'string', default: '3' }, chunk: { type: 'string', default: '256' }, seeders: { type: 'string', default: '1,5,10' }, backends: { type: 'string', default: 'hash-wasm,node' }, 'chunks-per-peer': { type: 'string', default: '4' } } })
 const MiB = 1024 * 1024
 const size = Number(values.size) * MiB
 const runs = Number(values.runs)
@@ -37,7 +38,7 @@ async function startSeeders (count) {
 
 async function runOnce (count, backend) {
   const seeders = await startSeeders(count)
-  const config = ChunkConfig.builder().strategy(rarestFirst()).build()
+  const config = ChunkConfig.builder().strategy(rarestFirst()).chunksPerPeer(Number(values['chunks-per-peer'])).build()
   const node = await ChunkDistributor.create(config, { transports: [tcpTransport()], verifier: sha256Verifier({ backend }), storage: memoryStorage() })
   let first
   node.events.once('chunk:verified', () => { first = performance.now() })

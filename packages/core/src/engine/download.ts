@@ -56,6 +56,8 @@ class PeerDownload implements PeerChunks {
   }
 }
 
+/** Bytes of received chunks that may wait for verification and storage before requests pause. */
+const PENDING_STORE_BYTES = 32 * 1024 * 1024
 /** Most duplicate requests for one chunk in endgame. */
 const ENDGAME_DUPLICATES = 3
 /** Redial rounds without progress before a stalled download fails. */
@@ -97,7 +99,8 @@ export class Download {
     this.availability = new ChunkAvailability(swarm.manifest.chunkCount, swarm.have)
     this.rate = new RateMeter({ clock: ctx.clock })
     this.random = createRandom(options.seed ?? Math.floor(Math.random() * 0xffffffff))
-    this.maxPendingStores = Math.max(16, ctx.config.chunksPerPeer * 4)
+    // Chunks received but not yet verified and stored, bounded in bytes (about 32 MiB).
+    this.maxPendingStores = Math.max(16, Math.floor(PENDING_STORE_BYTES / Math.max(1, swarm.manifest.chunkSize)))
     for (const index of swarm.have) this.downloadedBytes += swarm.manifest.chunkLength(index)
     this.promise = new Promise((resolve, reject) => {
       this.resolve = resolve
