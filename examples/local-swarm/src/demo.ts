@@ -13,18 +13,30 @@ import { tcpTransport } from '@codio-chunk/transport-tcp'
 import { sha256Verifier } from '@codio-chunk/verifier-sha256'
 import { rarestFirst } from '@codio-chunk/strategy-rarest-first'
 
-const { values } = parseArgs({
-  options: {
-    peers: { type: 'string', default: '4' },
-    size: { type: 'string', default: '64' },
-    chunk: { type: 'string', default: '256' }
+const USAGE = 'usage: demo [--peers 1..32] [--size MiB] [--chunk KiB>=1]\n'
+
+function options (): { peers: string, size: string, chunk: string } {
+  try {
+    return parseArgs({
+      args: process.argv.slice(2).filter(a => a !== '--'),
+      options: {
+        peers: { type: 'string', default: '4' },
+        size: { type: 'string', default: '64' },
+        chunk: { type: 'string', default: '256' }
+      }
+    }).values as { peers: string, size: string, chunk: string }
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}`)
+    process.exit(2)
   }
-})
+}
+
+const values = options()
 const peerCount = Number(values.peers)
 const size = Number(values.size) * 1024 * 1024
 const chunkSize = Number(values.chunk) * 1024
 if (!Number.isInteger(peerCount) || peerCount < 1 || peerCount > 32 || !(size > 0) || !(chunkSize >= 1024)) {
-  process.stderr.write('usage: demo [--peers 1..32] [--size MiB] [--chunk KiB>=1]\n')
+  process.stderr.write(USAGE)
   process.exit(2)
 }
 
