@@ -30,6 +30,14 @@ export async function readAll (storage: Storage, manifest: Manifest, options: Ab
  * that an empty content's single chunk 0 has length 0). A piece that lies inside one input buffer
  * is passed as a view; others are copied once. Throws RangeError if the stream is longer than
  * the lengths allow; a shorter stream ends with a short piece.
+ *
+ * @example
+ * ```ts
+ * import { rechunk } from '@codio-chunk/core'
+ * for await (const piece of rechunk([new Uint8Array(5), new Uint8Array(7)], (i) => i < 3 ? 4 : 0)) {
+ *   console.log(piece.length) // 4, 4, 4
+ * }
+ * ```
  */
 export async function * rechunk (source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, lengthOf: (index: number) => number): AsyncGenerator<Uint8Array> {
   let index = 0
