@@ -1,7 +1,5 @@
 import { ChunkConfig } from '../config.js'
 import { buildManifest } from '../content/build-manifest.js'
-import { resolveManifest } from '../content/resolve-manifest.js'
-import { leafData } from '../content/leaf.js'
 import { Bitfield } from '../pieces/bitfield.js'
 import { defaultStrategy } from '../pieces/rarest.js'
 import { PeerIdentity } from '../identity.js'
@@ -9,19 +7,18 @@ import { TypedEmitter } from '../events.js'
 import { silentLoggerFactory } from '../logger.js'
 import { memoryStorage } from '../storage/memory-storage.js'
 import { DEFAULT_MAX_FRAME_SIZE, PROTOCOL_VERSION } from '../wire/messages.js'
-import { ContentMismatchError, InvalidConfigError, NodeStoppedError, NotFoundError, abortError, throwIfAborted } from '../errors.js'
+import { ContentMismatchError, InvalidConfigError, NodeStoppedError, NotFoundError, throwIfAborted } from '../errors.js'
 import { Semaphore } from '../util/semaphore.js'
 import { PeerManager } from './peer-manager.js'
 import { SwarmRegistry } from './swarm-registry.js'
 import { Uploader } from './upload.js'
-import { Download, type DownloadProgress } from './download.js'
+import type { DownloadProgress } from './download.js'
+import { DownloadCoordinator } from './download-coordinator.js'
 import { VerifyQueue } from './verify-queue.js'
 import { systemClock, type Clock } from './rate-meter.js'
-import { connectProviders, fetchBlockFromPeers } from './providers.js'
 import { toContentId, type ContentRef } from './content-ref.js'
 import { collectPeerStats, type PeerStats } from './peer-stats.js'
 import { readAll, readContentFrom, rechunk } from './content-io.js'
-import { raceAbort } from '../util/race-abort.js'
 import type { ContentId } from '../content/content-id.js'
 import type { Manifest } from '../content/manifest.js'
 import type { AbortOptions, Logger, LoggerFactory } from '../contracts/common.js'
@@ -33,17 +30,6 @@ import type { DistributorEvents, EngineContext } from './engine-context.js'
 import type { PeerSession } from './peer-session.js'
 import type { ContentSwarm } from './swarm.js'
 import type { WireMessage } from '../wire/messages.js'
-
-/** One running download, shared by every caller asking for the same content. */
-interface SharedDownload {
-  readonly promise: Promise<void>
-  /** Aborted when the last caller still waiting gives up. */
-  readonly controller: AbortController
-  callers: number
-}
-
-/** Most dials to addresses learned by peer exchange in progress at once. */
-const MAX_EXCHANGE_DIALS = 8
 
 /** The plugins and settings a {@link ChunkDistributor} runs with. */
 export interface DistributorInit {
@@ -110,13 +96,12 @@ export class ChunkDistributor {
   private readonly uploader: Uploader
   private readonly ctx: EngineContext
   private readonly verifiers: Verifier[]
-  private readonly downloads = new Map<string, SharedDownload>()
+  private readonly coordinator: DownloadCoordinator
   /** Aborts manifest fetches and dials in progress when the node stops. */
   private readonly stopController = new AbortController()
   private readonly slots: Semaphore
   private readonly log: Logger
   private stopped = false
-  private exchangeDials = 0
 
   private constructor (config: ChunkConfig, init: DistributorInit) {
     const strategy = config.strategy ?? init.strategy ?? defaultStrategy
@@ -146,7 +131,7 @@ export class ChunkDistributor {
       onPeer: (session) => { this.peerConnected(session) },
       onPeerGone: (session, error) => { this.peerGone(session, error) }
     })
-    this.swarms = new SwarmRegistry(this.storage, this.peers, this.log, config.maxPeersPerContent, (swarm, address) => { this.dialForSwarm(swarm, address) })
+    this.swarms = new SwarmRegistry(this.storage, this.peers, this.log, config.maxPeersPerContent, (swarm, address) => { this.coordinator.dialForSwarm(swarm, address) })
     this.ctx = {
       config,
       strategy,
@@ -158,9 +143,18 @@ export class ChunkDistributor {
       ban: (session, reason) => { this.ban(session, reason) },
       announceHave: (swarm, index) => { this.swarms.announceHave(swarm, index) },
       setInterest: (swarm, session, interested) => { this.setInterest(swarm, session, interested) },
-      redial: async (swarm) => { await this.redial(swarm) }
+      redial: async (swarm) => { await this.coordinator.redial(swarm) }
     }
     this.uploader = new Uploader({ ...this.ctx, swarmFor: (cid) => this.swarms.get(cid) })
+    this.coordinator = new DownloadCoordinator({
+      ctx: this.ctx,
+      peers: this.peers,
+      swarms: this.swarms,
+      slots: this.slots,
+      stopSignal: this.stopController.signal,
+      isStopped: () => this.stopped,
+      log: this.log
+    })
   }
 
   /**
@@ -257,29 +251,7 @@ export class ChunkDistributor {
     const root = toContentId(cid)
     this.ctx.verify.assertSupported(root.cid)
     for (const address of providers) this.peers.transportFor(address)
-    const key = root.toString()
-    let shared = this.downloads.get(key)
-    if (shared === undefined) {
-      const controller = new AbortController()
-      const promise = this.runDownload(root, providers, controller.signal, options.seed).finally(() => this.downloads.delete(key))
-      promise.catch(() => {})
-      shared = { promise, controller, callers: 0 }
-      this.downloads.set(key, shared)
-    } else {
-      // A later caller's providers join the running download.
-      const swarm = this.swarms.swarms.get(key)
-      for (const address of providers) {
-        if (swarm !== undefined && this.swarms.remember(swarm, [address])) this.dialForSwarm(swarm, address)
-      }
-    }
-    shared.callers++
-    try {
-      await raceAbort(shared.promise, options.signal)
-    } finally {
-      shared.callers--
-      // The shared download stops only when every caller has given up on it.
-      if (options.signal?.aborted === true && shared.callers === 0) shared.controller.abort(options.signal.reason)
-    }
+    await this.coordinator.download(root, providers, options)
     return root
   }
 
@@ -355,7 +327,7 @@ export class ChunkDistributor {
     this.stopController.abort(error)
     for (const swarm of this.swarms.swarms.values()) swarm.download?.abort(error)
     await this.peers.stop()
-    await Promise.allSettled([...this.downloads.values()].map(async d => { await d.promise }))
+    await this.coordinator.settled()
     await Promise.allSettled([this.storage.close(), ...this.verifiers.map(async v => { await v.close?.() })])
   }
 
@@ -371,78 +343,6 @@ export class ChunkDistributor {
   private publish (manifest: Manifest): void {
     const swarm = this.swarms.add(manifest, Bitfield.full(manifest.chunkCount))
     swarm.download?.storedElsewhere(Array.from({ length: manifest.chunkCount }, (_, i) => i))
-  }
-
-  private async runDownload (root: ContentId, providers: readonly string[], callerSignal: AbortSignal, seed?: number): Promise<void> {
-    const signal = AbortSignal.any([callerSignal, this.stopController.signal])
-    const check = (): void => {
-      if (this.stopped) throw new NodeStoppedError('The node was stopped')
-      throwIfAborted(signal, 'download')
-    }
-    const release = await this.slots.acquire(signal)
-    try {
-      check()
-      let swarm = await this.swarms.get(root)
-      check()
-      if (swarm !== undefined && swarm.have.complete) return
-      const sessions = await connectProviders(this.peers, providers, signal)
-      check()
-      if (swarm === undefined) swarm = await this.fetchManifest(root, sessions, signal)
-      check()
-      for (const address of providers) {
-        swarm.providers.add(address)
-        this.swarms.remember(swarm, [address])
-      }
-      if (swarm.have.complete) return
-      const download = new Download(this.ctx, swarm, { seed })
-      swarm.download = download
-      const onAbort = (): void => {
-        download.abort(this.stopped ? new NodeStoppedError('The node was stopped') : abortError(signal, 'download'))
-      }
-      signal.addEventListener('abort', onAbort, { once: true })
-      try {
-        download.start()
-        for (const session of this.peers.sessions.values()) {
-          this.swarms.offerBitfield(swarm, session)
-        }
-        await download.promise
-      } finally {
-        signal.removeEventListener('abort', onAbort)
-        if (swarm.download === download) swarm.download = undefined
-      }
-    } catch (err) {
-      if (this.stopped && !(err instanceof NodeStoppedError)) throw new NodeStoppedError('The node was stopped', { cause: err })
-      throw err
-    } finally {
-      release()
-    }
-  }
-
-  /** Fetches and verifies the manifest from the connected providers, stores it, and keeps any leaves fetched on the way. */
-  private async fetchManifest (root: ContentId, sessions: PeerSession[], signal?: AbortSignal): Promise<ContentSwarm> {
-    const verifier = this.ctx.verify.verifierFor(root.cid.multihash.code)
-    const { manifest, leaves } = await resolveManifest(
-      root.cid,
-      async (cid, opts) => await fetchBlockFromPeers(this.ctx, () => this.candidatesFor(sessions), root, cid, opts.signal ?? signal),
-      // fetchBlockFromPeers checks each block against its CID (to try another peer on a mismatch).
-      { verifier, signal, maxChunkSize: this.config.maxChunkSize, fetchVerifies: true }
-    )
-    this.ctx.verify.assertSupported(manifest.chunkCid(0))
-    await this.storage.putManifest(manifest, { signal })
-    const have = (await this.storage.completed(manifest.root, { signal })) ?? new Bitfield(manifest.chunkCount)
-    for (const [index, block] of leaves) {
-      if (have.get(index)) continue
-      await this.storage.putChunk(manifest.root, index, leafData(manifest, index, block), { signal })
-      have.set(index)
-    }
-    return this.swarms.add(manifest, have)
-  }
-
-  /** Sessions to ask for manifest blocks: the providers first, then anyone else connected. */
-  private candidatesFor (sessions: PeerSession[]): PeerSession[] {
-    const out = sessions.filter(s => !s.closed)
-    for (const s of this.peers.sessions.values()) if (!out.includes(s)) out.push(s)
-    return out
   }
 
   private async readAll (root: ContentId, options: AbortOptions): Promise<Uint8Array> {
@@ -516,38 +416,6 @@ export class ChunkDistributor {
     if (interested) session.amInterested.add(swarm.key)
     else session.amInterested.delete(swarm.key)
     session.send({ type: interested ? 'interested' : 'not-interested', content: swarm.root })
-  }
-
-  private dialForSwarm (swarm: ContentSwarm, address: string): void {
-    if (this.stopped || this.exchangeDials >= MAX_EXCHANGE_DIALS) return
-    this.exchangeDials++
-    this.peers.dial(address).then(session => {
-      this.swarms.offerBitfield(swarm, session)
-    }, (err: Error) => { this.log('peer exchange dial to %s failed: %s', address, err.message) })
-      .finally(() => { this.exchangeDials-- })
-  }
-
-  /** Dials the swarm's known addresses that are not connected, a few at a time; learned addresses that fail are forgotten. */
-  private async redial (swarm: ContentSwarm): Promise<void> {
-    const connected = new Set<string>()
-    for (const session of this.peers.sessions.values()) {
-      connected.add(session.connection.remoteAddress)
-      for (const a of this.peers.listenAddressesOf(session)) connected.add(a)
-    }
-    for (const own of this.peers.addresses) connected.add(own)
-    const targets = [...swarm.knownAddresses].filter(a => !connected.has(a))
-    const worker = async (): Promise<void> => {
-      for (let address = targets.shift(); address !== undefined && !this.stopped; address = targets.shift()) {
-        try {
-          const session = await this.peers.dial(address)
-          this.swarms.offerBitfield(swarm, session)
-        } catch (err) {
-          if (!swarm.providers.has(address)) swarm.knownAddresses.delete(address)
-          this.log('redial of %s failed: %s', address, (err as Error).message)
-        }
-      }
-    }
-    await Promise.all(Array.from({ length: Math.min(MAX_EXCHANGE_DIALS, targets.length) }, worker))
   }
 
   private assertRunning (): void {

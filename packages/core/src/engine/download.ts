@@ -6,54 +6,14 @@ import { RateMeter } from './rate-meter.js'
 import type { ContentSwarm } from './swarm.js'
 import type { EngineContext } from './engine-context.js'
 import type { OutgoingRequest, PeerSession, RequestOutcome } from './peer-session.js'
-import type { PeerChunks } from '../contracts/strategy.js'
 import type { PeerHoldings } from '../pieces/peer-chunks.js'
-
-/** Where a download stands, as returned by `downloadProgress()`. */
-export interface DownloadProgress {
-  /** Fraction done, 0 to 1. */
-  progress: number
-  /** Bytes verified and stored so far (including chunks found already stored). */
-  downloadedBytes: number
-  /** Size of the content. */
-  totalBytes: number
-  /** Bytes per second over the last few seconds. */
-  downloadRate: number
-  /** Connected peers that have sent their chunk map for this content. */
-  peers: number
-  /** Estimated milliseconds left at the current rate, or undefined when nothing is arriving. */
-  eta: number | undefined
-}
+import { PeerDownload } from './peer-download.js'
+import type { DownloadProgress } from './peer-download.js'
 
 interface ChunkRequest {
   readonly index: number
   readonly session: PeerSession
   request?: OutgoingRequest
-}
-
-/** Per-peer download bookkeeping. */
-class PeerDownload implements PeerChunks {
-  inflight = 0
-  /** Chunks this peer failed to deliver, with the time until which we ask others first. */
-  readonly failed = new Map<number, number>()
-  snubbed = false
-
-  constructor (readonly holdings: PeerHoldings, private readonly now: () => number) {}
-
-  get complete (): boolean { return this.holdings.complete && this.failed.size === 0 }
-  get count (): number { return this.holdings.count }
-
-  has (index: number): boolean {
-    if (!this.holdings.has(index)) return false
-    if (this.failed.size === 0) return true
-    const until = this.failed.get(index)
-    if (until === undefined) return true
-    if (until <= this.now()) {
-      this.failed.delete(index)
-      return true
-    }
-    return false
-  }
 }
 
 /** Bytes of received chunks that may wait for verification and storage before requests pause. */
@@ -478,3 +438,5 @@ export class Download {
     ))
   }
 }
+
+export type { DownloadProgress }
