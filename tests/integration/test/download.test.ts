@@ -58,6 +58,21 @@ describe('downloading over TCP', () => {
     expect(() => leecher.setPosition(cid.toString(), 0)).not.toThrow()
   })
 
+  it('survives a strategy plugin that throws or picks nonsense', async () => {
+    const content = randomContent(300 * 1024)
+    const seeder = await startNode({ config: { chunkSize: 16 * 1024 } })
+    nodes.push(seeder)
+    const cid = await seeder.storeContent(content)
+    let calls = 0
+    const broken = { name: 'broken', pick: () => { calls++; if (calls % 2 === 0) throw new Error('bug'); return 1_000_000 } }
+    const leecher = await startNode({ listen: false, strategy: broken })
+    nodes.push(leecher)
+    expect(equalBytes(await leecher.downloadContent(cid, seeder.addresses), content)).toBe(true)
+    expect(calls).toBeGreaterThan(0)
+    // The seeder's connection was never blamed for it.
+    expect(leecher.peerStats().map(p => p.peerId)).toContain(seeder.peerId)
+  })
+
   it('gives `ipfs add` CIDs and downloads CIDv0 content', async () => {
     const hello = new TextEncoder().encode('hello world\n')
     const seeder = await startNode({ config: { cidVersion: 0 } })

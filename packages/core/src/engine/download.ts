@@ -1,4 +1,5 @@
 import { ChunkAvailability, createRandom } from '../pieces/availability.js'
+import { defaultStrategy } from '../pieces/rarest.js'
 import { leafData } from '../content/leaf.js'
 import { AbortError, ChunkVerificationError, NoProvidersError, TimeoutError } from '../errors.js'
 import { RejectCode } from '../wire/messages.js'
@@ -7,6 +8,7 @@ import type { ContentSwarm } from './swarm.js'
 import type { EngineContext } from './engine-context.js'
 import type { OutgoingRequest, PeerSession, RequestOutcome } from './peer-session.js'
 import type { PeerHoldings } from '../pieces/peer-chunks.js'
+import type { PickView } from '../contracts/strategy.js'
 import { PeerDownload } from './peer-download.js'
 import type { DownloadProgress } from './peer-download.js'
 
@@ -173,13 +175,24 @@ export class Download {
   private pick (peer: PeerDownload): number | undefined {
     if (this.availability.candidates.size === 0) return undefined
     const view = this.availability.view(peer, { position: this.position, random: this.random })
-    const index = this.ctx.strategy.pick(view)
+    let index: number | undefined
+    try {
+      index = this.ctx.strategy.pick(view)
+    } catch (err) {
+      // A faulty strategy plugin must not stall the download or be blamed on the peer.
+      this.ctx.log.error('strategy %s threw: %s; using rarest-first for this pick', this.ctx.strategy.name, (err as Error)?.message)
+      return this.fallbackPick(view)
+    }
     if (index === undefined) return undefined
-    if (!this.availability.candidates.has(index) || !peer.has(index)) {
-      this.ctx.log.error('strategy %s picked chunk %d, which is not a candidate this peer has; ignoring it', this.ctx.strategy.name, index)
-      return undefined
+    if (!Number.isInteger(index) || !this.availability.candidates.has(index) || !peer.has(index)) {
+      this.ctx.log.error('strategy %s picked %s, which is not a candidate this peer has; using rarest-first for this pick', this.ctx.strategy.name, String(index))
+      return this.fallbackPick(view)
     }
     return index
+  }
+
+  private fallbackPick (view: PickView): number | undefined {
+    return defaultStrategy.pick(view)
   }
 
   /** Endgame: nothing left to pick, so ask this peer too for a chunk already requested elsewhere. */
