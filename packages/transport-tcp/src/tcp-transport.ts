@@ -1,6 +1,6 @@
 import net from 'node:net'
 import {
-  isUnspecifiedHost,
+  checkMaxFrameSize, isUnspecifiedHost,
   DEFAULT_MAX_FRAME_SIZE, DialError, InvalidConfigError, abortError, silentLogger, throwIfAborted
 } from '@codio-chunk/core'
 import { ListenError } from './errors.js'
@@ -64,7 +64,7 @@ class TcpTransport implements Transport {
   constructor (init: TcpTransportInit) {
     this.noDelay = init.noDelay ?? true
     this.highWaterMark = positiveInteger(init.highWaterMark ?? DEFAULT_TCP_HIGH_WATER_MARK, 'highWaterMark')
-    this.maxFrameSize = frameSize(init.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE)
+    this.maxFrameSize = checkMaxFrameSize(init.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE)
     this.closeTimeout = positiveInteger(init.closeTimeout ?? 2000, 'closeTimeout')
     this.log = init.logger ?? silentLogger
   }
@@ -73,7 +73,7 @@ class TcpTransport implements Transport {
     const { host, port } = parseTcpAddress(address)
     const { signal, onConnection } = options
     if (typeof onConnection !== 'function') throw new InvalidConfigError('listen() needs an onConnection(connection) callback')
-    const maxFrameSize = options.maxFrameSize === undefined ? this.maxFrameSize : frameSize(options.maxFrameSize)
+    const maxFrameSize = options.maxFrameSize === undefined ? this.maxFrameSize : checkMaxFrameSize(options.maxFrameSize)
     throwIfAborted(signal, `listen on ${address}`)
 
     const server = net.createServer({ pauseOnConnect: true, noDelay: this.noDelay, highWaterMark: this.highWaterMark })
@@ -125,7 +125,7 @@ class TcpTransport implements Transport {
   async dial (address: string, options: DialOptions = {}): Promise<Connection> {
     const { host, port } = parseTcpAddress(address)
     const { signal } = options
-    const maxFrameSize = options.maxFrameSize === undefined ? this.maxFrameSize : frameSize(options.maxFrameSize)
+    const maxFrameSize = options.maxFrameSize === undefined ? this.maxFrameSize : checkMaxFrameSize(options.maxFrameSize)
     throwIfAborted(signal, `dial to ${address}`)
     return await new Promise<Connection>((resolve, reject) => {
       // Outbound sockets read large frames straight into their buffers (`onread`); the connection
@@ -218,12 +218,5 @@ function listenError (address: string, err: NodeJS.ErrnoException): ListenError 
 
 function positiveInteger (value: number, name: string): number {
   if (!Number.isSafeInteger(value) || value < 1) throw new InvalidConfigError(`${name} must be a positive integer, got ${String(value)}`)
-  return value
-}
-
-function frameSize (value: number): number {
-  if (!Number.isInteger(value) || value < 1 || value > 0xffffffff) {
-    throw new InvalidConfigError(`maxFrameSize must be an integer in 1..4294967295, got ${String(value)}`)
-  }
   return value
 }

@@ -5,7 +5,7 @@ import { balanced } from 'ipfs-unixfs-importer/layout'
 import { CID } from 'multiformats/cid'
 import { create as createDigest } from 'multiformats/hashes/digest'
 import { InvalidConfigError, UnsupportedHashError, throwIfAborted } from '../errors.js'
-import { BLAKE3_CODE, SHA2_256_CODE, defaultHasher } from './hasher.js'
+import { BLAKE3_CODE, SHA2_256_CODE, checkDigestLength, defaultHasher } from './hasher.js'
 import { fileLeafBlock } from './leaf.js'
 import { DAG_PB_CODE, Manifest, RAW_CODE } from './manifest.js'
 import type { AbortOptions } from '../contracts/common.js'
@@ -122,15 +122,9 @@ function checkOptions (options: BuildManifestOptions): Settings {
   }
   if (options.onChunk !== undefined && typeof options.onChunk !== 'function') throw new InvalidConfigError('onChunk must be a function')
   const signal = options.signal
-  const checkLength = (digest: Uint8Array): Uint8Array => {
-    if (verifier !== undefined && digest.length !== verifier.digestLength) {
-      throw new InvalidConfigError(`Verifier ${verifier.name} returned a ${digest.length}-byte digest but declares digestLength ${verifier.digestLength}; fix the verifier plugin`)
-    }
-    return digest
-  }
   const digestOne = verifier === undefined
     ? async (bytes: Uint8Array) => (await defaultHasher.digest(bytes)).digest
-    : async (bytes: Uint8Array) => checkLength(await verifier.digest(bytes))
+    : async (bytes: Uint8Array) => checkDigestLength(verifier, await verifier.digest(bytes))
   const digestMany = verifier === undefined
     ? async (blocks: Uint8Array[]) => await Promise.all(blocks.map(digestOne))
     : async (blocks: Uint8Array[]) => {
@@ -138,7 +132,7 @@ function checkOptions (options: BuildManifestOptions): Settings {
       if (!Array.isArray(digests) || digests.length !== blocks.length) {
         throw new InvalidConfigError(`Verifier ${verifier.name} returned ${Array.isArray(digests) ? digests.length : 'no'} digests for ${blocks.length} inputs; fix the verifier plugin`)
       }
-      return digests.map(checkLength)
+      return digests.map(digest => checkDigestLength(verifier, digest))
     }
   const batchSize = Math.max(1, Math.min(MAX_BATCH, Math.floor(BATCH_BYTES / chunkSize)))
   return { chunkSize, cidVersion, hashCode, batchSize, signal, onChunk: options.onChunk, digestOne, digestMany }

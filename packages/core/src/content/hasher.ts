@@ -95,7 +95,17 @@ export function digestEquals (a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0
 }
 
-function checkDigestLength (verifier: Verifier, raw: Uint8Array): Uint8Array {
+/**
+ * Returns `raw` if it has the verifier's declared digest length, else throws InvalidConfigError
+ * naming the faulty plugin.
+ *
+ * @example
+ * ```ts
+ * import { checkDigestLength } from '@codio-chunk/core'
+ * checkDigestLength(verifier, await verifier.digest(bytes))
+ * ```
+ */
+export function checkDigestLength (verifier: Verifier, raw: Uint8Array): Uint8Array {
   if (raw.length !== verifier.digestLength) {
     throw new InvalidConfigError(`Verifier ${verifier.name} returned a ${raw.length}-byte digest but declares digestLength ${verifier.digestLength}; fix the verifier plugin`)
   }

@@ -50,11 +50,12 @@ export function leafBlock (manifest: Manifest, index: number, data: Uint8Array):
  */
 export function leafData (manifest: Manifest, index: number, block: Uint8Array): Uint8Array {
   const expected = manifest.chunkLength(index)
-  const where = `Leaf ${index} of ${manifest.root.toString()}`
   if (manifest.leafCodec === RAW_CODE) {
-    if (block.length !== expected) throw new InvalidManifestError(`${where} has ${block.length} bytes but the manifest says ${expected}`)
+    // The hot path (CIDv1 raw leaves): no message is built unless the length is wrong.
+    if (block.length !== expected) throw new InvalidManifestError(`Leaf ${index} of ${manifest.root.toString()} has ${block.length} bytes but the manifest says ${expected}`)
     return block
   }
+  const where = `Leaf ${index} of ${manifest.root.toString()}`
   const data = unixfsLeafData(block, where)
   if (data.length !== expected) throw new InvalidManifestError(`${where} holds ${data.length} bytes of file data but the manifest says ${expected}`)
   return data

@@ -118,8 +118,8 @@ export class Download {
     if (peer === undefined) return
     this.peers.delete(session)
     this.availability.peerLeft(peer.holdings)
-    for (const set of [...this.inflight.values()]) {
-      for (const entry of [...set]) {
+    for (const set of this.inflight.values()) {
+      for (const entry of set) {
         if (entry.session !== session) continue
         if (entry.request !== undefined) session.cancel(entry.request, new AbortError('peer left the swarm'), true)
         this.dropRequest(entry)

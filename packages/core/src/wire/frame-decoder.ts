@@ -43,11 +43,7 @@ export class FrameDecoder {
   private failed: ProtocolError | undefined
 
   constructor (options: FrameDecoderOptions) {
-    const max = options?.maxFrameSize
-    if (!Number.isInteger(max) || max < 1 || max > 0xffffffff) {
-      throw new InvalidConfigError(`maxFrameSize must be an integer in 1..4294967295, got ${String(max)}`)
-    }
-    this.maxFrameSize = max
+    this.maxFrameSize = checkMaxFrameSize(options?.maxFrameSize)
   }
 
   /** Bytes of the stream consumed but not yet delivered, because their frame is incomplete (length prefix included). */
@@ -147,6 +143,22 @@ export class FrameDecoder {
       throw err
     }
   }
+}
+
+/**
+ * Returns a valid frame-size limit (an integer from 1 to 2^32 - 1), or throws InvalidConfigError.
+ *
+ * @example
+ * ```ts
+ * import { checkMaxFrameSize } from '@codio-chunk/core'
+ * checkMaxFrameSize(4 * 1024 * 1024) // 4194304
+ * ```
+ */
+export function checkMaxFrameSize (value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 0xffffffff) {
+    throw new InvalidConfigError(`maxFrameSize must be an integer in 1..4294967295, got ${String(value)}`)
+  }
+  return value
 }
 
 function readU32 (bytes: Uint8Array, p: number): number {
