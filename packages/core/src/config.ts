@@ -34,6 +34,16 @@ export interface ChunkConfigOptions {
   dialTimeout: number
   /** Most connections at once; inbound connections past it are closed at once. Default 200. */
   maxConnections: number
+  /**
+   * Upload cap in bytes per second across all of this node's connections (token bucket; chunk
+   * payloads count, small manifest blocks do not). 0, the default, means unlimited.
+   */
+  uploadLimit: number
+  /**
+   * Download cap in bytes per second across all of this node's downloads, applied when chunk
+   * requests are issued (token bucket). 0, the default, means unlimited.
+   */
+  downloadLimit: number
 }
 
 const DEFAULTS: Readonly<ChunkConfigOptions> = Object.freeze({
@@ -50,7 +60,9 @@ const DEFAULTS: Readonly<ChunkConfigOptions> = Object.freeze({
   maxChunkSize: 4 * 1024 * 1024,
   maxPeersPerContent: 50,
   dialTimeout: 10_000,
-  maxConnections: 200
+  maxConnections: 200,
+  uploadLimit: 0,
+  downloadLimit: 0
 })
 
 type NumericKey = { [K in keyof ChunkConfigOptions]-?: ChunkConfigOptions[K] extends number ? K : never }[keyof ChunkConfigOptions]
@@ -67,7 +79,9 @@ const LIMITS: Record<Exclude<NumericKey, 'cidVersion'>, { min: number, max: numb
   maxChunkSize: { min: 1024, max: 64 * 1024 * 1024, integer: true },
   maxPeersPerContent: { min: 1, max: 100_000, integer: true },
   dialTimeout: { min: 1, max: 24 * 3600_000, integer: false },
-  maxConnections: { min: 1, max: 1_000_000, integer: true }
+  maxConnections: { min: 1, max: 1_000_000, integer: true },
+  uploadLimit: { min: 0, max: Number.MAX_SAFE_INTEGER, integer: false },
+  downloadLimit: { min: 0, max: Number.MAX_SAFE_INTEGER, integer: false }
 }
 
 function check (key: keyof ChunkConfigOptions, value: unknown): void {
@@ -105,6 +119,7 @@ function check (key: keyof ChunkConfigOptions, value: unknown): void {
  *   .chunkSize(512 * 1024)
  *   .optimisticUnchokeInterval(30_000)
  *   .minUploadRatio(0.8)
+ *   .uploadLimit(2_000_000)   // bytes per second, 0 = unlimited
  *   .build()
  * ```
  */
@@ -123,6 +138,8 @@ export class ChunkConfig implements Readonly<ChunkConfigOptions> {
   readonly maxPeersPerContent!: number
   readonly dialTimeout!: number
   readonly maxConnections!: number
+  readonly uploadLimit!: number
+  readonly downloadLimit!: number
 
   private constructor (options: ChunkConfigOptions) {
     Object.assign(this, options)
@@ -196,6 +213,10 @@ export class ChunkConfigBuilder {
   /** In milliseconds. */
   dialTimeout (value: number): this { return this.set('dialTimeout', value) }
   maxConnections (value: number): this { return this.set('maxConnections', value) }
+  /** Bytes per second across all connections; 0 = unlimited. */
+  uploadLimit (value: number): this { return this.set('uploadLimit', value) }
+  /** Bytes per second across all downloads; 0 = unlimited. */
+  downloadLimit (value: number): this { return this.set('downloadLimit', value) }
 
   build (): ChunkConfig {
     return ChunkConfig.from(this.options)

@@ -16,6 +16,7 @@ import type { DownloadProgress } from './download.js'
 import { DownloadCoordinator } from './download-coordinator.js'
 import { VerifyQueue } from './verify-queue.js'
 import { systemClock, type Clock } from './rate-meter.js'
+import { TokenBucket } from './token-bucket.js'
 import { toContentId, type ContentRef } from './content-ref.js'
 import { collectPeerStats, type PeerStats } from './peer-stats.js'
 import { readAll, readContentFrom, rechunk } from './content-io.js'
@@ -140,6 +141,8 @@ export class ChunkDistributor {
       clock,
       events: this.events,
       log: this.log,
+      uploadLimiter: new TokenBucket({ rate: config.uploadLimit, clock }),
+      downloadLimiter: new TokenBucket({ rate: config.downloadLimit, clock }),
       ban: (session, reason) => { this.ban(session, reason) },
       announceHave: (swarm, index) => { this.swarms.announceHave(swarm, index) },
       setInterest: (swarm, session, interested) => { this.setInterest(swarm, session, interested) },
@@ -326,6 +329,8 @@ export class ChunkDistributor {
     const error = new NodeStoppedError('The node was stopped')
     this.stopController.abort(error)
     for (const swarm of this.swarms.swarms.values()) swarm.download?.abort(error)
+    this.ctx.uploadLimiter.close()
+    this.ctx.downloadLimiter.close()
     await this.peers.stop()
     await this.coordinator.settled()
     await Promise.allSettled([this.storage.close(), ...this.verifiers.map(async v => { await v.close?.() })])

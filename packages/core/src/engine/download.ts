@@ -6,17 +6,11 @@ import { RejectCode } from '../wire/messages.js'
 import { RateMeter } from './rate-meter.js'
 import type { ContentSwarm } from './swarm.js'
 import type { EngineContext } from './engine-context.js'
-import type { OutgoingRequest, PeerSession, RequestOutcome } from './peer-session.js'
+import type { PeerSession, RequestOutcome } from './peer-session.js'
 import type { PeerHoldings } from '../pieces/peer-chunks.js'
 import type { PickView } from '../contracts/strategy.js'
-import { PeerDownload } from './peer-download.js'
-import type { DownloadProgress } from './peer-download.js'
-
-interface ChunkRequest {
-  readonly index: number
-  readonly session: PeerSession
-  request?: OutgoingRequest
-}
+import { PeerDownload, admitRequest } from './peer-download.js'
+import type { ChunkRequest, DownloadProgress } from './peer-download.js'
 
 /** Bytes of received chunks that may wait for verification and storage before requests pause. */
 const PENDING_STORE_BYTES = 32 * 1024 * 1024
@@ -27,7 +21,8 @@ const MAX_REDIALS = 3
 
 /**
  * Downloads the missing chunks of one content from the peers in its swarm: asks each peer for up
- * to `chunksPerPeer` chunks at a time in the order the strategy picks, verifies and stores each
+ * to `chunksPerPeer` chunks at a time in the order the strategy picks (each request issued once
+ * the node's download limiter grants the chunk's bytes), verifies and stores each
  * chunk, re-requests failed, bad or slow chunks from other peers, duplicates the last requests
  * (endgame) and bans peers that keep sending bad data.
  */
@@ -212,29 +207,49 @@ export class Download {
     return best
   }
 
+  /**
+   * Asks `session` for chunk `index`; false if nothing more should be asked of it now (closed, or
+   * the download limiter has no tokens yet: the chunk then stays reserved and is asked for later).
+   */
   private send (session: PeerSession, peer: PeerDownload, index: number): boolean {
     const entry: ChunkRequest = { index, session }
-    const request = session.request(
-      { type: 'request-chunk', content: this.swarm.root, index },
+    const limiter = this.ctx.downloadLimiter
+    const bytes = Math.min(this.swarm.manifest.chunkLength(index), this.ctx.config.maxChunkSize)
+    const now = admitRequest(limiter, entry, bytes, () => {
+      const wanted = !this.finished && this.inflight.get(index)?.has(entry) === true
+      if (wanted && !session.peerChoking && this.issue(entry)) { this.fill(session); return }
+      limiter.refund(bytes)
+      if (wanted) { this.dropRequest(entry); this.fillAll() }
+    })
+    if (now && !this.issue(entry)) { limiter.refund(bytes); return false }
+    this.track(entry, peer)
+    return now
+  }
+
+  private issue (entry: ChunkRequest): boolean {
+    entry.request = entry.session.request(
+      { type: 'request-chunk', content: this.swarm.root, index: entry.index },
       this.ctx.config.requestTimeout,
       (outcome) => { this.onOutcome(entry, outcome) }
     )
-    if (request === undefined) return false
-    entry.request = request
-    let set = this.inflight.get(index)
+    return entry.request !== undefined
+  }
+
+  private track (entry: ChunkRequest, peer: PeerDownload): void {
+    let set = this.inflight.get(entry.index)
     if (set === undefined) {
-      this.inflight.set(index, set = new Set())
-      this.availability.markRequested(index)
+      this.inflight.set(entry.index, set = new Set())
+      this.availability.markRequested(entry.index)
     }
     set.add(entry)
     peer.inflight++
-    return true
   }
 
   /** Forgets a request; returns the chunk to the pool if nobody else is fetching it. */
   private dropRequest (entry: ChunkRequest): void {
     const set = this.inflight.get(entry.index)
     if (set?.delete(entry) !== true) return
+    entry.waiting?.abort()
     const peer = this.peers.get(entry.session)
     if (peer !== undefined) peer.inflight--
     if (set.size === 0) {
@@ -349,6 +364,7 @@ export class Download {
     for (const other of set) {
       const peer = this.peers.get(other.session)
       if (peer !== undefined) peer.inflight--
+      other.waiting?.abort()
       if (other.request !== undefined) other.session.cancel(other.request, new AbortError('chunk arrived from another peer'), true)
     }
   }
@@ -381,6 +397,7 @@ export class Download {
     clearInterval(this.sweepTimer)
     for (const set of this.inflight.values()) {
       for (const entry of set) {
+        entry.waiting?.abort()
         if (entry.request !== undefined) entry.session.cancel(entry.request, new AbortError('download finished'), true)
       }
     }

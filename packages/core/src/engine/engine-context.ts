@@ -5,6 +5,7 @@ import type { Strategy } from '../contracts/strategy.js'
 import type { ContentId } from '../content/content-id.js'
 import type { TypedEmitter } from '../events.js'
 import type { Clock } from './rate-meter.js'
+import type { TokenBucket } from './token-bucket.js'
 import type { PeerSession } from './peer-session.js'
 import type { ContentSwarm } from './swarm.js'
 import type { VerifyQueue } from './verify-queue.js'
@@ -38,6 +39,10 @@ export interface EngineContext {
   readonly clock: Clock
   readonly events: TypedEmitter<DistributorEvents>
   readonly log: Logger
+  /** Node-wide upload cap (`config.uploadLimit`): chunks are sent once it grants their bytes. */
+  readonly uploadLimiter: TokenBucket
+  /** Node-wide download cap (`config.downloadLimit`): chunk requests are issued once it grants their bytes. */
+  readonly downloadLimiter: TokenBucket
   /** Disconnects and bans a peer. */
   ban(session: PeerSession, reason: string): void
   /** Tells the swarm we now have chunk `index`. */

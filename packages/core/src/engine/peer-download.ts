@@ -1,5 +1,7 @@
 import type { PeerChunks } from '../contracts/strategy.js'
 import type { PeerHoldings } from '../pieces/peer-chunks.js'
+import type { OutgoingRequest, PeerSession } from './peer-session.js'
+import type { TokenBucket } from './token-bucket.js'
 
 /** Where a download stands, as returned by `downloadProgress()`. */
 export interface DownloadProgress {
@@ -15,6 +17,35 @@ export interface DownloadProgress {
   peers: number
   /** Estimated milliseconds left at the current rate, or undefined when nothing is arriving. */
   eta: number | undefined
+}
+
+/**
+ * One chunk asked of one peer, tracked from the moment it is picked. While the node's download
+ * limiter has not granted its bytes, `waiting` is set and `request` is not: the chunk is reserved
+ * for the peer and counts against its pipeline, but nothing has been sent.
+ */
+export interface ChunkRequest {
+  readonly index: number
+  readonly session: PeerSession
+  /** The request on the wire, once sent. */
+  request?: OutgoingRequest
+  /** Aborting it gives up the place in the download limiter's queue. */
+  waiting?: AbortController
+}
+
+/**
+ * Takes a chunk's bytes from the download limiter for `entry`: true if granted at once (always
+ * when unlimited, without allocating). Otherwise the entry joins the limiter's queue, `granted`
+ * runs when its turn comes, and aborting `entry.waiting` gives up the place.
+ */
+export function admitRequest (limiter: TokenBucket, entry: ChunkRequest, bytes: number, granted: () => void): boolean {
+  if (limiter.tryTake(bytes)) return true
+  const waiting = entry.waiting = new AbortController()
+  limiter.take(bytes, { signal: waiting.signal }).then(() => {
+    entry.waiting = undefined
+    granted()
+  }, () => {}) // aborted: the request was dropped, or the node is stopping
+  return false
 }
 
 /** Per-peer download bookkeeping. */

@@ -2,13 +2,50 @@ import { leafBlock } from '../content/leaf.js'
 import { NotFoundError } from '../errors.js'
 import { RejectCode } from '../wire/messages.js'
 import type { EngineContext } from './engine-context.js'
-import type { PeerSession } from './peer-session.js'
+import type { IncomingRequest, PeerSession } from './peer-session.js'
+import type { TokenBucket } from './token-bucket.js'
 import type { ContentSwarm } from './swarm.js'
 import type { CID } from 'multiformats/cid'
 import type { RequestBlockMessage, RequestChunkMessage } from '../wire/messages.js'
 
 /** Bytes a data frame's length counts besides the block: type byte and request id. */
 const DATA_FRAME_OVERHEAD = 5
+
+/** A chunk to read and send once the upload limiter grants its bytes. */
+interface ChunkToSend {
+  readonly index: number
+}
+
+/**
+ * A request being served. Setting `cancelled` (the peer's cancel, or its session closing) also
+ * gives up its place in the upload limiter's queue, so nothing is sent for it.
+ */
+class ServedRequest implements IncomingRequest {
+  private isCancelled = false
+  private waiting?: AbortController
+
+  get cancelled (): boolean { return this.isCancelled }
+  set cancelled (value: boolean) {
+    this.isCancelled = value
+    if (value) this.waiting?.abort()
+  }
+
+  /** Waits for the limiter to grant `bytes`; false if cancelled meanwhile or the limiter closed. */
+  async admit (limiter: TokenBucket, bytes: number): Promise<boolean> {
+    if (this.isCancelled) return false
+    this.waiting = new AbortController()
+    try {
+      await limiter.take(bytes, { signal: this.waiting.signal })
+    } catch {
+      return false
+    } finally {
+      this.waiting = undefined
+    }
+    if (!this.isCancelled) return true
+    limiter.refund(bytes)
+    return false
+  }
+}
 
 /** What the upload path needs beyond the shared engine context. */
 export interface UploadContext extends EngineContext {
@@ -18,8 +55,8 @@ export interface UploadContext extends EngineContext {
 
 /**
  * Serves chunk and block requests from peers: checks choke state and the per-peer request limit,
- * reads the chunk from storage, rebuilds its leaf block and sends it. Requests cancelled while
- * being read are dropped.
+ * waits for the node's upload limiter to grant the chunk's bytes, reads the chunk from storage,
+ * rebuilds its leaf block and sends it. Requests cancelled while waiting or being read are dropped.
  */
 export class Uploader {
   constructor (private readonly ctx: UploadContext) {}
@@ -42,7 +79,7 @@ export class Uploader {
     this.handle(session, message, async (swarm) => {
       if (message.index >= swarm.manifest.chunkCount) return { code: RejectCode.BadRequest, reason: `chunk index ${message.index} out of range` }
       if (!swarm.have.get(message.index)) return { code: RejectCode.NotFound, reason: `chunk ${message.index} not stored here` }
-      return await this.serve(swarm, message.index)
+      return { index: message.index }
     }, (swarm, bytes) => {
       if (this.ctx.events.has('chunk:served')) {
         this.ctx.events.emit('chunk:served', { cid: swarm.manifest.root, index: message.index, peerId: session.peerId, bytes })
@@ -58,36 +95,54 @@ export class Uploader {
       const index = swarm.chunkIndexOf(message.block)
       if (index === -1) return { code: RejectCode.NotFound, reason: 'block is not part of this content' }
       if (!swarm.have.get(index)) return { code: RejectCode.NotFound, reason: 'block not stored here' }
-      return await this.serve(swarm, index)
+      return { index }
     })
   }
 
   private handle (
     session: PeerSession,
     message: RequestChunkMessage | RequestBlockMessage,
-    produce: (swarm: ContentSwarm) => Promise<Uint8Array | { code: RejectCode, reason: string }>,
+    produce: (swarm: ContentSwarm) => Promise<Uint8Array | ChunkToSend | { code: RejectCode, reason: string }>,
     sent?: (swarm: ContentSwarm, bytes: number) => void
   ): void {
     const { id } = message
     const reject = (code: RejectCode, reason: string): void => { session.send({ type: 'reject', id, code, reason }) }
     if (session.incoming.has(id)) { reject(RejectCode.BadRequest, `request id ${id} is already in use`); return }
     if (session.incoming.size >= this.ctx.config.maxRequestsServed) { reject(RejectCode.Busy, `more than ${this.ctx.config.maxRequestsServed} requests in flight`); return }
-    const entry = { cancelled: false }
+    const entry = new ServedRequest()
     session.incoming.set(id, entry)
+    const limiter = this.ctx.uploadLimiter
     const run = async (): Promise<void> => {
       if (entry.cancelled || session.closed) return
       const swarm = await this.ctx.swarmFor(message.content)
       if (entry.cancelled) return
       if (swarm === undefined) { reject(RejectCode.NotFound, 'content not stored here'); return }
-      const result = await produce(swarm)
+      const found = await produce(swarm)
       if (entry.cancelled || session.closed) return
-      if (!(result instanceof Uint8Array)) { reject(result.code, result.reason); return }
+      if ('code' in found) { reject(found.code, found.reason); return }
+      let result: Uint8Array
+      let charged = 0
+      if (found instanceof Uint8Array) {
+        result = found // an interior manifest block: small, not rate-limited
+      } else {
+        // Charge the chunk's payload before reading it, so a waiting request holds no buffer.
+        charged = Math.min(swarm.manifest.chunkLength(found.index), this.ctx.config.maxChunkSize)
+        if (!limiter.tryTake(charged) && !(await entry.admit(limiter, charged))) return
+        try {
+          result = await this.serve(swarm, found.index)
+        } catch (err) {
+          limiter.refund(charged)
+          throw err
+        }
+        if (entry.cancelled || session.closed) { limiter.refund(charged); return }
+      }
       const maxFrame = session.remoteHello?.maxFrameSize ?? Number.POSITIVE_INFINITY
       if (result.length + DATA_FRAME_OVERHEAD > maxFrame) {
+        limiter.refund(charged)
         reject(RejectCode.BadRequest, `block of ${result.length} bytes exceeds your maxFrameSize of ${maxFrame}`)
         return
       }
-      if (!session.send({ type: 'data', id, bytes: result })) return
+      if (!session.send({ type: 'data', id, bytes: result })) { limiter.refund(charged); return }
       sent?.(swarm, result.length)
       // Hold this peer's next upload until the socket has taken this one.
       await session.connection.drain().catch(() => {})
