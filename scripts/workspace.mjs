@@ -3,7 +3,7 @@
 // otherwise fetches it through npx; installs dependencies from the lockfile, builds what the task
 // needs with nx, then runs it.
 //
-//   node scripts/workspace.mjs demo [--peers N --size MiB --chunk KiB]
+//   node scripts/workspace.mjs demo [codio-chunk demo options, e.g. --peers 8 --size 256MiB]
 //   node scripts/workspace.mjs test
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs'
@@ -33,8 +33,8 @@ run(pnpm, ['install', '--frozen-lockfile', '--reporter=append-only'], { stdio: [
 
 switch (task) {
   case 'demo':
-    run(pnpm, ['exec', 'nx', 'run', '@codio-chunk/example-local-swarm:build', '--output-style=static'], { stdio: ['ignore', 'ignore', 'inherit'] })
-    run(['node'], [join('examples', 'local-swarm', 'dist', 'demo.js'), ...rest])
+    run(pnpm, ['exec', 'nx', 'run', '@codio-chunk/cli:build', '--output-style=static'], { stdio: ['ignore', 'ignore', 'inherit'] })
+    run(['node'], [join('packages', 'cli', 'dist', 'bin.js'), 'demo', ...rest.filter(arg => arg !== '--')])
     break
   case 'test': {
     for (const dir of testResultDirs()) rmSync(dir, { recursive: true, force: true })

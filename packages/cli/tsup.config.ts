@@ -1,4 +1,4 @@
 import { defineConfig } from 'tsup'
 import { packageBuild } from '../../tsup.config.base.js'
 
-export default defineConfig(packageBuild(['src/demo.ts'], { dts: false }))
+export default defineConfig(packageBuild(['src/index.ts', 'src/bin.ts']))

@@ -1,0 +1,85 @@
+import { format } from 'node:util'
+import { ChunkConfig, ChunkDistributor, InvalidConfigError } from '@codio-chunk/core'
+import type { Logger, LoggerFactory, PeerIdentity, Storage } from '@codio-chunk/core'
+import { fsStorage } from '@codio-chunk/storage-fs'
+import { OPTIONS, flagName } from './options.js'
+import { strategyFor, transportsFor, verifierFor } from './plugins.js'
+import { dataDirPaths, ensureDataDir, loadIdentity } from './data-dir.js'
+import { UsageError } from './errors.js'
+import type { Settings } from './settings.js'
+import type { CliIo } from './io.js'
+
+/**
+ * The engine configuration from the resolved options: every option marked `engine` in the table
+ * plus the strategy plugin. A value the engine refuses becomes a UsageError naming the flag.
+ */
+export async function engineConfig (settings: Settings, cwd: string): Promise<ChunkConfig> {
+  const options: Record<string, unknown> = {}
+  for (const spec of OPTIONS) {
+    if (spec.engine === true && settings.values[spec.key] !== undefined) options[spec.key] = settings.values[spec.key]
+  }
+  if (typeof settings.values.strategy === 'string') options.strategy = await strategyFor(settings.values.strategy, cwd)
+  try {
+    return ChunkConfig.from(options)
+  } catch (err) {
+    if (!(err instanceof InvalidConfigError)) throw err
+    const spec = OPTIONS.find(o => o.engine === true && err.message.includes(o.key))
+    throw new UsageError(spec === undefined ? err.message : `${flagName(spec)}: ${err.message}`, { cause: err })
+  }
+}
+
+/** A logger factory writing `namespace message` lines to the CLI's stderr (for `--debug`). */
+export function stderrLogger (io: CliIo): LoggerFactory {
+  return (namespace: string): Logger => {
+    const write = (formatter: string, ...args: unknown[]): void => { io.stderr.write(`${namespace} ${format(formatter, ...args)}\n`) }
+    return Object.assign(write, { error: write, enabled: true })
+  }
+}
+
+/** The data dir's content store (storage-fs in its `store` folder). */
+export async function openStore (dataDir: string): Promise<Storage> {
+  await ensureDataDir(dataDir)
+  return fsStorage({ dir: dataDirPaths(dataDir).store })
+}
+
+/** What {@link openNode} needs besides the settings. */
+export interface OpenNodeOptions {
+  /** Addresses to listen on; none for a node that only dials. */
+  listen?: string[]
+  /** Storage to use (default: the data dir's store, see {@link openStore}). */
+  storage?: Storage
+  /** Identity to use instead of the data dir's. */
+  identity?: PeerIdentity
+}
+
+/**
+ * Starts a node wired from the command's settings: the transports, verifier and strategy they
+ * name, storage-fs in the data dir's `store` folder and the data dir's identity.
+ */
+export async function openNode (settings: Settings, io: CliIo, options: OpenNodeOptions = {}): Promise<ChunkDistributor> {
+  let config, transports, verifier, identity
+  try {
+    config = await engineConfig(settings, io.cwd)
+    transports = transportsFor((settings.values.transport as string[] | undefined) ?? ['tcp'])
+    verifier = verifierFor((settings.values.verifier as string | undefined) ?? 'sha256')
+    identity = options.identity ?? await loadIdentity(settings.dataDir)
+  } catch (err) {
+    await options.storage?.close().catch(() => {})
+    throw err
+  }
+  const storage = options.storage ?? await openStore(settings.dataDir)
+  try {
+    return await ChunkDistributor.create(config, {
+      transports,
+      verifier,
+      storage,
+      identity,
+      listen: options.listen,
+      logger: settings.values.debug === true ? stderrLogger(io) : undefined,
+      agent: 'codio-chunk-cli'
+    })
+  } catch (err) {
+    await storage.close().catch(() => {})
+    throw err
+  }
+}

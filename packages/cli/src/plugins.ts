@@ -1,0 +1,119 @@
+import { stat } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { tcpTransport } from '@codio-chunk/transport-tcp'
+import { sha256Verifier } from '@codio-chunk/verifier-sha256'
+import { rarestFirst } from '@codio-chunk/strategy-rarest-first'
+import { sequential } from '@codio-chunk/strategy-sequential'
+import { randomOrder } from '@codio-chunk/strategy-random'
+import type { Strategy, Transport, Verifier } from '@codio-chunk/core'
+import { UsageError } from './errors.js'
+
+/** Transports the CLI can run, by `--transport` name. */
+export const TRANSPORTS: Record<string, () => Transport> = {
+  tcp: () => tcpTransport()
+}
+
+/**
+ * Verifiers by `--verifier` name. `sha256` uses node:crypto (OpenSSL, with the CPU's SHA
+ * instructions where it has them); `sha256-wasm` uses hash-wasm's WebAssembly. Both give the same
+ * digests, so nodes using either interoperate.
+ */
+export const VERIFIERS: Record<string, () => Verifier> = {
+  sha256: () => sha256Verifier({ backend: 'node' }),
+  'sha256-wasm': () => sha256Verifier({ backend: 'hash-wasm' })
+}
+
+/** Built-in strategies by `--strategy` name. */
+export const STRATEGIES: Record<string, () => Strategy> = {
+  'rarest-first': () => rarestFirst(),
+  sequential: () => sequential(),
+  random: () => randomOrder()
+}
+
+/**
+ * The transports named by `--transport` (each name once).
+ *
+ * @example
+ * ```ts
+ * const [tcp] = transportsFor(['tcp'])
+ * ```
+ */
+export function transportsFor (names: readonly string[]): Transport[] {
+  return [...new Set(names)].map(name => {
+    const make = TRANSPORTS[name]
+    if (make === undefined) throw new UsageError(`unknown transport "${name}": use one of ${Object.keys(TRANSPORTS).join(', ')}`)
+    return make()
+  })
+}
+
+/**
+ * The verifier named by `--verifier`.
+ *
+ * @example
+ * ```ts
+ * const verifier = verifierFor('sha256')
+ * ```
+ */
+export function verifierFor (name: string): Verifier {
+  const make = VERIFIERS[name]
+  if (make === undefined) throw new UsageError(`unknown verifier "${name}": use one of ${Object.keys(VERIFIERS).join(', ')}`)
+  return make()
+}
+
+/** The first line of what was thrown, whatever it is (modules may throw anything). */
+function messageOf (err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err)
+  return text.split('\n')[0]
+}
+
+function isStrategy (value: unknown): value is Strategy {
+  return typeof value === 'object' && value !== null && typeof (value as Strategy).pick === 'function' && typeof (value as Strategy).name === 'string'
+}
+
+/**
+ * The strategy named by `--strategy`: a built-in name, or the path of a module whose default
+ * export (or `strategy` export) is a Strategy or a function returning one. Anything else is a
+ * `UsageError` that says what the module must export.
+ *
+ * @example
+ * ```ts
+ * const strategy = await strategyFor('./my-strategy.js', process.cwd())
+ * ```
+ */
+export async function strategyFor (nameOrPath: string, cwd: string): Promise<Strategy> {
+  const builtIn = STRATEGIES[nameOrPath]
+  if (builtIn !== undefined) return builtIn()
+  const looksLikePath = /[\\/]|\.[cm]?js$/.test(nameOrPath)
+  if (!looksLikePath) {
+    throw new UsageError(`unknown strategy "${nameOrPath}": use ${Object.keys(STRATEGIES).join(', ')} or the path of a strategy module such as ./my-strategy.js`)
+  }
+  const path = resolve(cwd, nameOrPath)
+  let isFile: boolean
+  try {
+    isFile = (await stat(path)).isFile()
+  } catch {
+    throw new UsageError(`strategy module ${path} does not exist: check the --strategy path`)
+  }
+  if (!isFile) throw new UsageError(`strategy module ${path} is not a file: give the path of a JavaScript module`)
+  let module: Record<string, unknown>
+  try {
+    module = await import(pathToFileURL(path).href) as Record<string, unknown>
+  } catch (err) {
+    throw new UsageError(`strategy module ${path} failed to load: ${messageOf(err)}`, { cause: err })
+  }
+  for (const exported of [module.default, module.strategy]) {
+    if (isStrategy(exported)) return exported
+    if (typeof exported === 'function') {
+      let made: unknown
+      try {
+        made = await (exported as () => unknown)()
+      } catch (err) {
+        throw new UsageError(`strategy module ${path}: its factory threw: ${messageOf(err)}`, { cause: err })
+      }
+      if (isStrategy(made)) return made
+      throw new UsageError(`strategy module ${path}: its factory must return a Strategy (an object with a name and a pick function)`)
+    }
+  }
+  throw new UsageError(`strategy module ${path} must export a Strategy, or a function returning one, as its default export or as "strategy"`)
+}

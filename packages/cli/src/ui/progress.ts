@@ -1,0 +1,60 @@
+import type { DownloadProgress, PeerStats } from '@codio-chunk/core'
+import { formatBytes, formatDuration, formatRate } from '../units.js'
+
+/** `██████░░░░` for a fraction from 0 to 1. */
+export function bar (fraction: number, width = 24): string {
+  const clamped = Math.min(1, Math.max(0, Number.isFinite(fraction) ? fraction : 0))
+  const full = Math.round(clamped * width)
+  return '█'.repeat(full) + '░'.repeat(width - full)
+}
+
+/**
+ * One progress line: bar, percent, bytes, rate, peers and ETA.
+ *
+ * @example
+ * ```ts
+ * progressLine({ progress: 0.5, downloadedBytes: 512, totalBytes: 1024, downloadRate: 100, peers: 3, eta: 5120 })
+ * // '██████████████░░░░░░░░░░  50.0%  512 B / 1.0 KiB  100 B/s  3 peers  eta 5.1 s'
+ * ```
+ */
+export function progressLine (p: Pick<DownloadProgress, 'progress' | 'downloadedBytes' | 'totalBytes' | 'downloadRate' | 'peers' | 'eta'>): string {
+  const percent = `${(p.progress * 100).toFixed(1).padStart(5)}%`
+  const eta = p.eta === undefined ? 'eta ?' : `eta ${formatDuration(p.eta)}`
+  return `${bar(p.progress)} ${percent}  ${formatBytes(p.downloadedBytes)} / ${formatBytes(p.totalBytes)}  ${formatRate(p.downloadRate)}  ${p.peers} peer${p.peers === 1 ? '' : 's'}  ${eta}`
+}
+
+/** A node's totals over its peers. */
+export function totals (stats: readonly PeerStats[]): { peers: number, uploadRate: number, downloadRate: number, bytesSent: number, bytesReceived: number } {
+  let uploadRate = 0
+  let downloadRate = 0
+  let bytesSent = 0
+  let bytesReceived = 0
+  for (const s of stats) {
+    uploadRate += s.uploadRate
+    downloadRate += s.downloadRate
+    bytesSent += s.bytesSent
+    bytesReceived += s.bytesReceived
+  }
+  return { peers: stats.length, uploadRate, downloadRate, bytesSent, bytesReceived }
+}
+
+/** A short form of a peer id: `12D3KooW…x7Yq`. */
+export function shortPeerId (peerId: string): string {
+  return peerId.length > 16 ? `${peerId.slice(0, 8)}…${peerId.slice(-4)}` : peerId
+}
+
+/**
+ * The status block of a running node: a summary line and one line per peer (up to `maxPeers`)
+ * with its choke state and rates.
+ */
+export function statusLines (stats: readonly PeerStats[], contents: number, maxPeers = 8): string[] {
+  const sum = totals(stats)
+  const lines = [`${sum.peers} peer${sum.peers === 1 ? '' : 's'}  ↑ ${formatRate(sum.uploadRate)}  ↓ ${formatRate(sum.downloadRate)}  sent ${formatBytes(sum.bytesSent)}  received ${formatBytes(sum.bytesReceived)}  ${contents} content${contents === 1 ? '' : 's'} stored`]
+  const shown = [...stats].sort((a, b) => (b.uploadRate + b.downloadRate) - (a.uploadRate + a.downloadRate)).slice(0, maxPeers)
+  for (const s of shown) {
+    const state = `${s.choked ? 'choked  ' : 'unchoked'} ${s.interested ? 'interested' : '          '}`
+    lines.push(`  ${shortPeerId(s.peerId)} ${s.address.padEnd(22)} ${state} ↑ ${formatRate(s.uploadRate).padStart(11)} ↓ ${formatRate(s.downloadRate).padStart(11)}`)
+  }
+  if (stats.length > shown.length) lines.push(`  … and ${stats.length - shown.length} more`)
+  return lines
+}
