@@ -44,7 +44,7 @@ export async function ensureDataDir (dataDir: string): Promise<void> {
   }
 }
 
-/** Hard links are missing on some file systems; there the steps below fall back to rename. */
+/** Hard links are missing on some file systems; there createExclusive writes the file in place. */
 const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV'])
 
 /**

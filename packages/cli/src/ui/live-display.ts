@@ -26,12 +26,16 @@ export class LiveDisplay {
     const columns = this.stream.columns !== undefined && this.stream.columns > 0 ? this.stream.columns : 100
     const width = Math.max(20, columns - 1)
     let out = this.drawn > 0 ? `\x1b[${this.drawn}F` : ''
-    for (const line of lines) out += `\x1b[2K${line.length > width ? line.slice(0, width - 1) + '…' : line}\n`
+    for (const raw of lines) {
+      // One screen line each: a line break inside would move everything below it.
+      const line = raw.replace(/[\r\n]+/g, ' ')
+      out += `\x1b[2K${line.length > width ? line.slice(0, width - 1) + '…' : line}\n`
+    }
     // Lines left over from a taller block are cleared.
     for (let i = lines.length; i < this.drawn; i++) out += '\x1b[2K\n'
     if (this.drawn > lines.length) out += `\x1b[${this.drawn - lines.length}F`
     this.drawn = lines.length
-    this.stream.write(out)
+    if (out !== '') this.stream.write(out)
   }
 
   /** Removes the drawn lines. */

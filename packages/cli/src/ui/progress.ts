@@ -1,11 +1,23 @@
 import type { DownloadProgress, PeerStats } from '@codio-chunk/core'
 import { formatBytes, formatDuration, formatRate } from '../units.js'
 
-/** `██████░░░░` for a fraction from 0 to 1. */
+function clampFraction (fraction: number): number {
+  return Math.min(1, Math.max(0, Number.isFinite(fraction) ? fraction : 0))
+}
+
+/**
+ * `██████░░░░`: a bar `width` characters wide, filled for a fraction from 0 to 1 (values outside
+ * are clamped; not a number counts as 0).
+ *
+ * @example
+ * ```ts
+ * bar(0.5, 10) // '█████░░░░░'
+ * ```
+ */
 export function bar (fraction: number, width = 24): string {
-  const clamped = Math.min(1, Math.max(0, Number.isFinite(fraction) ? fraction : 0))
-  const full = Math.round(clamped * width)
-  return '█'.repeat(full) + '░'.repeat(width - full)
+  const cells = Number.isFinite(width) ? Math.max(0, Math.floor(width)) : 0
+  const full = Math.round(clampFraction(fraction) * cells)
+  return '█'.repeat(full) + '░'.repeat(cells - full)
 }
 
 /**
@@ -18,12 +30,19 @@ export function bar (fraction: number, width = 24): string {
  * ```
  */
 export function progressLine (p: Pick<DownloadProgress, 'progress' | 'downloadedBytes' | 'totalBytes' | 'downloadRate' | 'peers' | 'eta'>): string {
-  const percent = `${(p.progress * 100).toFixed(1).padStart(5)}%`
+  const percent = `${(clampFraction(p.progress) * 100).toFixed(1).padStart(5)}%`
   const eta = p.eta === undefined ? 'eta ?' : `eta ${formatDuration(p.eta)}`
   return `${bar(p.progress)} ${percent}  ${formatBytes(p.downloadedBytes)} / ${formatBytes(p.totalBytes)}  ${formatRate(p.downloadRate)}  ${p.peers} peer${p.peers === 1 ? '' : 's'}  ${eta}`
 }
 
-/** A node's totals over its peers. */
+/**
+ * A node's totals over its peers.
+ *
+ * @example
+ * ```ts
+ * totals(node.peerStats()).uploadRate // bytes per second sent to all peers
+ * ```
+ */
 export function totals (stats: readonly PeerStats[]): { peers: number, uploadRate: number, downloadRate: number, bytesSent: number, bytesReceived: number } {
   let uploadRate = 0
   let downloadRate = 0
@@ -38,14 +57,27 @@ export function totals (stats: readonly PeerStats[]): { peers: number, uploadRat
   return { peers: stats.length, uploadRate, downloadRate, bytesSent, bytesReceived }
 }
 
-/** A short form of a peer id: `12D3KooW…x7Yq`. */
+/**
+ * A short form of a peer id: `12D3KooW…x7Yq`.
+ *
+ * @example
+ * ```ts
+ * shortPeerId('12D3KooWabcdefghijklmnopx7Yq') // '12D3KooW…x7Yq'
+ * ```
+ */
 export function shortPeerId (peerId: string): string {
   return peerId.length > 16 ? `${peerId.slice(0, 8)}…${peerId.slice(-4)}` : peerId
 }
 
 /**
  * The status block of a running node: a summary line and one line per peer (up to `maxPeers`)
- * with its choke state and rates.
+ * with its choke state and rates, busiest first, then `… and N more`.
+ *
+ * @example
+ * ```ts
+ * const [summary, ...perPeer] = statusLines(node.peerStats(), 3)
+ * summary // '2 peers  ↑ 1.2 MiB/s  ↓ 0 B/s  sent 40.0 MiB  received 0 B  3 contents stored'
+ * ```
  */
 export function statusLines (stats: readonly PeerStats[], contents: number, maxPeers = 8): string[] {
   const sum = totals(stats)

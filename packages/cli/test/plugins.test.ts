@@ -1,0 +1,184 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createHash } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { UsageError } from '../src/errors.js'
+import { STRATEGIES, TRANSPORTS, VERIFIERS, strategyFor, transportsFor, verifierFor } from '../src/plugins.js'
+
+let dir: string
+let modules = 0
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'codio-cli-plugins-'))
+})
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+/** Writes a module under a fresh name (imports are cached by URL) and returns its file name. */
+async function writeModule (source: string, ext = 'mjs'): Promise<string> {
+  const name = `strategy-${++modules}.${ext}`
+  await writeFile(join(dir, name), source)
+  return name
+}
+
+async function usageErrorOf (promise: Promise<unknown>): Promise<UsageError> {
+  const err = await promise.then(() => undefined, (e: unknown) => e)
+  expect(err).toBeInstanceOf(UsageError)
+  return err as UsageError
+}
+
+const STRATEGY_OBJECT = '{ name: \'edges-first\', pick (view) { return view.candidates.nextFrom(0) === -1 ? undefined : view.candidates.nextFrom(0) } }'
+
+describe('built-in plugins', () => {
+  it('makes each built-in strategy by name, with that name', async () => {
+    expect(Object.keys(STRATEGIES).sort()).toEqual(['random', 'rarest-first', 'sequential'])
+    for (const name of Object.keys(STRATEGIES)) {
+      const strategy = await strategyFor(name, dir)
+      expect(strategy.name).toBe(name)
+      expect(typeof strategy.pick).toBe('function')
+    }
+  })
+
+  it('makes the tcp transport, once even when named twice', () => {
+    expect(Object.keys(TRANSPORTS)).toEqual(['tcp'])
+    const transports = transportsFor(['tcp', 'tcp'])
+    expect(transports).toHaveLength(1)
+    expect(transports[0].name).toBe('tcp')
+    expect(transports[0].protocols).toContain('tcp')
+  })
+
+  it('refuses an unknown transport, listing the choices', () => {
+    expect(() => transportsFor(['tcp', 'carrier-pigeon'])).toThrow(UsageError)
+    expect(() => transportsFor(['carrier-pigeon'])).toThrow('unknown transport "carrier-pigeon": use one of tcp')
+  })
+
+  it('makes both sha256 verifiers, which give the same digests', async () => {
+    expect(Object.keys(VERIFIERS).sort()).toEqual(['sha256', 'sha256-wasm'])
+    const bytes = new TextEncoder().encode('codio-chunk')
+    const expected = new Uint8Array(createHash('sha256').update(bytes).digest())
+    for (const name of Object.keys(VERIFIERS)) {
+      const verifier = verifierFor(name)
+      expect(verifier.code).toBe(0x12)
+      expect(await verifier.digest(bytes)).toEqual(expected)
+      await verifier.close?.()
+    }
+  })
+
+  it('refuses an unknown verifier, listing the choices', () => {
+    const err = (() => { try { verifierFor('md5') } catch (e) { return e } })() as UsageError
+    expect(err).toBeInstanceOf(UsageError)
+    expect(err.message).toContain('"md5"')
+    expect(err.message).toContain('sha256, sha256-wasm')
+  })
+
+  it('refuses an unknown strategy name, listing the choices and the plugin form', async () => {
+    const err = await usageErrorOf(strategyFor('fastest', dir))
+    expect(err.message).toContain('"fastest"')
+    expect(err.message).toContain('rarest-first, sequential, random')
+    expect(err.message).toContain('./my-strategy.js')
+  })
+})
+
+describe('strategyFor(path)', () => {
+  it('loads a module whose default export is a Strategy', async () => {
+    const name = await writeModule(`export default ${STRATEGY_OBJECT}\n`)
+    const strategy = await strategyFor(`./${name}`, dir)
+    expect(strategy.name).toBe('edges-first')
+  })
+
+  it('loads a module by absolute path and a bare file name ending in .mjs', async () => {
+    const name = await writeModule(`export default ${STRATEGY_OBJECT}\n`)
+    expect((await strategyFor(join(dir, name), '/')).name).toBe('edges-first')
+    expect((await strategyFor(name, dir)).name).toBe('edges-first')
+  })
+
+  it('calls a default export factory', async () => {
+    const name = await writeModule(`export default function edgesFirst () { return ${STRATEGY_OBJECT} }\n`)
+    expect((await strategyFor(`./${name}`, dir)).name).toBe('edges-first')
+  })
+
+  it('awaits an async factory', async () => {
+    const name = await writeModule(`export default async () => (${STRATEGY_OBJECT})\n`)
+    expect((await strategyFor(`./${name}`, dir)).name).toBe('edges-first')
+  })
+
+  it('uses a named `strategy` export', async () => {
+    const name = await writeModule(`export const strategy = ${STRATEGY_OBJECT}\nexport const other = 1\n`)
+    expect((await strategyFor(`./${name}`, dir)).name).toBe('edges-first')
+  })
+
+  it('uses a named `strategy` factory', async () => {
+    const name = await writeModule(`export function strategy () { return ${STRATEGY_OBJECT} }\n`)
+    expect((await strategyFor(`./${name}`, dir)).name).toBe('edges-first')
+  })
+
+  it('loads a CommonJS module', async () => {
+    const name = await writeModule(`module.exports = ${STRATEGY_OBJECT}\n`, 'cjs')
+    expect((await strategyFor(`./${name}`, dir)).name).toBe('edges-first')
+  })
+
+  it('refuses a module exporting nothing useful, saying what to export', async () => {
+    const name = await writeModule('export const pick = () => 0\nexport default { name: 42 }\n')
+    const err = await usageErrorOf(strategyFor(`./${name}`, dir))
+    expect(err.message).toContain(join(dir, name))
+    expect(err.message).toContain('must export a Strategy')
+    expect(err.message).toContain('"strategy"')
+  })
+
+  it('refuses an empty module', async () => {
+    const name = await writeModule('\n')
+    const err = await usageErrorOf(strategyFor(`./${name}`, dir))
+    expect(err.message).toContain('must export a Strategy')
+  })
+
+  it('refuses a factory that throws, with its message', async () => {
+    const name = await writeModule('export default () => { throw new Error(\'no config for edges\') }\n')
+    const err = await usageErrorOf(strategyFor(`./${name}`, dir))
+    expect(err.message).toContain(join(dir, name))
+    expect(err.message).toContain('factory threw: no config for edges')
+    expect(err.cause).toBeInstanceOf(Error)
+  })
+
+  it('refuses a factory that throws something that is not an Error', async () => {
+    const name = await writeModule('export default () => { throw \'bad edges\' }\n')
+    const err = await usageErrorOf(strategyFor(`./${name}`, dir))
+    expect(err.message).toContain('factory threw: bad edges')
+  })
+
+  it('refuses a factory returning something that is not a Strategy', async () => {
+    const name = await writeModule('export default () => ({ name: \'half\' })\n')
+    const err = await usageErrorOf(strategyFor(`./${name}`, dir))
+    expect(err.message).toContain(join(dir, name))
+    expect(err.message).toContain('factory must return a Strategy')
+  })
+
+  it('refuses a missing file', async () => {
+    const err = await usageErrorOf(strategyFor('./no-such-strategy.js', dir))
+    expect(err.message).toContain(join(dir, 'no-such-strategy.js'))
+    expect(err.message).toContain('does not exist')
+    expect(err.message).toContain('--strategy')
+  })
+
+  it('refuses a directory', async () => {
+    await mkdir(join(dir, 'folder.js'))
+    const err = await usageErrorOf(strategyFor('./folder.js', dir))
+    expect(err.message).toContain('is not a file')
+  })
+
+  it('refuses a module with a syntax error', async () => {
+    const name = await writeModule('export default {{ name: \n')
+    const err = await usageErrorOf(strategyFor(`./${name}`, dir))
+    expect(err.message).toContain(join(dir, name))
+    expect(err.message).toContain('failed to load')
+    expect(err.message).not.toContain('\n')
+  })
+
+  it('refuses a module that throws while loading', async () => {
+    const name = await writeModule('throw new TypeError(\'edges need a GPU\')\n')
+    const err = await usageErrorOf(strategyFor(`./${name}`, dir))
+    expect(err.message).toContain('failed to load: edges need a GPU')
+  })
+})

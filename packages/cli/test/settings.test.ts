@@ -1,0 +1,201 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { homedir, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { UsageError } from '../src/errors.js'
+import { optionsFor } from '../src/options.js'
+import { CONFIG_FILE, dataDirFrom, resolveSettings } from '../src/settings.js'
+
+const ALL = optionsFor(['global', 'content', 'network', 'listen', 'get', 'demo'])
+
+let dir: string
+let dataDir: string
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'codio-cli-settings-'))
+  dataDir = join(dir, 'data')
+  await mkdir(dataDir)
+})
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+async function writeConfig (path: string, body: unknown): Promise<void> {
+  await writeFile(path, typeof body === 'string' ? body : JSON.stringify(body))
+}
+
+async function usageErrorOf (promise: Promise<unknown>): Promise<UsageError> {
+  const err = await promise.then(() => undefined, (e: unknown) => e)
+  expect(err).toBeInstanceOf(UsageError)
+  return err as UsageError
+}
+
+describe('dataDirFrom', () => {
+  it('prefers --data-dir, resolved against cwd', () => {
+    expect(dataDirFrom('node-a', { CODIO_CHUNK_HOME: '/elsewhere' }, '/srv')).toBe('/srv/node-a')
+    expect(dataDirFrom('/abs/dir', {}, '/srv')).toBe('/abs/dir')
+  })
+
+  it('falls back to $CODIO_CHUNK_HOME, resolved against cwd', () => {
+    expect(dataDirFrom(undefined, { CODIO_CHUNK_HOME: '/var/codio' }, '/srv')).toBe('/var/codio')
+    expect(dataDirFrom(undefined, { CODIO_CHUNK_HOME: 'rel' }, '/srv')).toBe('/srv/rel')
+    expect(dataDirFrom('', { CODIO_CHUNK_HOME: '/var/codio' }, '/srv')).toBe('/var/codio')
+  })
+
+  it('falls back to ~/.codio-chunk when neither is set', () => {
+    expect(dataDirFrom(undefined, {}, '/srv')).toBe(join(homedir(), '.codio-chunk'))
+    expect(dataDirFrom(undefined, { CODIO_CHUNK_HOME: '' }, '/srv')).toBe(join(homedir(), '.codio-chunk'))
+  })
+})
+
+describe('resolveSettings', () => {
+  it('gives the defaults when there is no flag and no config file', async () => {
+    const settings = await resolveSettings(ALL, { dataDir }, {}, dir)
+    expect(settings.dataDir).toBe(dataDir)
+    expect(settings.configFile).toBeUndefined()
+    expect(settings.values).toMatchObject({
+      dataDir,
+      chunkSize: 256 * 1024,
+      maxConcurrentDownloads: 10,
+      chunksPerPeer: 4,
+      requestTimeout: 30_000,
+      strategy: 'rarest-first',
+      transport: ['tcp'],
+      json: false,
+      verifier: 'sha256'
+    })
+    expect(settings.values.peer).toBeUndefined()
+  })
+
+  it('takes --data-dir relative to cwd, and $CODIO_CHUNK_HOME when there is no flag', async () => {
+    expect((await resolveSettings(ALL, { dataDir: 'data' }, {}, dir)).dataDir).toBe(dataDir)
+    const fromEnv = await resolveSettings(ALL, {}, { CODIO_CHUNK_HOME: 'data' }, dir)
+    expect(fromEnv.dataDir).toBe(dataDir)
+    expect(fromEnv.values.dataDir).toBe(dataDir)
+  })
+
+  it('reads the data dir\'s config file when present, including values with units', async () => {
+    await writeConfig(join(dataDir, CONFIG_FILE), {
+      requestTimeout: '60s',
+      chunkSize: '1MiB',
+      uploadLimit: '8MiB/s',
+      chunksPerPeer: 8,
+      minUploadRatio: 1.5,
+      transport: 'tcp',
+      listen: ['tcp://127.0.0.1:0'],
+      strategy: 'sequential'
+    })
+    const settings = await resolveSettings(ALL, { dataDir }, {}, dir)
+    expect(settings.configFile).toBe(join(dataDir, CONFIG_FILE))
+    expect(settings.values).toMatchObject({
+      requestTimeout: 60_000,
+      chunkSize: 1024 ** 2,
+      uploadLimit: 8 * 1024 ** 2,
+      chunksPerPeer: 8,
+      minUploadRatio: 1.5,
+      transport: ['tcp'],
+      listen: ['tcp://127.0.0.1:0'],
+      strategy: 'sequential',
+      maxConcurrentDownloads: 10
+    })
+  })
+
+  it('finds the config file in the data dir named by $CODIO_CHUNK_HOME', async () => {
+    await writeConfig(join(dataDir, CONFIG_FILE), { chunksPerPeer: 16 })
+    const settings = await resolveSettings(ALL, {}, { CODIO_CHUNK_HOME: dataDir }, '/')
+    expect(settings.values.chunksPerPeer).toBe(16)
+  })
+
+  it('lets a flag win over the config file, and the config file over the default', async () => {
+    await writeConfig(join(dataDir, CONFIG_FILE), { chunksPerPeer: 8, requestTimeout: '60s' })
+    const settings = await resolveSettings(ALL, { dataDir, chunksPerPeer: '12' }, {}, dir)
+    expect(settings.values.chunksPerPeer).toBe(12)
+    expect(settings.values.requestTimeout).toBe(60_000)
+    expect(settings.values.maxConcurrentDownloads).toBe(10)
+  })
+
+  it('only fills in the options of the command', async () => {
+    const settings = await resolveSettings(optionsFor(['global']), { dataDir }, {}, dir)
+    expect(Object.keys(settings.values).sort()).toEqual(['config', 'dataDir', 'debug', 'json'])
+  })
+
+  it('reads an explicit --config relative to cwd instead of the data dir\'s file', async () => {
+    await writeConfig(join(dataDir, CONFIG_FILE), '{ not json')
+    await writeConfig(join(dir, 'custom.json'), { maxConnections: 7 })
+    const settings = await resolveSettings(ALL, { dataDir, config: 'custom.json' }, {}, dir)
+    expect(settings.configFile).toBe(join(dir, 'custom.json'))
+    expect(settings.values.maxConnections).toBe(7)
+  })
+
+  it('refuses a --config file that does not exist', async () => {
+    const err = await usageErrorOf(resolveSettings(ALL, { dataDir, config: 'missing.json' }, {}, dir))
+    expect(err.message).toContain(join(dir, 'missing.json'))
+    expect(err.message).toContain('--config')
+  })
+
+  it('refuses an empty --config', async () => {
+    const err = await usageErrorOf(resolveSettings(ALL, { dataDir, config: ' ' }, {}, dir))
+    expect(err.message).toContain('--config')
+  })
+
+  it('refuses a config file that is not valid JSON, naming the file', async () => {
+    await writeConfig(join(dataDir, CONFIG_FILE), '{ "chunksPerPeer": 8, }')
+    const err = await usageErrorOf(resolveSettings(ALL, { dataDir }, {}, dir))
+    expect(err.message).toContain(join(dataDir, CONFIG_FILE))
+    expect(err.message).toContain('not valid JSON')
+  })
+
+  it.each(['[]', 'null', '5', '"text"', '[{"chunksPerPeer": 8}]'])('refuses a config file holding %s rather than an object', async (body) => {
+    await writeConfig(join(dataDir, CONFIG_FILE), body)
+    const err = await usageErrorOf(resolveSettings(ALL, { dataDir }, {}, dir))
+    expect(err.message).toContain(join(dataDir, CONFIG_FILE))
+    expect(err.message).toContain('JSON object')
+  })
+
+  it('refuses an unknown key, naming the key and the file', async () => {
+    await writeConfig(join(dataDir, CONFIG_FILE), { chunksPerPeer: 8, chunkSizee: '1MiB' })
+    const err = await usageErrorOf(resolveSettings(ALL, { dataDir }, {}, dir))
+    expect(err.message).toContain('"chunkSizee"')
+    expect(err.message).toContain(join(dataDir, CONFIG_FILE))
+    expect(err.message).toContain('chunkSize')
+  })
+
+  it('refuses a __proto__ key rather than ignoring it', async () => {
+    await writeConfig(join(dataDir, CONFIG_FILE), '{"__proto__": {"chunksPerPeer": 99}}')
+    const err = await usageErrorOf(resolveSettings(ALL, { dataDir }, {}, dir))
+    expect(err.message).toContain('"__proto__"')
+  })
+
+  it('refuses options that only a flag can set, naming the flag', async () => {
+    await writeConfig(join(dataDir, CONFIG_FILE), { dataDir: '/elsewhere' })
+    const err = await usageErrorOf(resolveSettings(ALL, { dataDir }, {}, dir))
+    expect(err.message).toContain('"dataDir"')
+    expect(err.message).toContain('--data-dir')
+    expect(err.message).toContain(join(dataDir, CONFIG_FILE))
+  })
+
+  it('checks config values, naming the key and the file', async () => {
+    await writeConfig(join(dataDir, CONFIG_FILE), { requestTimeout: 'soon' })
+    const err = await usageErrorOf(resolveSettings(ALL, { dataDir }, {}, dir))
+    expect(err.message).toContain(`"requestTimeout" in ${join(dataDir, CONFIG_FILE)}`)
+    expect(err.message).toContain('duration')
+  })
+
+  it('refuses a null config value', async () => {
+    await writeConfig(join(dataDir, CONFIG_FILE), { chunksPerPeer: null })
+    const err = await usageErrorOf(resolveSettings(ALL, { dataDir }, {}, dir))
+    expect(err.message).toContain('"chunksPerPeer"')
+  })
+
+  it('checks flag values, naming the flag', async () => {
+    const err = await usageErrorOf(resolveSettings(ALL, { dataDir, chunksPerPeer: 'many' }, {}, dir))
+    expect(err.message).toContain('--chunks-per-peer')
+  })
+
+  it('reports a config path that is a directory as a UsageError', async () => {
+    await mkdir(join(dataDir, CONFIG_FILE))
+    const err = await usageErrorOf(resolveSettings(ALL, { dataDir }, {}, dir))
+    expect(err.message).toContain(join(dataDir, CONFIG_FILE))
+  })
+})
