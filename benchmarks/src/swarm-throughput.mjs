@@ -15,7 +15,7 @@ import { sha256Verifier } from '@codio-chunk/verifier-sha256'
 import { rarestFirst } from '@codio-chunk/strategy-rarest-first'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const { values } = parseArgs({ args: process.argv.slice(2).filter(a => a !== '--'), options: { size: { type: 'string', default: '256' }, runs: { type: 'string', default: '3' }, chunk: { type: 'string', default: '256' }, seeders: { type: 'string', default: '1,5,10' }, backends: { type: 'string', default: 'hash-wasm,node' }, 'chunks-per-peer': { type: 'string', default: '4' } } })
+const { values } = parseArgs({ args: process.argv.slice(2).filter(a => a !== '--'), strict: false, options: { size: { type: 'string', default: '256' }, runs: { type: 'string', default: '3' }, chunk: { type: 'string', default: '256' }, seeders: { type: 'string', default: '1,5,10' }, backends: { type: 'string', default: 'hash-wasm,node' }, 'chunks-per-peer': { type: 'string', default: '4' } } })
 const MiB = 1024 * 1024
 const size = Number(values.size) * MiB
 const runs = Number(values.runs)
