@@ -24,6 +24,8 @@ function peer (overrides: Partial<PeerStats> = {}): PeerStats {
     requestsOut: 0,
     requestsIn: 0,
     bytesQueued: 0,
+    optimistic: false,
+    snubbed: false,
     ...overrides
   }
 }
@@ -135,12 +137,22 @@ describe('statusLines', () => {
     expect(lines[0]).toBe('2 peers  ↑ 2.0 KiB/s  ↓ 0 B/s  sent 4.0 KiB  received 0 B  2 contents stored')
     expect(lines[1]).toContain('12D3KooW…BUSY')
     expect(lines[1]).toContain('tcp://127.0.0.1:2')
-    expect(lines[1]).toContain('unchoked interested')
+    expect(lines[1]).toMatch(/unchoked +interested/)
     expect(lines[1]).toContain('↑   2.0 KiB/s ↓       0 B/s')
     expect(lines[2]).toContain('12D3KooW…UIET')
     expect(lines[2]).toMatch(/ choked {3}/)
     expect(lines[2]).not.toContain('unchoked')
     expect(lines[2]).not.toContain('interested')
+  })
+
+  it('marks the optimistic unchoke and snubbing peers', () => {
+    const lines = statusLines([
+      peer({ peerId: '12D3KooWluckyluckyluckyLUCKY', uploadRate: 2, interested: true, optimistic: true }),
+      peer({ peerId: '12D3KooWslowslowslowslowSLOW', uploadRate: 1, choked: true, snubbed: true })
+    ], 1)
+    expect(lines[1]).toMatch(/LUCKY .* optimistic interested/)
+    expect(lines[2]).toMatch(/SLOW .* choked .*snubbed/)
+    expect(lines[2]).not.toContain('optimistic')
   })
 
   it('shows at most maxPeers peers and a line for the rest', () => {

@@ -14,12 +14,24 @@ export interface ChunkConfigOptions {
   /** Chunk size for content this node publishes. Default 262 144 (256 KiB, as `ipfs add`). */
   chunkSize: number
   /**
-   * How often the optimistic unchoke slot rotates. Default 30 000. Until the choker is built the
-   * engine uses it only to bound how long a download waits for a peer that choked it (twice this).
+   * How often the optimistic unchoke slot moves to another peer. Default 30 000. A download also
+   * waits up to twice this for a peer that choked it to unchoke it before giving up.
    */
   optimisticUnchokeInterval: number
-  /** Upload/download ratio at or above which a peer is preferred for uploads. Default 0.8. Reserved for the choker (not built yet). */
+  /**
+   * Ratio (bytes a peer sent us / bytes we sent it) at or above which a peer is preferred for
+   * upload slots while this node downloads. Default 0.8.
+   */
   minUploadRatio: number
+  /** Regular upload slots: peers served at once besides the optimistic unchoke. Default 4. */
+  uploadSlots: number
+  /** How often the choker re-ranks peers for the upload slots. Default 10 000. */
+  rechokeInterval: number
+  /**
+   * Time without receiving anything from a peer we are interested in after which it counts as
+   * snubbing us: it then gets only the optimistic slot. Default 60 000.
+   */
+  snubTimeout: number
   /** CID version for content this node publishes: 1 (raw leaves, default) or 0 (`ipfs add`'s `Qm…`). */
   cidVersion: 0 | 1
   /** Bad chunks a peer may send before it is disconnected and banned. Default 3. */
@@ -54,6 +66,9 @@ const DEFAULTS: Readonly<ChunkConfigOptions> = Object.freeze({
   chunkSize: 256 * 1024,
   optimisticUnchokeInterval: 30_000,
   minUploadRatio: 0.8,
+  uploadSlots: 4,
+  rechokeInterval: 10_000,
+  snubTimeout: 60_000,
   cidVersion: 1,
   maxBadChunks: 3,
   maxRequestsServed: 64,
@@ -74,6 +89,9 @@ const LIMITS: Record<Exclude<NumericKey, 'cidVersion'>, { min: number, max: numb
   chunkSize: { min: 1024, max: 4 * 1024 * 1024, integer: true },
   optimisticUnchokeInterval: { min: 1, max: 24 * 3600_000, integer: false },
   minUploadRatio: { min: 0, max: 1000, integer: false },
+  uploadSlots: { min: 1, max: 1000, integer: true },
+  rechokeInterval: { min: 10, max: 24 * 3600_000, integer: false },
+  snubTimeout: { min: 1, max: 24 * 3600_000, integer: false },
   maxBadChunks: { min: 1, max: 1_000_000, integer: true },
   maxRequestsServed: { min: 1, max: 65_535, integer: true },
   maxChunkSize: { min: 1024, max: 64 * 1024 * 1024, integer: true },
@@ -119,6 +137,8 @@ function check (key: keyof ChunkConfigOptions, value: unknown): void {
  *   .chunkSize(512 * 1024)
  *   .optimisticUnchokeInterval(30_000)
  *   .minUploadRatio(0.8)
+ *   .uploadSlots(4)           // plus one optimistic unchoke
+ *   .rechokeInterval(10_000)
  *   .uploadLimit(2_000_000)   // bytes per second, 0 = unlimited
  *   .build()
  * ```
@@ -131,6 +151,9 @@ export class ChunkConfig implements Readonly<ChunkConfigOptions> {
   readonly chunkSize!: number
   readonly optimisticUnchokeInterval!: number
   readonly minUploadRatio!: number
+  readonly uploadSlots!: number
+  readonly rechokeInterval!: number
+  readonly snubTimeout!: number
   readonly cidVersion!: 0 | 1
   readonly maxBadChunks!: number
   readonly maxRequestsServed!: number
@@ -205,6 +228,12 @@ export class ChunkConfigBuilder {
   /** In milliseconds. */
   optimisticUnchokeInterval (value: number): this { return this.set('optimisticUnchokeInterval', value) }
   minUploadRatio (value: number): this { return this.set('minUploadRatio', value) }
+  /** Regular upload slots (an integer, 1 or more). */
+  uploadSlots (value: number): this { return this.set('uploadSlots', value) }
+  /** In milliseconds. */
+  rechokeInterval (value: number): this { return this.set('rechokeInterval', value) }
+  /** In milliseconds. */
+  snubTimeout (value: number): this { return this.set('snubTimeout', value) }
   cidVersion (value: 0 | 1): this { return this.set('cidVersion', value) }
   maxBadChunks (value: number): this { return this.set('maxBadChunks', value) }
   maxRequestsServed (value: number): this { return this.set('maxRequestsServed', value) }

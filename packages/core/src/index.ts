@@ -34,6 +34,8 @@ export type { DistributorInit, StoreOptions, DownloadOptions } from './engine/di
 export type { DownloadProgress } from './engine/download.js'
 export type { DistributorEvents } from './engine/engine-context.js'
 export type { PeerStats } from './engine/peer-stats.js'
+export { decideUnchokes, slotForNewcomer, meetsRatio, RATIO_GRACE_BYTES, NEW_PEER_WEIGHT, SEED_TURN_RECHOKES } from './engine/choker.js'
+export type { ChokerPeer, ChokerInput, ChokerOptions, ChokerDecision, UploadSlot } from './engine/choker.js'
 export { RateMeter, systemClock } from './engine/rate-meter.js'
 export type { Clock } from './engine/rate-meter.js'
 export * from './engine/token-bucket.js'

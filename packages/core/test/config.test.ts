@@ -62,3 +62,31 @@ describe('ChunkConfig', () => {
     expect(() => ChunkConfig.from({ uploadLimt: 1 } as never)).toThrow(/Unknown configuration option "uploadLimt"/)
   })
 })
+
+describe('ChunkConfig choker options', () => {
+  it('has BitTorrent\'s classic defaults: 4 regular slots, a rechoke every 10 s, snubbed after 60 s', () => {
+    const defaults = ChunkConfig.default()
+    expect(defaults.uploadSlots).toBe(4)
+    expect(defaults.rechokeInterval).toBe(10_000)
+    expect(defaults.snubTimeout).toBe(60_000)
+    expect(defaults.toJSON()).toMatchObject({ uploadSlots: 4, rechokeInterval: 10_000, snubTimeout: 60_000 })
+  })
+
+  it('sets them through the builder and from a plain object', () => {
+    const built = ChunkConfig.builder().uploadSlots(8).rechokeInterval(300).snubTimeout(2000).build()
+    expect(built.uploadSlots).toBe(8)
+    expect(built.rechokeInterval).toBe(300)
+    expect(built.snubTimeout).toBe(2000)
+    expect(built.toBuilder().uploadSlots(1).build().uploadSlots).toBe(1)
+    expect(ChunkConfig.from({ uploadSlots: 2, rechokeInterval: 5000, snubTimeout: 30_000 })).toMatchObject({ uploadSlots: 2, rechokeInterval: 5000, snubTimeout: 30_000 })
+  })
+
+  it('rejects bad values with a message naming the option and its range', () => {
+    expect(() => ChunkConfig.builder().uploadSlots(0)).toThrow(/uploadSlots must be an integer from 1 to 1000/)
+    expect(() => ChunkConfig.builder().uploadSlots(2.5)).toThrow(InvalidConfigError)
+    expect(() => ChunkConfig.builder().rechokeInterval(5)).toThrow(/rechokeInterval must be a number from 10/)
+    expect(() => ChunkConfig.builder().snubTimeout(0)).toThrow(/snubTimeout/)
+    expect(() => ChunkConfig.from({ snubTimeout: Number.POSITIVE_INFINITY })).toThrow(/snubTimeout/)
+    expect(() => ChunkConfig.from({ rechokeInterval: '10s' as unknown as number })).toThrow(/rechokeInterval/)
+  })
+})

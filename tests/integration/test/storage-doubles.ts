@@ -1,4 +1,4 @@
-import type { Storage } from '@codio-chunk/core'
+import { StorageError, type Storage } from '@codio-chunk/core'
 
 /**
  * Wraps a storage so that every chunk read comes back with one byte flipped: a node using it
@@ -39,5 +39,21 @@ function bind (inner: Storage): Storage {
     list: inner.list.bind(inner),
     delete: inner.delete.bind(inner),
     close: inner.close.bind(inner)
+  }
+}
+
+/**
+ * Wraps a storage so that chunk reads fail while `refusing()` is true: a node using it downloads
+ * normally but every chunk it is asked for is answered with an error, like a free-rider that
+ * never uploads. Turn it off to read the node's own copy afterwards.
+ */
+export function refusingStorage (inner: Storage, refusing: () => boolean = () => true): Storage {
+  return {
+    ...bind(inner),
+    name: 'refusing',
+    async getChunk (root, index, options) {
+      if (refusing()) throw new StorageError(`refusing to read chunk ${index} (free-rider test double)`)
+      return await inner.getChunk(root, index, options)
+    }
   }
 }

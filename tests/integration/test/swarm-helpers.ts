@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { ChunkConfig, ChunkDistributor, memoryStorage, type ChunkConfigOptions, type Storage, type Strategy } from '@codio-chunk/core'
+import { ChunkConfig, ChunkDistributor, memoryStorage, type ChunkConfigOptions, type ContentRef, type Storage, type Strategy } from '@codio-chunk/core'
 import { tcpTransport } from '@codio-chunk/transport-tcp'
 import { sha256Verifier } from '@codio-chunk/verifier-sha256'
 import { rarestFirst } from '@codio-chunk/strategy-rarest-first'
@@ -43,4 +43,11 @@ export async function waitFor (predicate: () => boolean, timeout = 10_000, what 
 
 export function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.compare(a, b) === 0
+}
+
+/** A node's stored copy of a content, read back as one buffer. */
+export async function storedBytes (node: ChunkDistributor, cid: ContentRef): Promise<Uint8Array> {
+  const parts: Uint8Array[] = []
+  for await (const part of node.readContent(cid)) parts.push(part)
+  return new Uint8Array(Buffer.concat(parts))
 }

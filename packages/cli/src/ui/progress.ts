@@ -84,7 +84,8 @@ export function statusLines (stats: readonly PeerStats[], contents: number, maxP
   const lines = [`${sum.peers} peer${sum.peers === 1 ? '' : 's'}  ↑ ${formatRate(sum.uploadRate)}  ↓ ${formatRate(sum.downloadRate)}  sent ${formatBytes(sum.bytesSent)}  received ${formatBytes(sum.bytesReceived)}  ${contents} content${contents === 1 ? '' : 's'} stored`]
   const shown = [...stats].sort((a, b) => (b.uploadRate + b.downloadRate) - (a.uploadRate + a.downloadRate)).slice(0, maxPeers)
   for (const s of shown) {
-    const state = `${s.choked ? 'choked  ' : 'unchoked'} ${s.interested ? 'interested' : '          '}`
+    const slot = s.choked ? 'choked    ' : s.optimistic ? 'optimistic' : 'unchoked  '
+    const state = `${slot} ${s.interested ? 'interested' : '          '}${s.snubbed ? ' snubbed' : ''}`
     lines.push(`  ${shortPeerId(s.peerId)} ${s.address.padEnd(22)} ${state} ↑ ${formatRate(s.uploadRate).padStart(11)} ↓ ${formatRate(s.downloadRate).padStart(11)}`)
   }
   if (stats.length > shown.length) lines.push(`  … and ${stats.length - shown.length} more`)

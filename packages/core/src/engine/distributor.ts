@@ -12,6 +12,8 @@ import { Semaphore } from '../util/semaphore.js'
 import { PeerManager } from './peer-manager.js'
 import { SwarmRegistry } from './swarm-registry.js'
 import { Uploader } from './upload.js'
+import { UploadManager } from './upload-manager.js'
+import { createRandom } from '../pieces/availability.js'
 import type { DownloadProgress } from './download.js'
 import { DownloadCoordinator } from './download-coordinator.js'
 import { VerifyQueue } from './verify-queue.js'
@@ -95,6 +97,9 @@ export class ChunkDistributor {
   private readonly peers: PeerManager
   private readonly swarms: SwarmRegistry
   private readonly uploader: Uploader
+  private readonly uploads: UploadManager
+  /** Downloads running (started and not ended): none means this node only seeds. */
+  private downloadsRunning = 0
   private readonly ctx: EngineContext
   private readonly verifiers: Verifier[]
   private readonly coordinator: DownloadCoordinator
@@ -146,9 +151,23 @@ export class ChunkDistributor {
       ban: (session, reason) => { this.ban(session, reason) },
       announceHave: (swarm, index) => { this.swarms.announceHave(swarm, index) },
       setInterest: (swarm, session, interested) => { this.setInterest(swarm, session, interested) },
-      redial: async (swarm) => { await this.coordinator.redial(swarm) }
+      redial: async (swarm) => { await this.coordinator.redial(swarm) },
+      downloadRunning: (running) => { this.downloadsRunning += running ? 1 : -1 }
     }
-    this.uploader = new Uploader({ ...this.ctx, swarmFor: (cid) => this.swarms.get(cid) })
+    this.uploader = new Uploader({
+      ...this.ctx,
+      swarmFor: (cid) => this.swarms.get(cid),
+      chunkRequested: (session, swarm) => { this.uploads.addInterest(session, swarm.key) }
+    })
+    this.uploads = new UploadManager({
+      config,
+      clock,
+      random: createRandom(Math.floor(Math.random() * 0x100000000)),
+      isSeeding: () => this.downloadsRunning === 0,
+      rejectChoked: (session) => { this.uploader.rejectChoked(session) },
+      log: loggers('codio-chunk:choker')
+    })
+    this.uploads.start()
     this.coordinator = new DownloadCoordinator({
       ctx: this.ctx,
       peers: this.peers,
@@ -312,9 +331,15 @@ export class ChunkDistributor {
     return session.peerId
   }
 
-  /** Statistics of every connected peer: bytes and rates both ways, ratio, choke state, bad chunks. */
+  /**
+   * Statistics of every connected peer: bytes and rates both ways, ratio, choke and interest
+   * state, whether it holds the optimistic upload slot or snubs us, bad chunks.
+   */
   peerStats (): PeerStats[] {
-    return collectPeerStats(this.peers.sessions.values())
+    return collectPeerStats(this.peers.sessions.values(), (session) => ({
+      snubbed: this.uploads.isSnubbing(session),
+      optimistic: this.uploads.slotOf(session) === 'optimistic'
+    }))
   }
 
   /** Every content with a stored manifest. */
@@ -328,6 +353,7 @@ export class ChunkDistributor {
     this.stopped = true
     const error = new NodeStoppedError('The node was stopped')
     this.stopController.abort(error)
+    this.uploads.stop()
     for (const swarm of this.swarms.swarms.values()) swarm.download?.abort(error)
     this.ctx.uploadLimiter.close()
     this.ctx.downloadLimiter.close()
@@ -377,12 +403,17 @@ export class ChunkDistributor {
         return
       case 'interested': {
         const key = message.content.toString()
-        // Only contents we hold count, so the set stays bounded.
-        if (this.swarms.swarms.has(key)) session.peerInterested.add(key)
+        // Only contents we hold count, so the set stays bounded. (A chunk request for content
+        // loaded later counts as interest too.)
+        if (this.swarms.swarms.has(key)) this.uploads.addInterest(session, key)
         return
       }
       case 'not-interested':
-        session.peerInterested.delete(message.content.toString())
+        this.uploads.removeInterest(session, message.content.toString())
+        return
+      case 'choke':
+        // Requests to this peer will be rejected: move them to other peers now.
+        for (const key of session.holdings.keys()) this.swarms.swarms.get(key)?.download?.peerChoked(session)
         return
       case 'unchoke':
         for (const key of session.holdings.keys()) this.swarms.swarms.get(key)?.download?.fill(session)
@@ -397,15 +428,15 @@ export class ChunkDistributor {
 
   private peerConnected (session: PeerSession): void {
     this.events.emit('peer:connect', { peerId: session.peerId, address: session.connection.remoteAddress, direction: session.connection.direction })
-    // Without a choker every peer is served: unchoke at once.
-    session.amChoking = false
-    session.send({ type: 'unchoke' })
+    // Not interested yet, so unchoked at once: it is served as soon as it asks, if a slot is free.
+    this.uploads.peerConnected(session)
     for (const swarm of this.swarms.swarms.values()) {
       this.swarms.offerBitfield(swarm, session)
     }
   }
 
   private peerGone (session: PeerSession, error?: Error): void {
+    this.uploads.peerGone(session)
     this.swarms.peerGone(session)
     this.events.emit('peer:disconnect', { peerId: session.peerId, address: session.connection.remoteAddress, error })
   }
@@ -420,6 +451,9 @@ export class ChunkDistributor {
     if (session.amInterested.has(swarm.key) === interested) return
     if (interested) session.amInterested.add(swarm.key)
     else session.amInterested.delete(swarm.key)
+    // Snubbing is measured from when we became interested in the peer at all.
+    if (session.amInterested.size === 0) session.interestedSince = undefined
+    else session.interestedSince ??= this.ctx.clock()
     session.send({ type: interested ? 'interested' : 'not-interested', content: swarm.root })
   }
 

@@ -42,6 +42,8 @@ export class Download {
   private readonly random: () => number
   private readonly maxPendingStores: number
   private finished = false
+  /** Counted as running in the engine (between start() and the end). */
+  private running = false
   private sweepTimer?: ReturnType<typeof setInterval>
   private idleSince?: number
   private redials = 0
@@ -71,6 +73,9 @@ export class Download {
 
   /** Starts requesting from the peers already in the swarm. */
   start (): void {
+    if (this.finished) return
+    this.running = true
+    this.ctx.downloadRunning(true)
     if (this.checkComplete()) return
     for (const [session, holdings] of this.swarm.peers) this.peerJoined(session, holdings)
     const every = Math.max(20, Math.min(1000, this.ctx.config.requestTimeout / 4))
@@ -113,16 +118,34 @@ export class Download {
     if (peer === undefined) return
     this.peers.delete(session)
     this.availability.peerLeft(peer.holdings)
-    for (const set of this.inflight.values()) {
-      for (const entry of set) {
-        if (entry.session !== session) continue
-        if (entry.request !== undefined) session.cancel(entry.request, new AbortError('peer left the swarm'), true)
-        this.dropRequest(entry)
-      }
-    }
+    this.releaseRequestsOf(session, 'peer left the swarm')
     if (this.finished) return
     this.fillAll()
     if (this.peers.size === 0 && this.redials < MAX_REDIALS) this.redial()
+  }
+
+  /**
+   * The peer choked us: its requests will be rejected, so they go to other peers at once (a
+   * cancel is sent for each; a late answer is ignored), and nothing more is asked of it until
+   * it unchokes us.
+   */
+  peerChoked (session: PeerSession): void {
+    if (this.finished || !this.peers.has(session)) return
+    if (this.releaseRequestsOf(session, 'peer choked us')) this.fillAll()
+  }
+
+  /** Cancels (silently) and forgets every request to `session`; true if there were any. */
+  private releaseRequestsOf (session: PeerSession, reason: string): boolean {
+    let any = false
+    for (const set of this.inflight.values()) {
+      for (const entry of set) {
+        if (entry.session !== session) continue
+        if (entry.request !== undefined) session.cancel(entry.request, new AbortError(reason), true)
+        this.dropRequest(entry)
+        any = true
+      }
+    }
+    return any
   }
 
   /** The peer unchoked us (or anything else changed): ask it for more. */
@@ -266,8 +289,9 @@ export class Download {
       this.lastError = outcome.error
       const peer = this.peers.get(entry.session)
       if (outcome.rejected === RejectCode.Choked) {
-        // Treat it as a choke: ask this peer again only after it unchokes us.
+        // Treat it as a choke: move every request to other peers, ask this one again only after it unchokes us.
         entry.session.markChoked()
+        this.releaseRequestsOf(entry.session, 'peer choked us')
       } else if (peer !== undefined) {
         peer.failed.set(entry.index, this.ctx.clock() + this.ctx.config.requestTimeout)
       }
@@ -395,6 +419,10 @@ export class Download {
   private finish (): void {
     this.finished = true
     clearInterval(this.sweepTimer)
+    if (this.running) {
+      this.running = false
+      this.ctx.downloadRunning(false)
+    }
     for (const set of this.inflight.values()) {
       for (const entry of set) {
         entry.waiting?.abort()

@@ -51,4 +51,6 @@ export interface EngineContext {
   setInterest(swarm: ContentSwarm, session: PeerSession, interested: boolean): void
   /** Dials the swarm's known addresses that are not connected; resolves when the attempts settle. */
   redial(swarm: ContentSwarm): Promise<void>
+  /** A download started (true) or ended (false): a node with none running ranks peers as a seeder. */
+  downloadRunning(running: boolean): void
 }

@@ -66,6 +66,10 @@ export class PeerSession {
   readonly amInterested = new Set<string>()
   /** Contents the peer said it is interested in (by CID string). */
   readonly peerInterested = new Set<string>()
+  /** When we became interested in the peer (in any content); undefined while we are not. */
+  interestedSince?: number
+  /** When the peer last sent us a data message (a chunk or block); the connection's start at first. */
+  lastDataAt: number
 
   /** What the peer has, per content (by CID string). */
   readonly holdings = new Map<string, PeerHoldings>()
@@ -100,6 +104,7 @@ export class PeerSession {
     this.options = options
     this.connection = options.connection
     this.chokedAt = options.clock()
+    this.lastDataAt = this.chokedAt
     this.downloaded = new RateMeter({ clock: options.clock })
     this.uploaded = new RateMeter({ clock: options.clock })
     this.handshake = new Promise((resolve, reject) => {
@@ -133,6 +138,15 @@ export class PeerSession {
       this.close(err as Error)
     }
     return await this.handshake
+  }
+
+  /**
+   * True if the peer snubs us: we have been interested in it for `timeout` ms and it has sent us
+   * nothing in that time. Snubbing peers get only the optimistic upload slot.
+   */
+  isSnubbing (now: number, timeout: number): boolean {
+    if (this.interestedSince === undefined) return false
+    return now - Math.max(this.interestedSince, this.lastDataAt) >= timeout
   }
 
   /** Records that the peer chokes us (a `choke` message, or a request rejected as choked). */
@@ -202,6 +216,7 @@ export class PeerSession {
         if (request === undefined) return // answer to a cancelled or timed-out request
         this.outgoing.delete(message.id)
         this.downloaded.add(message.bytes.length)
+        this.lastDataAt = this.options.clock()
         request.onOutcome({ ok: true, bytes: message.bytes })
         return
       }

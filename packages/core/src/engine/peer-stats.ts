@@ -15,12 +15,19 @@ export interface PeerStats {
   downloadRate: number
   /**
    * What the peer gave us per byte we gave it: bytesReceived / bytesSent (Infinity if we sent
-   * nothing but received something, 0 if neither). The choker (not built yet) will prefer
-   * peers at or above `minUploadRatio`.
+   * nothing but received something, 0 if neither). While this node downloads, the choker
+   * prefers peers at or above `minUploadRatio` for upload slots.
    */
   ratio: number
-  /** We are choking the peer (its requests are rejected). */
+  /** We are choking the peer (its chunk requests are rejected). */
   choked: boolean
+  /** The peer holds our optimistic unchoke slot (the one rotated every `optimisticUnchokeInterval`). */
+  optimistic: boolean
+  /**
+   * The peer snubs us: we have been interested in it and it sent us nothing for `snubTimeout`.
+   * It gets no regular upload slot from us while it does, only the optimistic one.
+   */
+  snubbed: boolean
   /** The peer is choking us. */
   chokedBy: boolean
   /** The peer is interested in at least one of our contents. */
@@ -37,7 +44,14 @@ export interface PeerStats {
   bytesQueued: number
 }
 
-export function statsOf (session: PeerSession): PeerStats {
+/** What only the upload manager knows about a peer. */
+export interface PeerSlotStats {
+  optimistic: boolean
+  snubbed: boolean
+}
+
+/** The statistics of one session. */
+export function statsOf (session: PeerSession, slot: PeerSlotStats): PeerStats {
   const sent = session.uploaded.total
   const received = session.downloaded.total
   return {
@@ -50,6 +64,8 @@ export function statsOf (session: PeerSession): PeerStats {
     downloadRate: session.downloaded.rate(),
     ratio: sent === 0 ? (received > 0 ? Number.POSITIVE_INFINITY : 0) : received / sent,
     choked: session.amChoking,
+    optimistic: slot.optimistic,
+    snubbed: slot.snubbed,
     chokedBy: session.peerChoking,
     interested: session.peerInterested.size > 0,
     badChunks: session.badChunks,
@@ -60,8 +76,9 @@ export function statsOf (session: PeerSession): PeerStats {
   }
 }
 
-export function collectPeerStats (sessions: Iterable<PeerSession>): PeerStats[] {
+/** The statistics of every open session. */
+export function collectPeerStats (sessions: Iterable<PeerSession>, slotOf: (session: PeerSession) => PeerSlotStats): PeerStats[] {
   const out: PeerStats[] = []
-  for (const session of sessions) if (!session.closed) out.push(statsOf(session))
+  for (const session of sessions) if (!session.closed) out.push(statsOf(session, slotOf(session)))
   return out
 }

@@ -17,12 +17,18 @@ interface ChunkToSend {
 }
 
 /**
- * A request being served. Setting `cancelled` (the peer's cancel, or its session closing) also
- * gives up its place in the upload limiter's queue, so nothing is sent for it.
+ * A request being served. Setting `cancelled` (the peer's cancel, its session closing, or the
+ * peer being choked) also gives up its place in the upload limiter's queue, so nothing is sent
+ * for it.
  */
 class ServedRequest implements IncomingRequest {
+  /** A `data` or `reject` has been sent for it. */
+  answered = false
   private isCancelled = false
   private waiting?: AbortController
+
+  /** @param chunk - a chunk request (subject to choking), not a manifest block request */
+  constructor (readonly chunk: boolean) {}
 
   get cancelled (): boolean { return this.isCancelled }
   set cancelled (value: boolean) {
@@ -51,12 +57,18 @@ class ServedRequest implements IncomingRequest {
 export interface UploadContext extends EngineContext {
   /** The swarm of a content this node holds (loading it from storage if needed), or undefined. */
   swarmFor(cid: CID): ContentSwarm | undefined | Promise<ContentSwarm | undefined>
+  /**
+   * A peer asked for a chunk of `swarm`: asking counts as interest (a peer need not send
+   * `interested` first), which may choke it at once if no upload slot is free.
+   */
+  chunkRequested(session: PeerSession, swarm: ContentSwarm): void
 }
 
 /**
  * Serves chunk and block requests from peers: checks choke state and the per-peer request limit,
  * waits for the node's upload limiter to grant the chunk's bytes, reads the chunk from storage,
- * rebuilds its leaf block and sends it. Requests cancelled while waiting or being read are dropped.
+ * rebuilds its leaf block and sends it. Requests the peer cancels are dropped; chunk requests
+ * still unanswered when the peer is choked are rejected as Choked ({@link rejectChoked}).
  */
 export class Uploader {
   constructor (private readonly ctx: UploadContext) {}
@@ -69,6 +81,21 @@ export class Uploader {
     if (!swarm.have.get(index)) throw new NotFoundError(`Chunk ${index} of ${swarm.key} is not stored on this node`)
     const data = await this.ctx.storage.getChunk(swarm.manifest.root, index)
     return leafBlock(swarm.manifest, index, data)
+  }
+
+  /**
+   * Rejects, as Choked, every chunk request of `session` not answered yet, whether it waits in the
+   * peer's queue, for upload tokens or for storage. Called when the peer is choked. Block requests
+   * are not subject to choking and carry on.
+   */
+  rejectChoked (session: PeerSession): void {
+    for (const [id, entry] of session.incoming) {
+      if (!(entry instanceof ServedRequest) || !entry.chunk || entry.answered) continue
+      entry.answered = true
+      entry.cancelled = true
+      session.incoming.delete(id)
+      session.send({ type: 'reject', id, code: RejectCode.Choked, reason: 'choked' })
+    }
   }
 
   handleRequestChunk (session: PeerSession, message: RequestChunkMessage): void {
@@ -106,10 +133,16 @@ export class Uploader {
     sent?: (swarm: ContentSwarm, bytes: number) => void
   ): void {
     const { id } = message
-    const reject = (code: RejectCode, reason: string): void => { session.send({ type: 'reject', id, code, reason }) }
-    if (session.incoming.has(id)) { reject(RejectCode.BadRequest, `request id ${id} is already in use`); return }
-    if (session.incoming.size >= this.ctx.config.maxRequestsServed) { reject(RejectCode.Busy, `more than ${this.ctx.config.maxRequestsServed} requests in flight`); return }
-    const entry = new ServedRequest()
+    const early = (code: RejectCode, reason: string): void => { session.send({ type: 'reject', id, code, reason }) }
+    if (session.incoming.has(id)) { early(RejectCode.BadRequest, `request id ${id} is already in use`); return }
+    if (session.incoming.size >= this.ctx.config.maxRequestsServed) { early(RejectCode.Busy, `more than ${this.ctx.config.maxRequestsServed} requests in flight`); return }
+    const chunk = message.type === 'request-chunk'
+    const entry = new ServedRequest(chunk)
+    const reject = (code: RejectCode, reason: string): void => {
+      if (entry.answered) return
+      entry.answered = true
+      session.send({ type: 'reject', id, code, reason })
+    }
     session.incoming.set(id, entry)
     const limiter = this.ctx.uploadLimiter
     const run = async (): Promise<void> => {
@@ -117,6 +150,11 @@ export class Uploader {
       const swarm = await this.ctx.swarmFor(message.content)
       if (entry.cancelled) return
       if (swarm === undefined) { reject(RejectCode.NotFound, 'content not stored here'); return }
+      if (chunk) {
+        // May choke the peer, which rejects this request too.
+        this.ctx.chunkRequested(session, swarm)
+        if (entry.cancelled) return
+      }
       const found = await produce(swarm)
       if (entry.cancelled || session.closed) return
       if ('code' in found) { reject(found.code, found.reason); return }
@@ -142,6 +180,7 @@ export class Uploader {
         reject(RejectCode.BadRequest, `block of ${result.length} bytes exceeds your maxFrameSize of ${maxFrame}`)
         return
       }
+      entry.answered = true
       if (!session.send({ type: 'data', id, bytes: result })) { limiter.refund(charged); return }
       sent?.(swarm, result.length)
       // Hold this peer's next upload until the socket has taken this one.
