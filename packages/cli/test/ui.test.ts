@@ -150,7 +150,7 @@ describe('statusLines', () => {
       peer({ peerId: '12D3KooWluckyluckyluckyLUCKY', uploadRate: 2, interested: true, optimistic: true }),
       peer({ peerId: '12D3KooWslowslowslowslowSLOW', uploadRate: 1, choked: true, snubbed: true })
     ], 1)
-    expect(lines[1]).toMatch(/LUCKY .* optimistic interested/)
+    expect(lines[1]).toMatch(/UCKY .* optimistic interested/)
     expect(lines[2]).toMatch(/SLOW .* choked .*snubbed/)
     expect(lines[2]).not.toContain('optimistic')
   })
