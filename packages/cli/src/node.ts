@@ -60,9 +60,10 @@ export async function openNode (settings: Settings, io: CliIo, options: OpenNode
   let config, transports, verifier, identity
   try {
     config = await engineConfig(settings, io.cwd)
-    transports = transportsFor((settings.values.transport as string[] | undefined) ?? ['tcp'])
-    verifier = verifierFor((settings.values.verifier as string | undefined) ?? 'sha256')
+    // The identity first: transports that authenticate peers (QUIC) make their certificate from it.
     identity = options.identity ?? await loadIdentity(settings.dataDir)
+    transports = transportsFor((settings.values.transport as string[] | undefined) ?? ['tcp'], identity)
+    verifier = verifierFor((settings.values.verifier as string | undefined) ?? 'sha256')
   } catch (err) {
     await options.storage?.close().catch(() => {})
     throw err

@@ -2,16 +2,24 @@ import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { tcpTransport } from '@codio-chunk/transport-tcp'
+import { quicTransport } from '@codio-chunk/transport-quic'
 import { sha256Verifier } from '@codio-chunk/verifier-sha256'
 import { rarestFirst } from '@codio-chunk/strategy-rarest-first'
 import { sequential } from '@codio-chunk/strategy-sequential'
 import { randomOrder } from '@codio-chunk/strategy-random'
-import type { Strategy, Transport, Verifier } from '@codio-chunk/core'
+import type { PeerIdentity, Strategy, Transport, Verifier } from '@codio-chunk/core'
 import { UsageError } from './errors.js'
 
-/** Transports the CLI can run, by `--transport` name. */
-export const TRANSPORTS: Record<string, () => Transport> = {
-  tcp: () => tcpTransport()
+/**
+ * Transports the CLI can run, by `--transport` name. Each is made for the node's identity: QUIC
+ * proves it to peers in its TLS handshake (and needs it); TCP only claims it in the hello.
+ */
+export const TRANSPORTS: Record<string, (identity?: PeerIdentity) => Transport> = {
+  tcp: () => tcpTransport(),
+  quic: (identity) => {
+    if (identity === undefined) throw new UsageError('the quic transport needs the node identity (it is the key of its TLS certificate)')
+    return quicTransport({ privateKey: identity })
+  }
 }
 
 /**
@@ -32,18 +40,20 @@ export const STRATEGIES: Record<string, () => Strategy> = {
 }
 
 /**
- * The transports named by `--transport` (each name once).
+ * The transports named by `--transport` (each name once), for a node with `identity` (required by
+ * `quic`, whose certificate is made from it).
  *
  * @example
  * ```ts
- * const [tcp] = transportsFor(['tcp'])
+ * import { PeerIdentity } from '@codio-chunk/core'
+ * const [tcp, quic] = transportsFor(['tcp', 'quic'], PeerIdentity.generate())
  * ```
  */
-export function transportsFor (names: readonly string[]): Transport[] {
+export function transportsFor (names: readonly string[], identity?: PeerIdentity): Transport[] {
   return [...new Set(names)].map(name => {
     const make = TRANSPORTS[name]
     if (make === undefined) throw new UsageError(`unknown transport "${name}": use one of ${Object.keys(TRANSPORTS).join(', ')}`)
-    return make()
+    return make(identity)
   })
 }
 

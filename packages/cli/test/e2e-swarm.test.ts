@@ -26,7 +26,8 @@ async function addTo (dataDir: string): Promise<string> {
 }
 
 async function startServe (dataDir: string, extra: string[] = []): Promise<{ proc: CliProcess, address: string }> {
-  const proc = new CliProcess(['serve', '--data-dir', dataDir, '--listen', 'tcp://127.0.0.1:0', '--json', ...extra], { cwd: dir })
+  const listen = extra.includes('--listen') ? [] : ['--listen', 'tcp://127.0.0.1:0']
+  const proc = new CliProcess(['serve', '--data-dir', dataDir, ...listen, '--json', ...extra], { cwd: dir })
   const listening = await proc.waitForJson(doc => doc.event === 'listening')
   expect(listening.peerId).toMatch(/^12D3KooW/)
   expect(listening.contents).toBe(1)
@@ -121,6 +122,23 @@ describe('codio-chunk serve and get', () => {
       expect(stopped.code, stopped.stderr).toBe(0)
     } finally {
       await Promise.all([seeding.stop('SIGKILL'), origin.proc.stop('SIGKILL')])
+    }
+  }, 60_000)
+
+  it('serve and get over QUIC: the address names the peer id, and a wrong peer id is refused', async () => {
+    const origin = await startServe('s2', ['--transport', 'quic', '--listen', 'quic://127.0.0.1:0'])
+    try {
+      expect(origin.address).toMatch(/^quic:\/\/127\.0\.0\.1:\d+\/p2p\/12D3KooW/)
+      const result = await runCli(['get', cid, '--peer', origin.address, '--transport', 'quic', '--data-dir', 'g5', '-o', 'quic.bin', '--json'], { cwd: dir })
+      expect(result.code, result.stderr).toBe(0)
+      expect(lastJson(result)).toMatchObject({ fetchedChunks: CHUNKS, peers: 1 })
+      expect(Buffer.compare(await readFile(join(dir, 'quic.bin')), content)).toBe(0)
+      const impostor = origin.address.replace(/\/p2p\/.*$/, '/p2p/12D3KooWRnAjG2GQrDMJxiN9TTUUrSzk2KPWNePMZRZqoW3qp5Mf')
+      const refused = await runCli(['get', cid, '--peer', impostor, '--transport', 'quic', '--data-dir', 'g6', '-o', 'no.bin'], { cwd: dir })
+      expect(refused.code).toBe(1)
+      expect(refused.stderr).toMatch(/^error: No provider could be reached .*12D3KooWRnAjG2GQrDMJxiN9TTUUrSzk2KPWNePMZRZqoW3qp5Mf/)
+    } finally {
+      await origin.proc.stop('SIGTERM')
     }
   }, 60_000)
 })

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { PeerIdentity } from '@codio-chunk/core'
 import { UsageError } from '../src/errors.js'
 import { STRATEGIES, TRANSPORTS, VERIFIERS, strategyFor, transportsFor, verifierFor } from '../src/plugins.js'
 
@@ -43,16 +44,22 @@ describe('built-in plugins', () => {
   })
 
   it('makes the tcp transport, once even when named twice', () => {
-    expect(Object.keys(TRANSPORTS)).toEqual(['tcp'])
+    expect(Object.keys(TRANSPORTS)).toEqual(['tcp', 'quic'])
     const transports = transportsFor(['tcp', 'tcp'])
     expect(transports).toHaveLength(1)
     expect(transports[0].name).toBe('tcp')
     expect(transports[0].protocols).toContain('tcp')
   })
 
+  it('makes the quic transport for the node identity, and refuses it without one', () => {
+    const [quic] = transportsFor(['quic'], PeerIdentity.generate())
+    expect(quic.protocols).toContain('quic')
+    expect(() => transportsFor(['quic'])).toThrow(/needs the node identity/)
+  })
+
   it('refuses an unknown transport, listing the choices', () => {
     expect(() => transportsFor(['tcp', 'carrier-pigeon'])).toThrow(UsageError)
-    expect(() => transportsFor(['carrier-pigeon'])).toThrow('unknown transport "carrier-pigeon": use one of tcp')
+    expect(() => transportsFor(['carrier-pigeon'])).toThrow('unknown transport "carrier-pigeon": use one of tcp, quic')
   })
 
   it('makes both sha256 verifiers, which give the same digests', async () => {

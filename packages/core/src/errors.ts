@@ -58,6 +58,22 @@ export class RequestRejectedError extends define('RequestRejectedError', 'ERR_RE
 export class InvalidAddressError extends define('InvalidAddressError', 'ERR_INVALID_ADDRESS') {}
 /** Dialling a peer failed. */
 export class DialError extends define('DialError', 'ERR_DIAL') {}
+/**
+ * The peer reached by a dial proved (through the transport's authentication, e.g. its TLS
+ * certificate) a peer id other than the one the address or dial options named: a different node
+ * answers at that address, or someone is in the middle. A `DialError`, so callers that handle
+ * dial failures handle it too.
+ */
+export class PeerIdMismatchError extends DialError {
+  override readonly code: string = 'ERR_PEER_ID_MISMATCH'
+
+  constructor (message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'PeerIdMismatchError'
+  }
+}
+/** Listening on an address failed: the port is in use, the address is not local, or permission was denied. */
+export class ListenError extends define('ListenError', 'ERR_LISTEN') {}
 /** None of the given providers could deliver the content. */
 export class NoProvidersError extends define('NoProvidersError', 'ERR_NO_PROVIDERS') {}
 /** The content's hash algorithm has no configured verifier. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { formatAddress, parseAddress } from '../src/wire/address.js'
-import { InvalidAddressError } from '../src/errors.js'
+import { DialError, InvalidAddressError, PeerIdMismatchError } from '../src/errors.js'
+import { PeerIdentity } from '../src/identity.js'
 
 describe('parseAddress', () => {
   it('parses IPv4, bracketed IPv6 and host names', () => {
@@ -46,5 +47,35 @@ describe('formatAddress', () => {
     expect(() => formatAddress('tcp', '127.0.0.1', 65536)).toThrow(InvalidAddressError)
     expect(() => formatAddress('tcp', '127.0.0.1', 1.5)).toThrow(InvalidAddressError)
     expect(() => formatAddress('tcp', 'bad host', 1)).toThrow(InvalidAddressError)
+  })
+})
+
+describe('addresses naming a peer id', () => {
+  const peerId = PeerIdentity.generate().peerId
+
+  it('parses and formats a /p2p/<peer id> suffix, with IPv4, IPv6 and host names', () => {
+    expect(parseAddress(`quic://127.0.0.1:4001/p2p/${peerId}`)).toEqual({ scheme: 'quic', host: '127.0.0.1', port: 4001, peerId })
+    expect(parseAddress(`quic://[::1]:4001/p2p/${peerId}`)).toEqual({ scheme: 'quic', host: '::1', port: 4001, peerId })
+    expect(parseAddress(`tcp://example.com:1/p2p/${peerId}`).peerId).toBe(peerId)
+    expect('peerId' in parseAddress('quic://127.0.0.1:4001')).toBe(false)
+    expect(formatAddress('quic', '::1', 4001, peerId)).toBe(`quic://[::1]:4001/p2p/${peerId}`)
+    expect(parseAddress(formatAddress('quic', '10.0.0.1', 9, peerId))).toEqual({ scheme: 'quic', host: '10.0.0.1', port: 9, peerId })
+  })
+
+  it('rejects a suffix that is not an Ed25519 peer id', () => {
+    for (const bad of ['quic://127.0.0.1:1/p2p/', 'quic://127.0.0.1:1/p2p/QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o', `quic://127.0.0.1:1/p2p/${peerId}x`, `quic://127.0.0.1:1/p2p/${peerId}/p2p/${peerId}`, 'quic://127.0.0.1:1/ipfs/x']) {
+      expect(() => parseAddress(bad), bad).toThrow(InvalidAddressError)
+    }
+    expect(() => formatAddress('quic', '127.0.0.1', 1, 'nope')).toThrow(/not a peer id/)
+  })
+})
+
+describe('PeerIdMismatchError', () => {
+  it('is a DialError with its own name and code', () => {
+    const err = new PeerIdMismatchError('another peer answered', { cause: new Error('tls') })
+    expect(err).toBeInstanceOf(DialError)
+    expect(err.name).toBe('PeerIdMismatchError')
+    expect(err.code).toBe('ERR_PEER_ID_MISMATCH')
+    expect((err.cause as Error).message).toBe('tls')
   })
 })

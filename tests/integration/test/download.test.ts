@@ -2,19 +2,22 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { ContentId, NoProvidersError, type ChunkDistributor } from '@codio-chunk/core'
 import { sequential } from '@codio-chunk/strategy-sequential'
 import { randomOrder } from '@codio-chunk/strategy-random'
-import { equalBytes, randomContent, startNode, stopAll } from './swarm-helpers.js'
+import { equalBytes, randomContent, startNode, stopAll, type NodeOptions } from './swarm-helpers.js'
+import { TRANSPORTS } from './transports.js'
 
 const nodes: ChunkDistributor[] = []
 afterEach(async () => { await stopAll(nodes) })
 
-describe('downloading over TCP', () => {
+describe.each(TRANSPORTS)('downloading over %s', (_name, transport) => {
+  const start = async (options: NodeOptions = {}): Promise<ChunkDistributor> => await startNode({ ...options, transport })
+
   it('downloads from several peers in parallel and gets identical bytes', async () => {
     const content = randomContent(3 * 1024 * 1024 + 12345)
-    const seeders = await Promise.all([0, 1, 2].map(async () => await startNode({ config: { chunkSize: 64 * 1024 } })))
+    const seeders = await Promise.all([0, 1, 2].map(async () => await start({ config: { chunkSize: 64 * 1024 } })))
     nodes.push(...seeders)
     const cids = await Promise.all(seeders.map(async s => await s.storeContent(content)))
     expect(new Set(cids.map(c => c.toString())).size).toBe(1)
-    const leecher = await startNode({ config: { chunkSize: 64 * 1024 } })
+    const leecher = await start({ config: { chunkSize: 64 * 1024 } })
     nodes.push(leecher)
     const served = new Map<string, number>()
     for (const s of seeders) s.events.on('chunk:served', ({ peerId }) => { served.set(s.peerId, (served.get(s.peerId) ?? 0) + 1); expect(peerId).toBe(leecher.peerId) })
@@ -29,11 +32,11 @@ describe('downloading over TCP', () => {
 
   it('works with every strategy', async () => {
     const content = randomContent(700 * 1024)
-    const seeder = await startNode({ config: { chunkSize: 32 * 1024 } })
+    const seeder = await start({ config: { chunkSize: 32 * 1024 } })
     nodes.push(seeder)
     const cid = await seeder.storeContent(content)
     for (const strategy of [sequential(), randomOrder()]) {
-      const leecher = await startNode({ strategy, listen: false })
+      const leecher = await start({ strategy, listen: false })
       nodes.push(leecher)
       expect(equalBytes(await leecher.downloadContent(cid, seeder.addresses), content)).toBe(true)
     }
@@ -41,8 +44,8 @@ describe('downloading over TCP', () => {
 
   it('moves a sequential download to a new playback position', async () => {
     const content = randomContent(64 * 16 * 1024)
-    const seeder = await startNode({ config: { chunkSize: 16 * 1024 } })
-    const leecher = await startNode({ listen: false, strategy: sequential(), config: { chunksPerPeer: 1 } })
+    const seeder = await start({ config: { chunkSize: 16 * 1024 } })
+    const leecher = await start({ listen: false, strategy: sequential(), config: { chunksPerPeer: 1 } })
     nodes.push(seeder, leecher)
     const cid = await seeder.storeContent(content)
     expect(leecher.setPosition(cid, 40)).toBe(false)
@@ -60,12 +63,12 @@ describe('downloading over TCP', () => {
 
   it('survives a strategy plugin that throws or picks nonsense', async () => {
     const content = randomContent(300 * 1024)
-    const seeder = await startNode({ config: { chunkSize: 16 * 1024 } })
+    const seeder = await start({ config: { chunkSize: 16 * 1024 } })
     nodes.push(seeder)
     const cid = await seeder.storeContent(content)
     let calls = 0
     const broken = { name: 'broken', pick: () => { calls++; if (calls % 2 === 0) throw new Error('bug'); return 1_000_000 } }
-    const leecher = await startNode({ listen: false, strategy: broken })
+    const leecher = await start({ listen: false, strategy: broken })
     nodes.push(leecher)
     expect(equalBytes(await leecher.downloadContent(cid, seeder.addresses), content)).toBe(true)
     expect(calls).toBeGreaterThan(0)
@@ -75,33 +78,33 @@ describe('downloading over TCP', () => {
 
   it('gives `ipfs add` CIDs and downloads CIDv0 content', async () => {
     const hello = new TextEncoder().encode('hello world\n')
-    const seeder = await startNode({ config: { cidVersion: 0 } })
+    const seeder = await start({ config: { cidVersion: 0 } })
     nodes.push(seeder)
     const cid = await seeder.storeContent(hello)
     expect(cid.toString()).toBe('QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o')
     const big = randomContent(600 * 1024)
     const bigCid = await seeder.storeContent(big, { chunkSize: 16 * 1024 })
     expect(bigCid.toString().startsWith('Qm')).toBe(true)
-    const leecher = await startNode({ listen: false })
+    const leecher = await start({ listen: false })
     nodes.push(leecher)
     expect(new TextDecoder().decode(await leecher.downloadContent(cid.toString(), seeder.addresses))).toBe('hello world\n')
     expect(equalBytes(await leecher.downloadContent(bigCid, seeder.addresses), big)).toBe(true)
   })
 
   it('downloads empty content and single-chunk content', async () => {
-    const seeder = await startNode()
+    const seeder = await start()
     nodes.push(seeder)
     const empty = await seeder.storeContent(new Uint8Array(0))
     const small = randomContent(1000)
     const one = await seeder.storeContent(small)
-    const leecher = await startNode({ listen: false })
+    const leecher = await start({ listen: false })
     nodes.push(leecher)
     expect((await leecher.downloadContent(empty, seeder.addresses)).length).toBe(0)
     expect(equalBytes(await leecher.downloadContent(one, seeder.addresses), small)).toBe(true)
   })
 
   it('checks storeContent(cid, bytes) against the CID', async () => {
-    const node = await startNode({ listen: false })
+    const node = await start({ listen: false })
     nodes.push(node)
     const bytes = randomContent(5000)
     const cid = await ContentId.fromContent(bytes)
@@ -110,10 +113,10 @@ describe('downloading over TCP', () => {
   })
 
   it('fails clearly when no provider is reachable', async () => {
-    const leecher = await startNode({ listen: false, config: { dialTimeout: 2000 } })
+    const leecher = await start({ listen: false, config: { dialTimeout: 2000 } })
     nodes.push(leecher)
     const cid = await ContentId.fromContent(randomContent(100))
-    const closed = await startNode()
+    const closed = await start()
     const address = closed.addresses[0]
     await closed.stop()
     await expect(leecher.download(cid, [address])).rejects.toBeInstanceOf(NoProvidersError)
@@ -123,8 +126,8 @@ describe('downloading over TCP', () => {
   })
 
   it('fails clearly when the providers do not have the content', async () => {
-    const seeder = await startNode()
-    const leecher = await startNode({ listen: false })
+    const seeder = await start()
+    const leecher = await start({ listen: false })
     nodes.push(seeder, leecher)
     const cid = await ContentId.fromContent(randomContent(100))
     await expect(leecher.download(cid, seeder.addresses)).rejects.toBeInstanceOf(NoProvidersError)
@@ -132,8 +135,8 @@ describe('downloading over TCP', () => {
 
   it('reports progress while downloading and streams the result', async () => {
     const content = randomContent(2 * 1024 * 1024)
-    const seeder = await startNode({ config: { chunkSize: 64 * 1024 } })
-    const leecher = await startNode({ listen: false })
+    const seeder = await start({ config: { chunkSize: 64 * 1024 } })
+    const leecher = await start({ listen: false })
     nodes.push(seeder, leecher)
     const cid = await seeder.storeContent(content)
     const seen: number[] = []

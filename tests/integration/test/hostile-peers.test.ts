@@ -4,7 +4,8 @@ import {
   Bitfield, NoProvidersError, RejectCode, buildManifest, encodeMessage, memoryStorage, parseAddress,
   type ChunkDistributor, type Manifest, type WireMessage
 } from '@codio-chunk/core'
-import { equalBytes, randomContent, startNode, stopAll, waitFor } from './swarm-helpers.js'
+import { equalBytes, randomContent, startNode, stopAll, waitFor, type NodeOptions } from './swarm-helpers.js'
+import { TRANSPORTS } from './transports.js'
 import { stallingStorage } from './storage-doubles.js'
 import { scriptedPeer, type ScriptedPeer } from './scripted-peer.js'
 
@@ -109,12 +110,14 @@ describe('peers that misbehave', () => {
   })
 })
 
-describe('swarm edge cases', () => {
+describe.each(TRANSPORTS)('swarm edge cases over %s', (_name, transport) => {
+  const start = async (options: NodeOptions = {}): Promise<ChunkDistributor> => await startNode({ ...options, transport })
+
   it('lets a peer that earlier said "not held" download from us later', async () => {
     const content = randomContent(8 * CHUNK)
-    const seeder = await startNode({ config: { chunkSize: CHUNK } })
-    const a = await startNode({ config: { chunkSize: CHUNK } })
-    const b = await startNode({ config: { chunkSize: CHUNK } })
+    const seeder = await start({ config: { chunkSize: CHUNK } })
+    const a = await start({ config: { chunkSize: CHUNK } })
+    const b = await start({ config: { chunkSize: CHUNK } })
     nodes.push(seeder, a, b)
     const cid = await seeder.storeContent(content)
     await b.connect(a.addresses[0]) // connected before either knows the content
@@ -124,8 +127,8 @@ describe('swarm edge cases', () => {
   })
 
   it('connect() to a peer already connected the other way returns that peer', async () => {
-    const x = await startNode()
-    const y = await startNode()
+    const x = await start()
+    const y = await start()
     nodes.push(x, y)
     await x.connect(y.addresses[0])
     expect(await y.connect(x.addresses[0])).toBe(x.peerId)
@@ -134,8 +137,8 @@ describe('swarm edge cases', () => {
 
   it('finishes a download when the same content is published locally meanwhile', async () => {
     const content = randomContent(8 * CHUNK)
-    const seeder = await startNode({ config: { chunkSize: CHUNK }, storage: stallingStorage(memoryStorage()) })
-    const leecher = await startNode({ listen: false, config: { chunkSize: CHUNK, requestTimeout: 60_000 } })
+    const seeder = await start({ config: { chunkSize: CHUNK }, storage: stallingStorage(memoryStorage()) })
+    const leecher = await start({ listen: false, config: { chunkSize: CHUNK, requestTimeout: 60_000 } })
     nodes.push(seeder, leecher)
     const cid = await seeder.storeContent(content)
     const download = leecher.download(cid, seeder.addresses)
@@ -147,8 +150,8 @@ describe('swarm edge cases', () => {
 
   it('one caller aborting does not abort another caller of the same download', async () => {
     const content = randomContent(48 * CHUNK)
-    const seeder = await startNode({ config: { chunkSize: CHUNK } })
-    const leecher = await startNode({ listen: false })
+    const seeder = await start({ config: { chunkSize: CHUNK } })
+    const leecher = await start({ listen: false })
     nodes.push(seeder, leecher)
     const cid = await seeder.storeContent(content)
     const controller = new AbortController()

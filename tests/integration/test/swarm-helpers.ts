@@ -1,24 +1,29 @@
 import { randomBytes } from 'node:crypto'
-import { ChunkConfig, ChunkDistributor, memoryStorage, type ChunkConfigOptions, type ContentRef, type Storage, type Strategy } from '@codio-chunk/core'
-import { tcpTransport } from '@codio-chunk/transport-tcp'
+import { ChunkConfig, ChunkDistributor, PeerIdentity, memoryStorage, type ChunkConfigOptions, type ContentRef, type Storage, type Strategy } from '@codio-chunk/core'
 import { sha256Verifier } from '@codio-chunk/verifier-sha256'
 import { rarestFirst } from '@codio-chunk/strategy-rarest-first'
+import { tcp, type TransportUnderTest } from './transports.js'
 
 export interface NodeOptions {
   storage?: Storage
   config?: Partial<ChunkConfigOptions>
   strategy?: Strategy
   listen?: boolean
+  /** The transport to run over (default TCP). */
+  transport?: TransportUnderTest
 }
 
-/** A node on loopback with TCP, SHA-256 and (by default) in-memory storage and rarest-first. */
+/** A node on loopback with TCP (or `options.transport`), SHA-256 and (by default) in-memory storage and rarest-first. */
 export async function startNode (options: NodeOptions = {}): Promise<ChunkDistributor> {
   const config = ChunkConfig.from({ strategy: options.strategy ?? rarestFirst(), ...options.config })
+  const transport = options.transport ?? tcp
+  const identity = PeerIdentity.generate()
   return await ChunkDistributor.create(config, {
-    transports: [tcpTransport()],
+    identity,
+    transports: [transport.create(identity)],
     verifier: sha256Verifier(),
     storage: options.storage ?? memoryStorage(),
-    listen: options.listen === false ? [] : ['tcp://127.0.0.1:0']
+    listen: options.listen === false ? [] : [transport.listenAddress]
   })
 }
 

@@ -27,7 +27,12 @@ export interface Transport {
   readonly protocols: readonly string[]
   /** Starts listening. The returned listener reports the actual bound addresses (port 0 resolved). */
   listen(address: string, options: ListenOptions): Promise<Listener>
-  /** Opens a connection to a listening peer. Rejects with `DialError`, `InvalidAddressError` or `AbortError`. */
+  /**
+   * Opens a connection to a listening peer. Rejects with `DialError`, `InvalidAddressError` or
+   * `AbortError`. When a peer id is expected (`options.peerId`, or an address ending in
+   * `/p2p/<peer id>`), a transport that authenticates peers rejects a peer proving another id with
+   * `PeerIdMismatchError` (a `DialError`); a transport without authentication ignores it.
+   */
   dial(address: string, options?: DialOptions): Promise<Connection>
 }
 
@@ -44,7 +49,14 @@ export interface ListenOptions extends AbortOptions, ConnectionOptions {
   onConnection(connection: Connection): void
 }
 
-export interface DialOptions extends AbortOptions, ConnectionOptions {}
+export interface DialOptions extends AbortOptions, ConnectionOptions {
+  /**
+   * The peer id expected at the address (libp2p PeerId, `12D3KooW…`). Same effect as an address
+   * ending in `/p2p/<peer id>`; giving both with different ids is an `InvalidAddressError`.
+   * Transports that authenticate peers (QUIC's TLS) refuse another peer with `PeerIdMismatchError`.
+   */
+  peerId?: string
+}
 
 export interface Listener {
   /** The addresses peers can dial, with any port 0 replaced by the bound port. */
@@ -63,13 +75,18 @@ export interface ConnectionHandler {
 
 /**
  * One connection to a peer. Messages are delivered in the order they were sent, except that a
- * transport with independent streams may deliver responses to different requests out of order.
+ * transport with independent streams may deliver a response (the `data` or `reject` answering a
+ * request it received) out of order with respect to other messages; requests and every other
+ * message keep their order.
  */
 export interface Connection {
   readonly remoteAddress: string
   readonly localAddress: string
   readonly direction: 'inbound' | 'outbound'
-  /** The peer id proven by the transport's own authentication (e.g. TLS), if it has any. */
+  /**
+   * The peer id proven by the transport's own authentication (e.g. TLS), if it has any. Set before
+   * the connection is handed out (by `dial` or to `onConnection`).
+   */
   readonly remotePeerId?: string
   /** Bytes queued for sending but not yet handed to the operating system. */
   readonly bufferedBytes: number

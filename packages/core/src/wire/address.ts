@@ -1,6 +1,7 @@
 import { InvalidAddressError } from '../errors.js'
+import { isPeerId } from '../identity.js'
 
-/** The parts of a peer address such as `tcp://127.0.0.1:4001`. */
+/** The parts of a peer address such as `tcp://127.0.0.1:4001` or `quic://[::1]:4002/p2p/12D3KooW…`. */
 export interface ParsedAddress {
   /** Lower-case scheme without `://`, e.g. `tcp`. */
   scheme: string
@@ -8,21 +9,31 @@ export interface ParsedAddress {
   host: string
   /** Port, 0..65535. */
   port: number
+  /**
+   * The peer id the address names (`/p2p/<peer id>` suffix), if any: the peer expected there.
+   * Transports that authenticate peers (QUIC) refuse a peer with another id; others ignore it.
+   */
+  peerId?: string
 }
 
 const MAX_ADDRESS_LENGTH = 1024
-const FORM = 'scheme://host:port, e.g. tcp://127.0.0.1:4001, tcp://[::1]:4001 or tcp://example.com:4001'
+/** Separates an address's host and port from the peer id it names, as in libp2p multiaddrs. */
+const PEER_ID_SEPARATOR = '/p2p/'
+const FORM = 'scheme://host:port or scheme://host:port/p2p/<peer id>, e.g. tcp://127.0.0.1:4001, tcp://[::1]:4001, tcp://example.com:4001 or quic://127.0.0.1:4002/p2p/12D3KooW…'
 
 /**
- * Splits a peer address of the form `scheme://host:port`. IPv6 hosts are written in brackets
- * (`tcp://[::1]:4001`); host names are allowed. The scheme is lower-cased.
- * Throws `InvalidAddressError` for anything else.
+ * Splits a peer address of the form `scheme://host:port`, optionally followed by
+ * `/p2p/<peer id>` naming the peer expected there (a libp2p Ed25519 PeerId, `12D3KooW…`). IPv6
+ * hosts are written in brackets (`tcp://[::1]:4001`); host names are allowed. The scheme is
+ * lower-cased. Throws `InvalidAddressError` for anything else.
  *
  * @example
  * ```ts
  * import { parseAddress } from '@codio-chunk/core'
  * parseAddress('tcp://[::1]:4001')   // { scheme: 'tcp', host: '::1', port: 4001 }
  * parseAddress('quic://example.com:443').host   // 'example.com'
+ * parseAddress('quic://127.0.0.1:4002/p2p/12D3KooWGzh1MnVbQbnFpv6xYAsmEh4ixr7n5HZvqvPPRw6iVmPV').peerId
+ * // '12D3KooWGzh1MnVbQbnFpv6xYAsmEh4ixr7n5HZvqvPPRw6iVmPV'
  * ```
  */
 export function parseAddress (address: string): ParsedAddress {
@@ -32,7 +43,14 @@ export function parseAddress (address: string): ParsedAddress {
   if (sep <= 0) throw invalid(address, 'it has no scheme')
   const scheme = address.slice(0, sep).toLowerCase()
   if (!isScheme(scheme)) throw invalid(address, `"${address.slice(0, sep)}" is not a valid scheme`)
-  const rest = address.slice(sep + 3)
+  let rest = address.slice(sep + 3)
+  let peerId: string | undefined
+  const p2p = rest.indexOf(PEER_ID_SEPARATOR)
+  if (p2p !== -1) {
+    peerId = rest.slice(p2p + PEER_ID_SEPARATOR.length)
+    rest = rest.slice(0, p2p)
+    if (!isPeerId(peerId)) throw invalid(address, `"${peerId}" is not a peer id (expected a libp2p Ed25519 PeerId such as 12D3KooW…)`)
+  }
   let host: string
   let portText: string
   if (rest.startsWith('[')) {
@@ -52,23 +70,26 @@ export function parseAddress (address: string): ParsedAddress {
   }
   const port = parsePort(portText)
   if (port === undefined) throw invalid(address, `"${portText}" is not a port number in 0..65535`)
-  return { scheme, host, port }
+  return peerId === undefined ? { scheme, host, port } : { scheme, host, port, peerId }
 }
 
 /**
- * Builds a peer address from its parts, putting IPv6 hosts in brackets. Throws
- * `InvalidAddressError` for an invalid scheme, host or port.
+ * Builds a peer address from its parts, putting IPv6 hosts in brackets and appending
+ * `/p2p/<peerId>` when a peer id is given. Throws `InvalidAddressError` for an invalid scheme,
+ * host, port or peer id.
  *
  * @example
  * ```ts
  * import { formatAddress } from '@codio-chunk/core'
  * formatAddress('tcp', '::1', 4001)        // 'tcp://[::1]:4001'
  * formatAddress('tcp', '127.0.0.1', 4001)  // 'tcp://127.0.0.1:4001'
+ * formatAddress('quic', '::1', 4002, '12D3KooWGzh1MnVbQbnFpv6xYAsmEh4ixr7n5HZvqvPPRw6iVmPV')
+ * // 'quic://[::1]:4002/p2p/12D3KooWGzh1MnVbQbnFpv6xYAsmEh4ixr7n5HZvqvPPRw6iVmPV'
  * ```
  */
-export function formatAddress (scheme: string, host: string, port: number): string {
+export function formatAddress (scheme: string, host: string, port: number, peerId?: string): string {
   const hostPart = host.includes(':') ? `[${host}]` : host
-  const address = `${scheme}://${hostPart}:${port}`
+  const address = `${scheme}://${hostPart}:${port}${peerId === undefined ? '' : PEER_ID_SEPARATOR + peerId}`
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw invalid(address, `${port} is not a port number in 0..65535`)
   // Validate by parsing the result, so formatAddress never yields what parseAddress rejects.
   parseAddress(address)

@@ -1,0 +1,6 @@
+export { quicTransport, DEFAULT_QUIC_HIGH_WATER_MARK } from './quic-transport.js'
+export type { QuicTransport, QuicTransportInit } from './quic-transport.js'
+export { selfSignedCertificate, checkPeerCertificate } from './certificate.js'
+export type { TlsCredentials, CertificateCheck } from './certificate.js'
+export { ALPN, DEFAULT_DATAGRAM_SIZE } from './quic-config.js'
+export type { QuicListener } from './quic-listener.js'
