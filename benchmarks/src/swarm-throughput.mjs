@@ -1,8 +1,9 @@
 // pnpm bench: one downloader fetching random content over TCP on loopback from 1, 5 and 10
 // seeders that run in another process. Prints a table (median of several runs), and writes
 // results/latest.json. Options: --size MiB (256), --runs N (3), --chunk KiB (256),
-// --seeders 1,5,10, --backends hash-wasm,node (the downloader's SHA-256 verifier backend),
-// --chunks-per-peer N (4).
+// --seeders 1,5,10, --backends node,wasm-simd,hash-wasm,noop (the downloader's verifier: a
+// SHA-256 backend, `*-workers` on worker threads, `auto`, or `noop`, a test double that hashes
+// nothing, to show what verification costs), --chunks-per-peer N (4).
 import { fork } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { writeFileSync, mkdirSync } from 'node:fs'
@@ -13,9 +14,10 @@ import { ChunkConfig, ChunkDistributor, memoryStorage } from '@codio-chunk/core'
 import { tcpTransport } from '@codio-chunk/transport-tcp'
 import { sha256Verifier } from '@codio-chunk/verifier-sha256'
 import { rarestFirst } from '@codio-chunk/strategy-rarest-first'
+import { noopVerifierFor } from './noop-verifier.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const { values } = parseArgs({ args: process.argv.slice(2).filter(a => a !== '--'), strict: false, options: { size: { type: 'string', default: '256' }, runs: { type: 'string', default: '3' }, chunk: { type: 'string', default: '256' }, seeders: { type: 'string', default: '1,5,10' }, backends: { type: 'string', default: 'hash-wasm,node' }, 'chunks-per-peer': { type: 'string', default: '4' } } })
+const { values } = parseArgs({ args: process.argv.slice(2).filter(a => a !== '--'), strict: false, options: { size: { type: 'string', default: '256' }, runs: { type: 'string', default: '3' }, chunk: { type: 'string', default: '256' }, seeders: { type: 'string', default: '1,5,10' }, backends: { type: 'string', default: 'node,wasm-simd,hash-wasm,noop' }, 'chunks-per-peer': { type: 'string', default: '4' } } })
 const MiB = 1024 * 1024
 const size = Number(values.size) * MiB
 const runs = Number(values.runs)
@@ -36,10 +38,24 @@ async function startSeeders (count) {
   }
 }
 
+/** The downloader's verifier for each `--backends` name. `noop` first learns the digests in an untimed download. */
+const VERIFIERS = {
+  auto: () => sha256Verifier(),
+  node: () => sha256Verifier({ backend: 'node' }),
+  'wasm-simd': () => sha256Verifier({ backend: 'wasm-simd' }),
+  'hash-wasm': () => sha256Verifier({ backend: 'hash-wasm' }),
+  'node-workers': () => sha256Verifier({ backend: 'node', workers: 1 }),
+  'wasm-simd-workers': () => sha256Verifier({ backend: 'wasm-simd', workers: 2 }),
+  noop: async (seeders) => await noopVerifierFor(seeders.cid, seeders.addresses)
+}
+const unknownBackend = values.backends.split(',').find(name => !Object.hasOwn(VERIFIERS, name))
+if (unknownBackend !== undefined) throw new Error(`unknown backend ${unknownBackend}; use ${Object.keys(VERIFIERS).join(', ')}`)
+
 async function runOnce (count, backend) {
   const seeders = await startSeeders(count)
+  const verifier = await VERIFIERS[backend](seeders)
   const config = ChunkConfig.builder().strategy(rarestFirst()).chunksPerPeer(Number(values['chunks-per-peer'])).build()
-  const node = await ChunkDistributor.create(config, { transports: [tcpTransport()], verifier: sha256Verifier({ backend }), storage: memoryStorage() })
+  const node = await ChunkDistributor.create(config, { transports: [tcpTransport()], verifier, storage: memoryStorage() })
   let first
   node.events.once('chunk:verified', () => { first = performance.now() })
   const cpuStart = process.cpuUsage()
@@ -66,7 +82,7 @@ for (const backend of values.backends.split(',')) {
     const results = []
     for (let r = 0; r < runs; r++) results.push(await runOnce(count, backend))
     const row = {
-      verifier: `sha256 ${backend}`,
+      verifier: backend === 'noop' ? 'none (no-op test double)' : `sha256 ${backend}`,
       seeders: count,
       'MiB/s': median(results.map(r => r.mibPerSecond)),
       'reference MB/s': REFERENCE[count] ?? null,

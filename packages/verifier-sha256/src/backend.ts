@@ -2,8 +2,9 @@
  * A SHA-256 implementation the verifier delegates to. Backends are loaded once (they may compile
  * WebAssembly) and then hash synchronously on the calling thread.
  *
- * Two exist: `hash-wasm` (portable WebAssembly) and `node` (`node:crypto`). A SIMD multi-buffer
- * kernel, whose `digestMany` hashes several inputs at once, fits the same interface.
+ * Three exist: `hash-wasm` (portable WebAssembly, one message at a time), `wasm-simd` (a
+ * four-lane WebAssembly SIMD kernel whose `digestMany` hashes four messages at once) and `node`
+ * (`node:crypto`, OpenSSL).
  */
 export interface Sha256Backend {
   /** The backend's name, e.g. `hash-wasm`. */
@@ -14,8 +15,14 @@ export interface Sha256Backend {
   digestMany(inputs: readonly Uint8Array[]): Uint8Array[]
 }
 
-/** The SHA-256 backends a verifier can use. */
-export type Sha256BackendName = 'hash-wasm' | 'node'
+/** The SHA-256 backends a verifier can run on. */
+export type Sha256BackendName = 'hash-wasm' | 'wasm-simd' | 'node'
+
+/**
+ * What `backend` may ask for: a backend by name, `'wasm'` (another name for `'hash-wasm'`), or
+ * `'auto'`, the fastest available (see {@link sha256Verifier}).
+ */
+export type Sha256BackendOption = Sha256BackendName | 'wasm' | 'auto'
 
 /** The backend used when none is asked for. */
-export const DEFAULT_BACKEND: Sha256BackendName = 'hash-wasm'
+export const DEFAULT_BACKEND: Sha256BackendOption = 'auto'

@@ -72,6 +72,22 @@ describe('sha256Verifier', () => {
   it('rejects an unknown backend with InvalidConfigError', () => {
     expect(() => sha256Verifier({ backend: 'nope' as 'hash-wasm' })).toThrow(InvalidConfigError)
   })
+
+  it('resolves auto to node:crypto on Node.js, wasm to hash-wasm, and keeps the named backends', async () => {
+    expect(await sha256Verifier().backend()).toBe('node')
+    expect(await sha256Verifier({ backend: 'auto' }).backend()).toBe('node')
+    expect(await sha256Verifier({ backend: 'wasm' }).backend()).toBe('hash-wasm')
+    expect(await sha256Verifier({ backend: 'hash-wasm' }).backend()).toBe('hash-wasm')
+    expect(await sha256Verifier({ backend: 'wasm-simd' }).backend()).toBe('wasm-simd')
+    expect(await sha256Verifier({ backend: 'node' }).backend()).toBe('node')
+  })
+
+  it('every backend matches node:crypto on a batch of chunks of unequal length', async () => {
+    const inputs = [randomBytes(256 * 1024), randomBytes(256 * 1024), randomBytes(1024 * 1024 + 3), randomBytes(77), new Uint8Array(0), randomBytes(256 * 1024 - 1)]
+    for (const backend of ['auto', 'wasm-simd', 'wasm', 'hash-wasm', 'node'] as const) {
+      expect((await sha256Verifier({ backend }).digestMany(inputs)).map(hex), backend).toEqual(inputs.map(nodeHex))
+    }
+  })
 })
 
 describe('loadHashWasmBackend', () => {

@@ -1,0 +1,1 @@
+export { blake3Verifier } from './blake3-verifier.js'
