@@ -1,7 +1,8 @@
 import { connect } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { memoryStorage, parseAddress, AbortError, type ChunkDistributor } from '@codio-chunk/core'
-import { equalBytes, randomContent, startNode, stopAll, waitFor } from './swarm-helpers.js'
+import { equalBytes, randomContent, startNode, stopAll, waitFor, type NodeOptions } from './swarm-helpers.js'
+import { TRANSPORTS } from './transports.js'
 import { corruptingStorage, stallingStorage } from './storage-doubles.js'
 
 const nodes: ChunkDistributor[] = []
@@ -9,12 +10,14 @@ afterEach(async () => { await stopAll(nodes) })
 
 const CHUNK = 32 * 1024
 
-describe('a download survives bad peers', () => {
+describe.each(TRANSPORTS)('a download over %s survives bad peers', (_name, transport) => {
+  const start = async (options: NodeOptions = {}): Promise<ChunkDistributor> => await startNode({ ...options, transport })
+
   it('drops corrupt chunks, bans the peer that sent them and still completes', async () => {
     const content = randomContent(64 * CHUNK)
-    const good = await startNode({ config: { chunkSize: CHUNK } })
-    const liar = await startNode({ config: { chunkSize: CHUNK }, storage: corruptingStorage(memoryStorage()) })
-    const leecher = await startNode({ listen: false, config: { maxBadChunks: 3 } })
+    const good = await start({ config: { chunkSize: CHUNK } })
+    const liar = await start({ config: { chunkSize: CHUNK }, storage: corruptingStorage(memoryStorage()) })
+    const leecher = await start({ listen: false, config: { maxBadChunks: 3 } })
     nodes.push(good, liar, leecher)
     const cid = await good.storeContent(content)
     await liar.storeContent(content)
@@ -34,9 +37,9 @@ describe('a download survives bad peers', () => {
 
   it('fails over when a provider dies mid-way', async () => {
     const content = randomContent(128 * CHUNK)
-    const a = await startNode({ config: { chunkSize: CHUNK } })
-    const b = await startNode({ config: { chunkSize: CHUNK } })
-    const leecher = await startNode({ listen: false, config: { requestTimeout: 5000 } })
+    const a = await start({ config: { chunkSize: CHUNK } })
+    const b = await start({ config: { chunkSize: CHUNK } })
+    const leecher = await start({ listen: false, config: { requestTimeout: 5000 } })
     nodes.push(a, b, leecher)
     const cid = await a.storeContent(content)
     await b.storeContent(content)
@@ -53,9 +56,9 @@ describe('a download survives bad peers', () => {
 
   it('times out a peer that never answers and gets the chunks elsewhere', async () => {
     const content = randomContent(24 * CHUNK)
-    const silent = await startNode({ config: { chunkSize: CHUNK }, storage: stallingStorage(memoryStorage()) })
-    const good = await startNode({ config: { chunkSize: CHUNK } })
-    const leecher = await startNode({ listen: false, config: { requestTimeout: 300 } })
+    const silent = await start({ config: { chunkSize: CHUNK }, storage: stallingStorage(memoryStorage()) })
+    const good = await start({ config: { chunkSize: CHUNK } })
+    const leecher = await start({ listen: false, config: { requestTimeout: 300 } })
     nodes.push(silent, good, leecher)
     const cid = await good.storeContent(content)
     await silent.storeContent(content)
@@ -74,9 +77,9 @@ describe('a download survives bad peers', () => {
 
   it('finishes through endgame without waiting for a stalled peer to time out', async () => {
     const content = randomContent(32 * CHUNK)
-    const stalled = await startNode({ config: { chunkSize: CHUNK }, storage: stallingStorage(memoryStorage()) })
-    const good = await startNode({ config: { chunkSize: CHUNK } })
-    const leecher = await startNode({ listen: false, config: { requestTimeout: 600_000 } })
+    const stalled = await start({ config: { chunkSize: CHUNK }, storage: stallingStorage(memoryStorage()) })
+    const good = await start({ config: { chunkSize: CHUNK } })
+    const leecher = await start({ listen: false, config: { requestTimeout: 600_000 } })
     nodes.push(stalled, good, leecher)
     const cid = await good.storeContent(content)
     await stalled.storeContent(content)
@@ -93,6 +96,72 @@ describe('a download survives bad peers', () => {
     expect(timeouts).toEqual([])
   })
 
+  it('stops on abort and resumes from the chunks already verified', async () => {
+    const content = randomContent(96 * CHUNK)
+    const seeder = await start({ config: { chunkSize: CHUNK } })
+    const storage = memoryStorage()
+    const leecher = await start({ listen: false, storage })
+    nodes.push(seeder, leecher)
+    const cid = await seeder.storeContent(content)
+    const controller = new AbortController()
+    let first = 0
+    const off = leecher.events.on('chunk:verified', () => { if (++first === 20) controller.abort() })
+    await expect(leecher.download(cid, seeder.addresses, { signal: controller.signal })).rejects.toBeInstanceOf(AbortError)
+    off()
+    const kept = (await storage.completed(cid))?.count ?? 0
+    expect(kept).toBeGreaterThanOrEqual(20)
+    let second = 0
+    leecher.events.on('chunk:verified', () => { second++ })
+    const got = await leecher.downloadContent(cid, seeder.addresses)
+    expect(equalBytes(got, content)).toBe(true)
+    expect(second).toBeGreaterThan(0)
+    expect(second).toBeLessThanOrEqual(96 - kept)
+  })
+})
+
+describe.each(TRANSPORTS)('a swarm over %s', (_name, transport) => {
+  const start = async (options: NodeOptions = {}): Promise<ChunkDistributor> => await startNode({ ...options, transport })
+
+  it('keeps per-peer upload and download tallies', async () => {
+    const content = randomContent(40 * CHUNK)
+    const seeder = await start({ config: { chunkSize: CHUNK } })
+    const leecher = await start({ listen: false })
+    nodes.push(seeder, leecher)
+    const cid = await seeder.storeContent(content)
+    await leecher.download(cid, seeder.addresses)
+    const atSeeder = seeder.peerStats().find(p => p.peerId === leecher.peerId)
+    const atLeecher = leecher.peerStats().find(p => p.peerId === seeder.peerId)
+    // Chunks plus the manifest's root block, counted the same on both sides.
+    expect(atSeeder?.bytesSent).toBeGreaterThan(content.length)
+    expect(atSeeder?.bytesSent).toBeLessThan(content.length + 4096)
+    expect(atLeecher?.bytesReceived).toBe(atSeeder?.bytesSent)
+    expect(atSeeder?.bytesReceived).toBe(0)
+    expect(atSeeder?.ratio).toBe(0)
+    expect(atLeecher?.ratio).toBe(Number.POSITIVE_INFINITY)
+    expect(atLeecher?.badChunks).toBe(0)
+  })
+})
+
+// Availability messages of one peer are handled in order (bitfield before the `peers` message
+// behind it), so peer exchange works whatever the transport's timing.
+describe.each(TRANSPORTS)('a swarm over %s with peer exchange', (_name, transport) => {
+  it('spreads content between peers that only know the seeder', async () => {
+    const content = randomContent(96 * CHUNK)
+    const seeder = await startNode({ config: { chunkSize: CHUNK }, transport })
+    nodes.push(seeder)
+    const cid = await seeder.storeContent(content)
+    const peers = await Promise.all([0, 1, 2, 3].map(async () => await startNode({ transport })))
+    nodes.push(...peers)
+    const results = await Promise.all(peers.map(async p => await p.downloadContent(cid, seeder.addresses)))
+    for (const got of results) expect(equalBytes(got, content)).toBe(true)
+    // Peers found each other through peer exchange and traded chunks.
+    await waitFor(() => peers.every(p => p.peerStats().length >= 2), 5000, 'peer exchange connections')
+    const peerToPeer = peers.reduce((sum, p) => sum + p.peerStats().filter(s => s.peerId !== seeder.peerId).reduce((a, s) => a + s.bytesSent, 0), 0)
+    expect(peerToPeer).toBeGreaterThan(0)
+  })
+})
+
+describe('a TCP node survives raw-socket abuse', () => {
   it('gives up on an address that accepts connections but never says hello', async () => {
     const { createServer } = await import('node:net')
     const sockets: import('node:net').Socket[] = []
@@ -170,63 +239,5 @@ describe('a download survives bad peers', () => {
       }
     }
     expect(equalBytes(await leecher.downloadContent(cid, seeder.addresses), content)).toBe(true)
-  })
-
-  it('stops on abort and resumes from the chunks already verified', async () => {
-    const content = randomContent(96 * CHUNK)
-    const seeder = await startNode({ config: { chunkSize: CHUNK } })
-    const storage = memoryStorage()
-    const leecher = await startNode({ listen: false, storage })
-    nodes.push(seeder, leecher)
-    const cid = await seeder.storeContent(content)
-    const controller = new AbortController()
-    let first = 0
-    const off = leecher.events.on('chunk:verified', () => { if (++first === 20) controller.abort() })
-    await expect(leecher.download(cid, seeder.addresses, { signal: controller.signal })).rejects.toBeInstanceOf(AbortError)
-    off()
-    const kept = (await storage.completed(cid))?.count ?? 0
-    expect(kept).toBeGreaterThanOrEqual(20)
-    let second = 0
-    leecher.events.on('chunk:verified', () => { second++ })
-    const got = await leecher.downloadContent(cid, seeder.addresses)
-    expect(equalBytes(got, content)).toBe(true)
-    expect(second).toBeGreaterThan(0)
-    expect(second).toBeLessThanOrEqual(96 - kept)
-  })
-})
-
-describe('a swarm', () => {
-  it('spreads content between peers that only know the seeder', async () => {
-    const content = randomContent(96 * CHUNK)
-    const seeder = await startNode({ config: { chunkSize: CHUNK } })
-    nodes.push(seeder)
-    const cid = await seeder.storeContent(content)
-    const peers = await Promise.all([0, 1, 2, 3].map(async () => await startNode()))
-    nodes.push(...peers)
-    const results = await Promise.all(peers.map(async p => await p.downloadContent(cid, seeder.addresses)))
-    for (const got of results) expect(equalBytes(got, content)).toBe(true)
-    // Peers found each other through peer exchange and traded chunks.
-    await waitFor(() => peers.every(p => p.peerStats().length >= 2), 5000, 'peer exchange connections')
-    const peerToPeer = peers.reduce((sum, p) => sum + p.peerStats().filter(s => s.peerId !== seeder.peerId).reduce((a, s) => a + s.bytesSent, 0), 0)
-    expect(peerToPeer).toBeGreaterThan(0)
-  })
-
-  it('keeps per-peer upload and download tallies', async () => {
-    const content = randomContent(40 * CHUNK)
-    const seeder = await startNode({ config: { chunkSize: CHUNK } })
-    const leecher = await startNode({ listen: false })
-    nodes.push(seeder, leecher)
-    const cid = await seeder.storeContent(content)
-    await leecher.download(cid, seeder.addresses)
-    const atSeeder = seeder.peerStats().find(p => p.peerId === leecher.peerId)
-    const atLeecher = leecher.peerStats().find(p => p.peerId === seeder.peerId)
-    // Chunks plus the manifest's root block, counted the same on both sides.
-    expect(atSeeder?.bytesSent).toBeGreaterThan(content.length)
-    expect(atSeeder?.bytesSent).toBeLessThan(content.length + 4096)
-    expect(atLeecher?.bytesReceived).toBe(atSeeder?.bytesSent)
-    expect(atSeeder?.bytesReceived).toBe(0)
-    expect(atSeeder?.ratio).toBe(0)
-    expect(atLeecher?.ratio).toBe(Number.POSITIVE_INFINITY)
-    expect(atLeecher?.badChunks).toBe(0)
   })
 })

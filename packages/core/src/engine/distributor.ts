@@ -393,13 +393,9 @@ export class ChunkDistributor {
   private route (session: PeerSession, message: WireMessage): void {
     switch (message.type) {
       case 'bitfield':
-        this.swarms.handleBitfield(session, message).catch((err: Error) => { this.log.error('bitfield from %s: %s', session.peerId, err.message) })
-        return
       case 'have':
-        this.swarms.handleHave(session, message).catch((err: Error) => { this.log.error('have from %s: %s', session.peerId, err.message) })
-        return
       case 'peers':
-        this.swarms.handlePeers(session, message)
+        this.swarms.receive(session, message)
         return
       case 'interested': {
         const key = message.content.toString()

@@ -18,6 +18,13 @@ const MAX_PEX_ADDRESSES = 32
 const MAX_KNOWN_PER_PEER_SLOT = 4
 /** Listen addresses remembered from one peer's hello. */
 const ADDRESSES_PER_PEER = 2
+/** Availability messages of one peer that may wait behind a bitfield whose swarm is loading. */
+const MAX_QUEUED_AVAILABILITY = 4096
+
+interface AvailabilityQueue {
+  tail: Promise<void>
+  length: number
+}
 
 /**
  * The swarms of every content this node holds or downloads: loads them from storage on demand,
@@ -26,6 +33,8 @@ const ADDRESSES_PER_PEER = 2
 export class SwarmRegistry {
   readonly swarms = new Map<string, ContentSwarm>()
   private readonly loading = new Map<string, Promise<ContentSwarm | undefined>>()
+  /** Per peer, its availability messages still waiting for a swarm to load (see `receive`). */
+  private readonly queues = new WeakMap<PeerSession, AvailabilityQueue>()
 
   constructor (
     private readonly storage: Storage,
@@ -84,9 +93,57 @@ export class SwarmRegistry {
     }
   }
 
-  async handleBitfield (session: PeerSession, message: BitfieldMessage): Promise<void> {
+  /**
+   * Handles a peer's bitfield, have and peers messages in the order it sent them. A bitfield for a
+   * content not in memory waits for storage; messages behind it wait too (a `have` or `peers`
+   * handled before that bitfield would be dropped as coming from a non-member), up to a bound.
+   */
+  receive (session: PeerSession, message: BitfieldMessage | HaveMessage | PeersMessage): void {
+    const queue = this.queues.get(session)
+    if (queue === undefined) {
+      const work = this.dispatch(session, message)
+      if (work !== undefined) this.track(session, { tail: work, length: 1 })
+      return
+    }
+    if (queue.length >= MAX_QUEUED_AVAILABILITY) {
+      this.protocolError(session, `more than ${MAX_QUEUED_AVAILABILITY} availability messages queued behind a bitfield`)
+      return
+    }
+    queue.length++
+    queue.tail = queue.tail.then(() => this.dispatch(session, message))
+    this.track(session, queue)
+  }
+
+  private dispatch (session: PeerSession, message: BitfieldMessage | HaveMessage | PeersMessage): Promise<void> | undefined {
+    if (session.closed) return undefined
+    switch (message.type) {
+      case 'bitfield': {
+        const swarm = this.get(message.content)
+        if (!(swarm instanceof Promise)) return this.handleBitfield(session, message, swarm)
+        return swarm.then(loaded => { this.handleBitfield(session, message, loaded) })
+      }
+      case 'have': {
+        const swarm = this.get(message.content)
+        if (!(swarm instanceof Promise)) return this.handleHave(session, message, swarm)
+        return swarm.then(loaded => { this.handleHave(session, message, loaded) })
+      }
+      case 'peers':
+        this.handlePeers(session, message)
+        return undefined
+    }
+  }
+
+  private track (session: PeerSession, queue: AvailabilityQueue): void {
+    const settled = queue.tail.catch((err: Error) => { this.log.error('availability message from %s: %s', session.peerId, err.message) })
+    queue.tail = settled.then(() => {
+      queue.length--
+      if (queue.length === 0 && this.queues.get(session) === queue) this.queues.delete(session)
+    })
+    this.queues.set(session, queue)
+  }
+
+  private handleBitfield (session: PeerSession, message: BitfieldMessage, swarm: ContentSwarm | undefined): undefined {
     const key = message.content.toString()
-    const swarm = await this.get(message.content)
     if (session.closed) return
     if (swarm === undefined) {
       // Not recorded per session, so a peer naming endless unknown contents costs no memory.
@@ -131,8 +188,7 @@ export class SwarmRegistry {
     swarm.download?.peerJoined(session, holdings)
   }
 
-  async handleHave (session: PeerSession, message: HaveMessage): Promise<void> {
-    const swarm = await this.get(message.content)
+  private handleHave (session: PeerSession, message: HaveMessage, swarm: ContentSwarm | undefined): undefined {
     if (swarm === undefined || session.closed) return
     const holdings = swarm.peers.get(session)
     if (holdings === undefined) return // a have before a bitfield: ignored, the bitfield will carry it
@@ -143,7 +199,7 @@ export class SwarmRegistry {
     if (holdings.add(message.index)) swarm.download?.peerHas(session, message.index)
   }
 
-  handlePeers (session: PeerSession, message: PeersMessage): void {
+  private handlePeers (session: PeerSession, message: PeersMessage): void {
     const swarm = this.swarms.get(message.content.toString())
     if (swarm?.download === undefined || !swarm.peers.has(session)) return
     const own = this.peers.addresses
