@@ -81,6 +81,29 @@ describe('peers that misbehave', () => {
     expect(most).toBeLessThan(4 * 1024 * 1024)
   })
 
+  it('drops a peer that queues endless haves behind a bitfield whose content is still loading', async () => {
+    const content = randomContent(8 * CHUNK)
+    const manifest = await buildManifest(content, { chunkSize: CHUNK })
+    const inner = memoryStorage()
+    await inner.putManifest(manifest)
+    for (let i = 0; i < manifest.chunkCount; i++) await inner.putChunk(manifest.root, i, content.subarray(i * CHUNK, (i + 1) * CHUNK))
+    // Loading this content's manifest never finishes, so the bitfield waits and the haves queue behind it.
+    const node = await startNode({ storage: { ...inner, name: 'slow-manifest', getManifest: async () => await new Promise(() => {}), putManifest: inner.putManifest.bind(inner), putChunk: inner.putChunk.bind(inner), getChunk: inner.getChunk.bind(inner), completed: inner.completed.bind(inner), list: inner.list.bind(inner), delete: inner.delete.bind(inner), close: inner.close.bind(inner) } })
+    nodes.push(node)
+    const { host, port } = parseAddress(node.addresses[0])
+    const socket = connect(port, host)
+    socket.on('error', () => {})
+    socket.on('data', () => {})
+    await new Promise(resolve => socket.once('connect', resolve))
+    const closed = new Promise(resolve => socket.once('close', resolve))
+    const write = (m: WireMessage): void => { for (const part of encodeMessage(m)) socket.write(part) }
+    write({ type: 'hello', version: 1, peerId: 'have-flood', maxFrameSize: 1 << 20, maxRequests: 1, addresses: [], agent: 'test' })
+    write({ type: 'bitfield', content: manifest.root.cid, chunkCount: manifest.chunkCount, bits: Bitfield.full(manifest.chunkCount).toBytes() })
+    for (let i = 0; i < 5000; i++) write({ type: 'have', content: manifest.root.cid, index: i % manifest.chunkCount })
+    await Promise.race([closed, new Promise((_resolve, reject) => setTimeout(() => { reject(new Error('the node kept the flooding peer')) }, 10_000))])
+    expect(node.peerStats().map(s => s.peerId)).not.toContain('have-flood')
+  })
+
   it('keeps a bounded set of addresses learned from hellos and peer exchange', async () => {
     const seeder = await startNode({ config: { chunkSize: CHUNK }, storage: stallingStorage(memoryStorage()) })
     const leecher = await startNode({ config: { requestTimeout: 60_000, maxPeersPerContent: 5 } })
