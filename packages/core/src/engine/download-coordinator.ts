@@ -5,6 +5,7 @@ import { NodeStoppedError, abortError, throwIfAborted } from '../errors.js'
 import { raceAbort } from '../util/race-abort.js'
 import { Download } from './download.js'
 import { connectProviders, fetchBlockFromPeers } from './providers.js'
+import type { ProviderConnections } from './providers.js'
 import type { ContentId } from '../content/content-id.js'
 import type { Logger } from '../contracts/common.js'
 import type { Semaphore } from '../util/semaphore.js'
@@ -111,9 +112,9 @@ export class DownloadCoordinator {
       let swarm = await this.swarms.get(root)
       check()
       if (swarm !== undefined && swarm.have.complete) return
-      const sessions = await connectProviders(this.peers, providers, signal)
+      const connections = await connectProviders(this.peers, providers, signal)
       check()
-      if (swarm === undefined) swarm = await this.fetchManifest(root, sessions, signal)
+      if (swarm === undefined) swarm = await this.fetchManifest(root, connections, signal)
       check()
       for (const address of providers) {
         swarm.providers.add(address)
@@ -145,11 +146,11 @@ export class DownloadCoordinator {
   }
 
   /** Fetches and verifies the manifest from the connected providers, stores it, and keeps any leaves fetched on the way. */
-  private async fetchManifest (root: ContentId, sessions: PeerSession[], signal?: AbortSignal): Promise<ContentSwarm> {
+  private async fetchManifest (root: ContentId, connections: ProviderConnections, signal?: AbortSignal): Promise<ContentSwarm> {
     const verifier = this.ctx.verify.verifierFor(root.cid.multihash.code)
     const { manifest, leaves } = await resolveManifest(
       root.cid,
-      async (cid, opts) => await fetchBlockFromPeers(this.ctx, () => this.candidatesFor(sessions), root, cid, opts.signal ?? signal),
+      async (cid, opts) => await fetchBlockFromPeers(this.ctx, () => this.candidatesFor(connections.sessions), root, cid, opts.signal ?? signal, connections.next),
       // fetchBlockFromPeers checks each block against its CID (to try another peer on a mismatch).
       { verifier, signal, maxChunkSize: this.ctx.config.maxChunkSize, fetchVerifies: true }
     )

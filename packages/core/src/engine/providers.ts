@@ -5,21 +5,41 @@ import type { EngineContext } from './engine-context.js'
 import type { PeerManager } from './peer-manager.js'
 import type { PeerSession } from './peer-session.js'
 
+/** The outcome of {@link connectProviders}. */
+export interface ProviderConnections {
+  /** Connected when the first provider answered: that one first, then peers already connected. */
+  sessions: PeerSession[]
+  /**
+   * Resolves when another provider dial settles (connected or failed): true then, false at once
+   * when no dial is still pending. Lets a caller that ran out of peers to ask wait for the others.
+   */
+  next: () => Promise<boolean>
+}
+
 /**
  * Dials every provider at once and resolves as soon as one is connected (the others keep
  * connecting and join the swarm when they are ready). Peers already connected count too.
  * Rejects with NoProvidersError, listing each address and what went wrong, if none connects.
  */
-export async function connectProviders (peers: PeerManager, providers: readonly string[], signal?: AbortSignal): Promise<PeerSession[]> {
+export async function connectProviders (peers: PeerManager, providers: readonly string[], signal?: AbortSignal): Promise<ProviderConnections> {
   const already = [...peers.sessions.values()].filter(s => !s.closed)
+  let pending = providers.length
+  const waiters: Array<(more: boolean) => void> = []
+  const next = async (): Promise<boolean> => {
+    if (pending === 0) return false
+    return await new Promise<boolean>(resolve => { waiters.push(resolve) })
+  }
+  const dialSettled = (): void => {
+    pending--
+    for (const wake of waiters.splice(0)) wake(true)
+  }
   if (providers.length === 0) {
-    if (already.length > 0) return already
+    if (already.length > 0) return { sessions: already, next }
     throw new NoProvidersError('No providers given and no peers connected; pass at least one provider address such as tcp://127.0.0.1:4001')
   }
   const failures: string[] = []
-  return await new Promise<PeerSession[]>((resolve, reject) => {
+  return await new Promise<ProviderConnections>((resolve, reject) => {
     let settled = false
-    let remaining = providers.length
     const onAbort = (): void => {
       if (settled) return
       settled = true
@@ -28,17 +48,19 @@ export async function connectProviders (peers: PeerManager, providers: readonly 
     signal?.addEventListener('abort', onAbort, { once: true })
     for (const address of providers) {
       peers.dial(address, { signal }).then(session => {
+        dialSettled()
         if (settled) return
         settled = true
         signal?.removeEventListener('abort', onAbort)
-        resolve([session, ...already.filter(s => s !== session)])
+        resolve({ sessions: [session, ...already.filter(s => s !== session)], next })
       }, (err: Error) => {
         failures.push(`${address}: ${err.message}`)
-        if (--remaining > 0 || settled) return
+        dialSettled()
+        if (pending > 0 || settled) return
         settled = true
         signal?.removeEventListener('abort', onAbort)
         if (already.length > 0) {
-          resolve(already)
+          resolve({ sessions: already, next })
           return
         }
         reject(new NoProvidersError(`No provider could be reached (${failures.join('; ')}); check the addresses and that the peers are running`))
@@ -73,7 +95,8 @@ async function requestBlock (ctx: EngineContext, session: PeerSession, root: Con
 }
 
 /**
- * Fetches one DAG block from the first peer that delivers bytes matching its CID. Peers that send
+ * Fetches one DAG block from the first peer that delivers bytes matching its CID, waiting (through
+ * `more`) for providers still connecting once every connected peer has been asked. Peers that send
  * a wrong block are counted (and banned past the limit) like peers sending bad chunks.
  */
 export async function fetchBlockFromPeers (
@@ -81,13 +104,22 @@ export async function fetchBlockFromPeers (
   candidates: () => PeerSession[],
   root: ContentId,
   block: CID,
-  signal?: AbortSignal
+  signal?: AbortSignal,
+  /** Waits for more candidates (providers still connecting); false when none can come. */
+  more?: () => Promise<boolean>
 ): Promise<Uint8Array> {
   const problems: string[] = []
   const tried = new Set<PeerSession>()
   for (;;) {
     const session = candidates().find(s => !tried.has(s) && !s.closed)
-    if (session === undefined) break
+    if (session === undefined) {
+      // Every connected peer was asked; a provider still connecting may have the block.
+      if (more !== undefined && await more()) {
+        if (signal?.aborted === true) throw abortError(signal, 'download')
+        continue
+      }
+      break
+    }
     tried.add(session)
     try {
       const bytes = await requestBlock(ctx, session, root, block, signal)
