@@ -1,0 +1,221 @@
+// Scenario `compare`: one downloader fetching the same random file (256 MiB) on loopback from 1, 5
+// and 10 seeders in another process, with storage-fs on both sides, over each transport; with
+// `--compare`, libtorrent 2.0 peers (defaults and tuned) fetch the same file with the same 256 KiB
+// pieces in the same invocation, runs interleaved, and each row prints codio-chunk ÷ libtorrent.
+//
+// Options: --size MiB (256; --quick 32), --runs N (3; --quick 1), --seeders 1,5,10,
+// --transports tcp[,quic], --compare, --lt-profiles default,tuned, --lt-format v1|v2|hybrid (v1),
+// --fsync batch|never|always (the downloader's storage-fs mode, default batch), --backend NAME
+// (the downloader's SHA-256 backend, default auto), --profile / --no-profile (one extra
+// profiled downloader run; on by default except with --quick).
+import { createHash } from 'node:crypto'
+import { mkdirSync, readFileSync, rmSync } from 'node:fs'
+import { cpus } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { ContentId } from '@codio-chunk/core'
+import { fsStorage } from '@codio-chunk/storage-fs'
+import { runJsonChild, spawnJsonLines } from './child.mjs'
+import { importIntoFsStorage, scratchDir, sha256File, writeRandomFile } from './fixtures.mjs'
+import { GiB, MiB, list, median, tableRows } from './stats.mjs'
+import { saveResults } from './results.mjs'
+import { reportTargets, target, check } from './targets.mjs'
+import { formatProfile, summariseProfile } from './cpu-profile.mjs'
+import { createTorrent, ensureLibtorrent, leech, startSeeders } from './libtorrent/libtorrent.mjs'
+
+const SCENARIO = 'compare'
+const CHUNK = 256 * 1024
+const TARGET_MIB_S = 600
+/** The spec's figures for the original Rust codio-chunk, in MB/s, by number of peers. */
+export const SPEC_MB_S = { 1: 50, 5: 200, 10: 350 }
+/** Why WebTorrent has no row (checked by installing webtorrent@2.8.5 from the npm registry into a scratch folder). */
+export const WEBTORRENT_NOTE = 'WebTorrent 2.8.5: left out. It does not install from the registry alone: its WebRTC dependency node-datachannel downloads a prebuilt binary from GitHub in its install script (unreachable here; the source-build fallback fails too), and webtorrent then fails to load (missing node_datachannel.node). Stubbing that dependency would not be the client users install.'
+
+const here = fileURLToPath(new URL('.', import.meta.url))
+const { values } = parseArgs({
+  args: process.argv.slice(2).filter(a => a !== '--'),
+  strict: false,
+  options: {
+    quick: { type: 'boolean', default: false },
+    size: { type: 'string' },
+    runs: { type: 'string' },
+    seeders: { type: 'string', default: '1,5,10' },
+    transports: { type: 'string', default: 'tcp' },
+    compare: { type: 'boolean', default: false },
+    'lt-profiles': { type: 'string', default: 'default,tuned' },
+    'lt-format': { type: 'string', default: 'v1' },
+    fsync: { type: 'string', default: 'batch' },
+    backend: { type: 'string' },
+    profile: { type: 'boolean' }
+  }
+})
+const quick = values.quick
+const size = Number(values.size ?? (quick ? 32 : 256)) * MiB
+const runs = Number(values.runs ?? (quick ? 1 : 3))
+const seederCounts = list(values.seeders, true)
+const transports = list(values.transports)
+const profileRun = values.profile ?? !quick
+const log = (line = '') => process.stdout.write(line + '\n')
+
+/** A codio-chunk system: seeders in one child process, each download in a fresh one. */
+function codioSystem (transport, work, cid, store) {
+  return {
+    name: `codio-chunk ${transport}`,
+    kind: 'ours',
+    transport,
+    async start (count) {
+      const child = spawnJsonLines(process.execPath, [join(here, 'fs-seeders.mjs'), JSON.stringify({ dir: store, count, transport })], { name: `codio-chunk seeders (${transport})` })
+      const { addresses } = await child.next(120_000, 'seeder addresses')
+      return {
+        addresses,
+        async mark () { child.send({ op: 'mark' }); await child.next(30_000, 'mark') },
+        async cpu () { child.send({ op: 'cpu' }); return (await child.next(30_000, 'CPU time')).cpuSeconds },
+        async stop () { child.send({ op: 'stop' }); await child.next(30_000, 'stop'); await child.exited() }
+      }
+    },
+    async download (seeders, dir, extra = {}) {
+      const arg = JSON.stringify({ cid, addresses: seeders.addresses, dir, transport, fsync: values.fsync, ...(values.backend ? { backend: values.backend } : {}), ...extra })
+      const r = await runJsonChild(process.execPath, [join(here, 'fs-downloader.mjs'), arg], { name: `codio-chunk downloader (${transport})`, timeoutMs: 600_000 })
+      if (r.bytes !== size) throw new Error(`codio-chunk downloaded ${r.bytes} bytes, expected ${size}`)
+      const got = await sha256OfStoredContent(dir, cid)
+      if (got !== work.sha) throw new Error('codio-chunk\'s copy differs from the original file')
+      return { seconds: r.seconds, firstChunkMs: r.firstChunkMs, cpuSeconds: r.cpuSeconds, maxRssKiB: r.maxRssKiB }
+    }
+  }
+}
+
+/** A libtorrent system with one settings profile. */
+function libtorrentSystem (profile, version, work) {
+  return {
+    name: `libtorrent ${version.replace(/\.0$/, '')} ${profile}`,
+    kind: 'comparison',
+    async start (count) {
+      const seeders = await startSeeders(work.torrent, work.dir, count, profile)
+      return { ...seeders, async stop () { await seeders.stop() } }
+    },
+    async download (seeders, dir) {
+      mkdirSync(dir, { recursive: true })
+      const r = await leech(work.torrent, dir, profile, seeders.ports)
+      if (await sha256File(join(dir, 'content.bin')) !== work.sha) throw new Error(`libtorrent ${profile}: the leecher's copy differs from the original file`)
+      return { seconds: r.seconds, firstChunkMs: r.firstPieceMs, cpuSeconds: r.cpuSeconds, maxRssKiB: r.maxRssKiB }
+    }
+  }
+}
+
+async function sha256OfStoredContent (dir, cid) {
+  const storage = fsStorage({ dir, fsync: 'never' })
+  const hash = createHash('sha256')
+  try {
+    for await (const part of storage.readContent(ContentId.parse(cid))) hash.update(part)
+  } finally {
+    await storage.close()
+  }
+  return hash.digest('hex')
+}
+
+async function main () {
+  const work = { dir: scratchDir() }
+  const file = join(work.dir, 'content.bin')
+  log(`Preparing ${size / MiB} MiB of random content…`)
+  work.sha = await writeRandomFile(file, size)
+  const store = join(work.dir, 'codio-seed')
+  const cid = await importIntoFsStorage(file, store, CHUNK)
+  const systems = transports.map(t => codioSystem(t, work, cid, store))
+  let ltVersion
+  if (values.compare) {
+    ltVersion = ensureLibtorrent({ log })
+    work.torrent = join(work.dir, 'content.torrent')
+    await createTorrent(file, work.torrent, CHUNK, values['lt-format'])
+    for (const profile of list(values['lt-profiles'])) systems.push(libtorrentSystem(profile, ltVersion, work))
+  }
+  log(WEBTORRENT_NOTE)
+  const ours = systems[0]
+  const rows = []
+  let profile
+  for (const count of seederCounts) {
+    const seeders = []
+    for (const s of systems) seeders.push(await s.start(count))
+    const perRun = systems.map(() => [])
+    try {
+      for (let r = 0; r < runs; r++) {
+        // Rotate the order every run so that no system always goes first on a warming machine.
+        for (let k = 0; k < systems.length; k++) {
+          const i = (k + r) % systems.length
+          const dir = join(work.dir, `download-${i}`)
+          await seeders[i].mark()
+          const result = await systems[i].download(seeders[i], dir)
+          result.seederCpuSeconds = await seeders[i].cpu()
+          perRun[i].push(result)
+          rmSync(dir, { recursive: true, force: true })
+        }
+      }
+      if (profileRun && ours.transport === 'tcp' && count === Math.max(...seederCounts)) {
+        profile = await profiledRun(ours, seeders[0], work.dir, count).catch((err) => ({ lines: [`The profiled run failed: ${err.message}`] }))
+      }
+    } finally {
+      for (const s of seeders) await s.stop().catch(() => {})
+    }
+    systems.forEach((s, i) => {
+      const results = perRun[i]
+      const mibs = results.map(x => size / MiB / x.seconds)
+      const ratios = perRun[0].map((x, r) => (size / MiB / x.seconds) / mibs[r])
+      rows.push({
+        system: s.name,
+        kind: s.kind,
+        seeders: count,
+        'MiB/s': median(mibs),
+        'first chunk ms': median(results.map(x => x.firstChunkMs)),
+        'downloader CPU s/GiB': median(results.map(x => x.cpuSeconds * GiB / size)),
+        'seeders CPU s/GiB': median(results.map(x => x.seederCpuSeconds * GiB / size)),
+        'downloader peak RSS MiB': median(results.map(x => x.maxRssKiB / 1024)),
+        'spec MB/s': SPEC_MB_S[count] ?? null,
+        'codio-chunk ÷ this': s.kind === 'comparison' ? median(ratios) : null
+      })
+      log(`${s.name}, ${count} seeder(s): ${median(mibs).toFixed(0)} MiB/s (median of ${runs})`)
+    })
+  }
+  log(`\nOne downloader, ${size / MiB} MiB of random content, ${CHUNK / 1024} KiB chunks / pieces, loopback, seeders in another process, storage-fs on both sides (downloader fsync: ${values.fsync})${values.compare ? `, libtorrent ${ltVersion} via python3-libtorrent (${values['lt-format']} torrent, DHT/LSD/UPnP/NAT-PMP/uTP off)` : ''}; medians of ${runs} interleaved run(s):`)
+  console.table(tableRows(rows.map(({ kind, ...r }) => r)))
+  if (profile !== undefined) for (const line of profile.lines) log(line)
+  saveResults(SCENARIO, { size, chunkSize: CHUNK, runs, fsync: values.fsync, libtorrent: ltVersion ?? null, webtorrent: WEBTORRENT_NOTE, rows, profile: profile?.summary ?? null, note: profile?.note ?? null })
+  const targets = []
+  for (const count of seederCounts) {
+    const mine = rows.find(r => r.seeders === count && r.system === ours.name)
+    if (ours.transport === 'tcp') targets.push(target(`codio-chunk TCP, ${size / MiB} MiB, storage-fs, ${count} seeder(s)`, mine['MiB/s'], { atLeast: TARGET_MIB_S, unit: 'MiB/s', note: quick ? 'quick run: small size' : undefined }))
+    const tuned = rows.find(r => r.seeders === count && r.system.endsWith(' tuned'))
+    if (tuned !== undefined) targets.push(check(`ahead of tuned libtorrent, ${count} seeder(s)`, tuned['codio-chunk ÷ this'] > 1, `codio-chunk ÷ libtorrent tuned = ${tuned['codio-chunk ÷ this'].toFixed(2)}`))
+  }
+  reportTargets(SCENARIO, targets, { write: log })
+}
+
+/**
+ * One extra downloader run with the V8 profiler on during the download: where does its main thread
+ * spend its time, and could this machine reach 600 MiB/s at the CPU cost measured?
+ */
+async function profiledRun (system, seeders, workDir, count) {
+  const file = join(workDir, 'download.cpuprofile')
+  const dir = join(workDir, 'download-profiled')
+  await seeders.mark()
+  const result = await system.download(seeders, dir, { profile: file })
+  const seederCpu = await seeders.cpu()
+  rmSync(dir, { recursive: true, force: true })
+  const summary = summariseProfile(JSON.parse(readFileSync(file, 'utf8')))
+  const gib = size / GiB
+  const mainPerGiB = summary.busyMs / 1000 / gib
+  const budget = 1024 / TARGET_MIB_S
+  const top = summary.categories.slice(0, 3).map(c => `${c.name} ${(c.share * 100).toFixed(0)}%`).join(', ')
+  const busy = summary.busyMs / 1000 / result.seconds
+  const coresNeeded = (result.cpuSeconds + seederCpu) / gib * TARGET_MIB_S / 1024
+  const note = `Profiled run (${count} seeders, TCP, profiler on, so slower: ${(size / MiB / result.seconds).toFixed(0)} MiB/s). ` +
+    `The downloader's main thread was busy ${(busy * 100).toFixed(0)}% of the time, ${mainPerGiB.toFixed(2)} s per GiB; at ${TARGET_MIB_S} MiB/s it has ${budget.toFixed(2)} s per GiB. Largest shares: ${top}. ` +
+    `Downloader and seeders together used ${((result.cpuSeconds + seederCpu) / gib).toFixed(2)} CPU s per GiB (${(result.cpuSeconds / gib).toFixed(2)} + ${(seederCpu / gib).toFixed(2)}): ${TARGET_MIB_S} MiB/s would need ${coresNeeded.toFixed(1)} cores, this machine has ${cpus().length}, shared. ` +
+    (coresNeeded > cpus().length
+      ? `So the limit is CPU on both sides of the loopback${mainPerGiB > budget ? ', and the downloader\'s main thread alone is over its budget' : ''}: reaching the target here takes fewer CPU seconds per GiB (hashing off the main thread or cheaper, fewer copies and syscalls per chunk, less garbage), or more cores.`
+      : busy > 0.85
+        ? 'The downloader\'s main thread is the limit: take work off it (hashing in worker threads, fewer copies and syscalls per chunk, less garbage).'
+        : 'Neither side is CPU-bound here: look at the disk (fsync) and the other load on the machine.')
+  return { summary, note, lines: ['', ...formatProfile(summary, 'Where the downloader spends its main thread'), note] }
+}
+
+await main()

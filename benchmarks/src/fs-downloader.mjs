@@ -1,0 +1,62 @@
+// Child process: one codio-chunk node downloading one content into a fresh fs storage folder, so
+// that its CPU time and peak RSS are its own. Argument: JSON `{ cid, addresses, dir, transport,
+// backend?, fsync?, timeoutMs?, profile? }` (`profile`: write a V8 CPU profile of the download, and
+// only of it, to that path). Prints `{ seconds, firstChunkMs, cpuSeconds, cpuUser,
+// cpuSystem, maxRssKiB, bytes }` once every chunk is verified and stored.
+import { ChunkConfig, ChunkDistributor, ContentId } from '@codio-chunk/core'
+import { fsStorage } from '@codio-chunk/storage-fs'
+import { sha256Verifier } from '@codio-chunk/verifier-sha256'
+import { transportInit } from './transports.mjs'
+import { writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector/promises'
+
+const print = (value) => process.stdout.write(JSON.stringify(value) + '\n')
+
+try {
+  const { cid, addresses, dir, transport, backend, fsync, timeoutMs = 300_000, profile } = JSON.parse(process.argv[2])
+  const storage = fsStorage({ dir, fsync: fsync ?? 'batch' })
+  const node = await ChunkDistributor.create(ChunkConfig.default(), {
+    ...(await transportInit(transport)),
+    verifier: sha256Verifier(backend === undefined ? {} : { backend }),
+    storage
+  })
+  let first
+  let bytes = 0
+  node.events.on('chunk:verified', (event) => {
+    first ??= performance.now()
+    bytes += event.bytes
+  })
+  const session = profile === undefined ? undefined : new Session()
+  if (session !== undefined) {
+    session.connect()
+    await session.post('Profiler.enable')
+    await session.post('Profiler.setSamplingInterval', { interval: 200 })
+    await session.post('Profiler.start')
+  }
+  const cpuStart = process.cpuUsage()
+  const started = performance.now()
+  await node.download(cid, addresses, { signal: AbortSignal.timeout(timeoutMs) })
+  const seconds = (performance.now() - started) / 1000
+  const cpu = process.cpuUsage(cpuStart)
+  if (session !== undefined) {
+    const { profile: data } = await session.post('Profiler.stop')
+    writeFileSync(profile, JSON.stringify(data))
+    session.disconnect()
+  }
+  const complete = (await storage.completed(ContentId.parse(cid)))?.complete === true
+  await node.stop()
+  if (!complete) throw new Error('the download resolved but storage does not hold every chunk')
+  print({
+    seconds,
+    firstChunkMs: first === undefined ? null : first - started,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    cpuUser: cpu.user / 1e6,
+    cpuSystem: cpu.system / 1e6,
+    maxRssKiB: process.resourceUsage().maxRSS,
+    bytes
+  })
+  process.exit(0)
+} catch (err) {
+  print({ error: `codio-chunk downloader: ${err.message}` })
+  process.exit(1)
+}

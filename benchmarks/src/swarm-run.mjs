@@ -1,0 +1,125 @@
+// One codio-chunk swarm run for the swarm-distribution scenario: a seeder in this process and N
+// peers spread over W worker processes (swarm-worker.mjs), every node's upload capped, all peers
+// starting together. Measures the time until the last peer has the whole content.
+import { fork } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { ChunkConfig, ChunkDistributor, memoryStorage } from '@codio-chunk/core'
+import { tcpTransport } from '@codio-chunk/transport-tcp'
+import { sha256Verifier } from '@codio-chunk/verifier-sha256'
+import { cpuSeconds } from './stats.mjs'
+
+const WORKER = fileURLToPath(new URL('./swarm-worker.mjs', import.meta.url))
+
+/** A forked worker with a promise-based mailbox; every wait has a timeout. */
+function startWorker (name) {
+  const child = fork(WORKER, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] })
+  let stderr = ''
+  child.stderr.on('data', (d) => { stderr = (stderr + d.toString()).slice(-2000) })
+  const listeners = new Set()
+  let failure
+  const fail = (message) => {
+    failure ??= new Error(`${name}: ${message}${stderr ? ` (${stderr.trim().split('\n').slice(-3).join(' | ')})` : ''}`)
+    for (const l of listeners) l()
+  }
+  child.on('message', (m) => {
+    if (m.type === 'error') fail(m.message)
+    for (const l of listeners) l(m)
+  })
+  child.on('exit', (code) => { if (code !== 0) fail(`exited with ${code}`) })
+  return {
+    child,
+    send (m) { child.connected && child.send(m) },
+    /** Calls `onMessage` for every message until it returns true; rejects on a worker error or after `timeoutMs`. */
+    async until (onMessage, timeoutMs, what) {
+      if (failure !== undefined) throw failure
+      let timer
+      let listener
+      try {
+        await new Promise((resolve, reject) => {
+          listener = (m) => {
+            if (m === undefined) reject(failure)
+            else if (onMessage(m)) resolve()
+          }
+          listeners.add(listener)
+          timer = setTimeout(() => reject(new Error(`${name} gave no ${what} within ${timeoutMs / 1000} s`)), timeoutMs)
+        })
+      } finally {
+        clearTimeout(timer)
+        listeners.delete(listener)
+      }
+    },
+    kill () { if (child.exitCode === null) child.kill('SIGKILL') }
+  }
+}
+
+/**
+ * Runs one swarm and resolves with `{ seconds, finish (per peer, seconds), workerCpuSeconds,
+ * busiestWorkerCpuSeconds, seederCpuSeconds, seederUploadedBytes, peersUploadedBytes }` (bytes
+ * sent up to the moment the last peer finished, stopping included).
+ *
+ * @param {object} o
+ * @param {Uint8Array} o.content - the content the seeder publishes
+ * @param {number} o.peers - N
+ * @param {number} o.workers - worker processes hosting the peers
+ * @param {string} o.strategy - rarest-first | random | sequential
+ * @param {number} o.uploadLimit - bytes/s, for every node
+ * @param {number} [o.seed] - base seed of the peers' strategies
+ * @param {number} [o.timeoutMs]
+ * @param {object} [o.config] - other ChunkConfig options for every node (e.g. `{ uploadSlots: 8 }`)
+ */
+export async function runCodioSwarm ({ content, peers, workers, strategy, uploadLimit, seed = 1, timeoutMs = 600_000, config: options = {} }) {
+  const config = ChunkConfig.from({ ...options, uploadLimit })
+  const seeder = await ChunkDistributor.create(config, { transports: [tcpTransport()], verifier: sha256Verifier(), storage: memoryStorage(), listen: ['tcp://127.0.0.1:0'] })
+  const pool = []
+  try {
+    const cid = (await seeder.storeContent(content)).toString()
+    const count = Math.min(workers, peers)
+    // Peer g lives in worker g % count, as its local peer number floor(g / count).
+    for (let w = 0; w < count; w++) pool.push(startWorker(`swarm worker ${w}`))
+    const addresses = new Array(peers)
+    await Promise.all(pool.map(async (worker, w) => {
+      const mine = Math.ceil((peers - w) / count)
+      worker.send({ type: 'init', count: mine, cid, strategy, uploadLimit, seed: seed + w * 1000, config: options })
+      await worker.until((m) => {
+        if (m.type !== 'ready') return false
+        m.addresses.forEach((a, local) => { addresses[local * count + w] = a })
+        return true
+      }, 120_000, 'ready message')
+    }))
+    // Each pair of peers is dialled once: peer g downloads from the seeder and dials the peers before it.
+    const dial = (g) => addresses.slice(0, g)
+    const finish = new Array(peers)
+    const seederCpu = process.cpuUsage()
+    const started = performance.now()
+    await Promise.all(pool.map(async (worker, w) => {
+      const mine = Math.ceil((peers - w) / count)
+      let done = 0
+      const finished = worker.until((m) => {
+        if (m.type !== 'done') return false
+        finish[m.local * count + w] = (performance.now() - started) / 1000
+        return ++done === mine
+      }, timeoutMs, `finish of its ${mine} peers`)
+      worker.send({ type: 'go', timeoutMs, seeder: seeder.addresses[0], dial: Array.from({ length: mine }, (_, local) => dial(local * count + w)) })
+      await finished
+    }))
+    const seconds = Math.max(...finish)
+    const seederCpuSeconds = cpuSeconds(seederCpu)
+    const seederUploadedBytes = seeder.peerStats().reduce((s, p) => s + p.bytesSent, 0)
+    const workerCpu = []
+    let peersUploadedBytes = 0
+    await Promise.all(pool.map(async (worker) => {
+      worker.send({ type: 'stop' })
+      await worker.until((m) => {
+        if (m.type !== 'stopped') return false
+        workerCpu.push(m.cpuSeconds)
+        peersUploadedBytes += m.uploadedBytes
+        return true
+      }, 30_000, 'stop')
+    }))
+    const workerCpuSeconds = workerCpu.reduce((a, b) => a + b, 0)
+    return { seconds, finish, workerCpuSeconds, busiestWorkerCpuSeconds: Math.max(...workerCpu), seederCpuSeconds, seederUploadedBytes, peersUploadedBytes }
+  } finally {
+    for (const worker of pool) worker.kill()
+    await seeder.stop()
+  }
+}
