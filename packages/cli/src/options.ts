@@ -76,7 +76,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   // content
   { key: 'chunkSize', flags: '--chunk-size <size>', scope: 'content', parse: parseSize, engine: true, inConfigFile: true, default: 256 * 1024, defaultText: '256KiB', description: 'size of each chunk when adding content (1KiB to 4MiB)' },
   { key: 'cidVersion', flags: '--cid-version <0|1>', scope: 'content', parse: (raw, name) => parseInteger(raw, name, 0, 1), engine: true, inConfigFile: true, default: 1, description: 'CID version of added content: 1 (raw leaves, like `ipfs add --cid-version 1`) or 0 (like `ipfs add`)' },
-  { key: 'verifier', flags: '--verifier <name>', scope: 'content', parse: text, inConfigFile: true, default: 'sha256', description: 'chunk hash: sha256 (node:crypto) or sha256-wasm (hash-wasm WebAssembly)' },
+  { key: 'verifier', flags: '--verifier <name>', scope: 'content', parse: text, inConfigFile: true, default: 'sha256', description: 'hash of content this node adds: sha256 (node:crypto), sha256-wasm (hash-wasm WebAssembly) or blake3 (other CIDs); content of any of them can be fetched' },
 
   // network: the spec's configuration table first
   { key: 'maxConcurrentDownloads', flags: '--max-concurrent-downloads <n>', scope: 'network', parse: int(1, 10_000), engine: true, inConfigFile: true, default: 10, description: 'contents downloaded at once' },

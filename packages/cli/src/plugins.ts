@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url'
 import { tcpTransport } from '@codio-chunk/transport-tcp'
 import { quicTransport } from '@codio-chunk/transport-quic'
 import { sha256Verifier } from '@codio-chunk/verifier-sha256'
+import { blake3Verifier } from '@codio-chunk/verifier-blake3'
 import { rarestFirst } from '@codio-chunk/strategy-rarest-first'
 import { sequential } from '@codio-chunk/strategy-sequential'
 import { randomOrder } from '@codio-chunk/strategy-random'
@@ -24,12 +25,14 @@ export const TRANSPORTS: Record<string, (identity?: PeerIdentity) => Transport> 
 
 /**
  * Verifiers by `--verifier` name. `sha256` uses node:crypto (OpenSSL, with the CPU's SHA
- * instructions where it has them); `sha256-wasm` uses hash-wasm's WebAssembly. Both give the same
- * digests, so nodes using either interoperate.
+ * instructions where it has them); `sha256-wasm` uses hash-wasm's WebAssembly: both give the same
+ * digests, so nodes using either interoperate. `blake3` (native, @napi-rs/blake-hash) gives
+ * content different CIDs (multihash 0x1e).
  */
 export const VERIFIERS: Record<string, () => Verifier> = {
   sha256: () => sha256Verifier({ backend: 'node' }),
-  'sha256-wasm': () => sha256Verifier({ backend: 'hash-wasm' })
+  'sha256-wasm': () => sha256Verifier({ backend: 'hash-wasm' }),
+  blake3: () => blake3Verifier()
 }
 
 /** Built-in strategies by `--strategy` name. */
@@ -69,6 +72,22 @@ export function verifierFor (name: string): Verifier {
   const make = VERIFIERS[name]
   if (make === undefined) throw new UsageError(`unknown verifier "${name}": use one of ${Object.keys(VERIFIERS).join(', ')}`)
   return make()
+}
+
+/**
+ * The verifiers of a node: the one named by `--verifier` first (it hashes content the node adds),
+ * then one for each other hash the CLI knows, so the node can fetch and serve content of any of
+ * them.
+ *
+ * @example
+ * ```ts
+ * verifiersFor('blake3').map(v => v.code) // [0x1e, 0x12]
+ * ```
+ */
+export function verifiersFor (name: string): Verifier[] {
+  const chosen = verifierFor(name)
+  const others = chosen.code === 0x12 ? [VERIFIERS.blake3()] : [VERIFIERS.sha256()]
+  return [chosen, ...others.filter(v => v.code !== chosen.code)]
 }
 
 /** The first line of what was thrown, whatever it is (modules may throw anything). */

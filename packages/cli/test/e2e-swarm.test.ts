@@ -141,4 +141,19 @@ describe('codio-chunk serve and get', () => {
       await origin.proc.stop('SIGTERM')
     }
   }, 60_000)
+
+  it('content added with BLAKE3 is served and fetched by nodes using the default verifier', async () => {
+    const added = await runCli(['add', 'content.bin', '--verifier', 'blake3', '--chunk-size', CHUNK, '--data-dir', 'b3', '--json'], { cwd: dir })
+    expect(added.code, added.stderr).toBe(0)
+    const blake3Cid = (lastJson(added).added as Array<{ cid: string }>)[0].cid
+    expect(blake3Cid).not.toBe(cid)
+    const origin = await startServe('b3')
+    try {
+      const result = await runCli(['get', blake3Cid, '--peer', origin.address, '--data-dir', 'g7', '-o', 'blake3.bin', '--json'], { cwd: dir })
+      expect(result.code, result.stderr).toBe(0)
+      expect(Buffer.compare(await readFile(join(dir, 'blake3.bin')), content)).toBe(0)
+    } finally {
+      await origin.proc.stop('SIGTERM')
+    }
+  }, 60_000)
 })

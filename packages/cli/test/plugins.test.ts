@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PeerIdentity } from '@codio-chunk/core'
 import { UsageError } from '../src/errors.js'
-import { STRATEGIES, TRANSPORTS, VERIFIERS, strategyFor, transportsFor, verifierFor } from '../src/plugins.js'
+import { STRATEGIES, TRANSPORTS, VERIFIERS, strategyFor, transportsFor, verifierFor, verifiersFor } from '../src/plugins.js'
 
 let dir: string
 let modules = 0
@@ -63,10 +63,10 @@ describe('built-in plugins', () => {
   })
 
   it('makes both sha256 verifiers, which give the same digests', async () => {
-    expect(Object.keys(VERIFIERS).sort()).toEqual(['sha256', 'sha256-wasm'])
+    expect(Object.keys(VERIFIERS).sort()).toEqual(['blake3', 'sha256', 'sha256-wasm'])
     const bytes = new TextEncoder().encode('codio-chunk')
     const expected = new Uint8Array(createHash('sha256').update(bytes).digest())
-    for (const name of Object.keys(VERIFIERS)) {
+    for (const name of ['sha256', 'sha256-wasm']) {
       const verifier = verifierFor(name)
       expect(verifier.code).toBe(0x12)
       expect(await verifier.digest(bytes)).toEqual(expected)
@@ -74,11 +74,17 @@ describe('built-in plugins', () => {
     }
   })
 
+  it('gives a node the chosen verifier first and one for every other hash', async () => {
+    expect(verifiersFor('blake3').map(v => v.code)).toEqual([0x1e, 0x12])
+    expect(verifiersFor('sha256').map(v => v.code)).toEqual([0x12, 0x1e])
+    expect(verifiersFor('sha256-wasm').map(v => v.code)).toEqual([0x12, 0x1e])
+  })
+
   it('refuses an unknown verifier, listing the choices', () => {
     const err = (() => { try { verifierFor('md5') } catch (e) { return e } })() as UsageError
     expect(err).toBeInstanceOf(UsageError)
     expect(err.message).toContain('"md5"')
-    expect(err.message).toContain('sha256, sha256-wasm')
+    expect(err.message).toContain('sha256, sha256-wasm, blake3')
   })
 
   it('refuses an unknown strategy name, listing the choices and the plugin form', async () => {

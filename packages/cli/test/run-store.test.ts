@@ -69,6 +69,15 @@ describe('codio-chunk add, ls, stat, rm', () => {
     expect(again.stderr).toMatch(/is not in the store/)
   })
 
+  it('add --verifier blake3 gives a BLAKE3 CID, and stat names the hash', async () => {
+    const added = await cli(['add', 'hello.txt', '--verifier', 'blake3', '--data-dir', 'n', '--json'])
+    expect(added.code, added.stderr).toBe(0)
+    const cid = JSON.parse(added.stdout).added[0].cid as string
+    expect(cid).not.toBe('bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4')
+    const stat = await cli(['stat', cid, '--data-dir', 'n', '--json'])
+    expect(JSON.parse(stat.stdout)).toMatchObject({ cid, hash: 'blake3', complete: true })
+  })
+
   it('CODIO_CHUNK_HOME chooses the data dir when --data-dir is not given', async () => {
     const stdout = capture()
     const code = await run(['add', 'hello.txt', '--json'], { stdout, stderr: capture(), cwd: dir, env: { CODIO_CHUNK_HOME: join(dir, 'home') }, signal: new AbortController().signal })
