@@ -1,8 +1,7 @@
-import { CodioChunkError } from '@codio-chunk/core'
-
 /**
- * Listening on an address failed: the port is in use, the address is not local, or permission
- * was denied. `code` is `ERR_LISTEN`; the operating system error is the `cause`.
+ * Listening on an address failed (`code` `ERR_LISTEN`, the operating system error as `cause`).
+ * The class is core's, shared by every transport, so `instanceof ListenError` holds whichever
+ * package it is imported from.
  *
  * @example
  * ```ts
@@ -14,9 +13,4 @@ import { CodioChunkError } from '@codio-chunk/core'
  * }
  * ```
  */
-export class ListenError extends CodioChunkError {
-  constructor (message: string, options?: { cause?: unknown }) {
-    super(message, 'ERR_LISTEN', options)
-    this.name = 'ListenError'
-  }
-}
+export { ListenError } from '@codio-chunk/core'
