@@ -21,6 +21,7 @@ export * from './pieces/rarest.js'
 export * from './wire/messages.js'
 export * from './wire/codec.js'
 export * from './wire/frame-decoder.js'
+export * from './wire/connection-state.js'
 export * from './wire/address.js'
 
 export * from './storage/memory-storage.js'

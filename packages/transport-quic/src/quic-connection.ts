@@ -1,8 +1,5 @@
 import { events as quicEvents } from '@matrixai/quic'
-import {
-  CodioChunkError, ConnectionClosedError, FrameDecoder, GoodbyeCode, ProtocolError,
-  abortError, decodeFrame, encodeMessage
-} from '@codio-chunk/core'
+import { ConnectionClosedError, ConnectionState, FrameDecoder, ProtocolError, decodeFrame, encodeMessage } from '@codio-chunk/core'
 import { ResponseAssembler } from './response-reader.js'
 import type { QUICConnection, QUICStream } from '@matrixai/quic'
 import type { AbortOptions, Connection, ConnectionHandler, Logger, WireMessage } from '@codio-chunk/core'
@@ -39,11 +36,6 @@ interface QuicInternals {
   conn: { peerStreamsLeftUni: () => number }
 }
 
-interface DrainWaiter {
-  resolve: () => void
-  reject: (err: Error) => void
-}
-
 /**
  * A {@link Connection} over one QUIC connection. Each side sends on one unidirectional control
  * stream (its first) every message in order — requests included — except answers to the peer's
@@ -63,10 +55,7 @@ export class QuicConnection implements Connection {
   private readonly peerControlId: number
   private readonly controlWriter: WritableStreamDefaultWriter<Uint8Array>
   private readonly decoder: FrameDecoder
-  private handler: ConnectionHandler | undefined
-  private isClosed = false
-  private closeError: Error | undefined
-  private notified = false
+  private readonly state: ConnectionState
   private destroyed = false
   private closeTimer: ReturnType<typeof setTimeout> | undefined
   /** Peer streams that arrived before start(). */
@@ -76,7 +65,6 @@ export class QuicConnection implements Connection {
   private corkedBytes = 0
   /** Bytes handed to stream writers and not yet taken by QUIC. */
   private writing = 0
-  private readonly drainWaiters = new Set<DrainWaiter>()
   /** Ids of the peer's requests not yet answered: their answers get streams of their own. */
   private readonly inboundRequests = new Set<number>()
   /** Ids of our requests not yet answered: the only ids a response stream may carry. */
@@ -92,6 +80,7 @@ export class QuicConnection implements Connection {
     this.localAddress = options.localAddress
     this.remotePeerId = options.remotePeerId
     this.log = options.logger
+    this.state = new ConnectionState(this, this.log)
     this.decoder = new FrameDecoder({ maxFrameSize: options.maxFrameSize })
     // The peer's first unidirectional stream: 2 when the peer is the client, 3 when it is the server.
     this.peerControlId = quic.type === 'client' ? 3 : 2
@@ -112,23 +101,22 @@ export class QuicConnection implements Connection {
   }
 
   get closed (): boolean {
-    return this.isClosed
+    return this.state.closed
+  }
+
+  private get isClosed (): boolean {
+    return this.state.closed
   }
 
   start (handler: ConnectionHandler): void {
-    if (this.handler !== undefined) throw new CodioChunkError('start() was already called on this connection; call it once', 'ERR_ALREADY_STARTED')
-    this.handler = handler
-    if (this.isClosed) {
-      queueMicrotask(() => this.notifyClose())
-      return
-    }
+    if (!this.state.start(handler)) return
     const waiting = this.waitingStreams
     this.waitingStreams = []
     for (const stream of waiting) this.adopt(stream)
   }
 
   send (message: WireMessage): void {
-    if (this.isClosed) throw new ConnectionClosedError(`Cannot send ${message.type}: the connection to ${this.remoteAddress} is closed`, { cause: this.closeError })
+    if (this.isClosed) throw this.state.sendError(message)
     const parts = encodeMessage(message)
     switch (message.type) {
       case 'request-chunk':
@@ -147,28 +135,12 @@ export class QuicConnection implements Connection {
     this.cork(parts)
   }
 
-  drain (options: AbortOptions = {}): Promise<void> {
-    const { signal } = options
-    if (this.isClosed) return Promise.reject(new ConnectionClosedError(`The connection to ${this.remoteAddress} is closed`, { cause: this.closeError }))
-    if (signal?.aborted === true) return Promise.reject(abortError(signal, 'drain'))
-    if (this.bufferedBytes < this.options.highWaterMark) return Promise.resolve()
-    return new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => {
-        this.drainWaiters.delete(waiter)
-        reject(abortError(signal as AbortSignal, 'drain'))
-      }
-      const waiter: DrainWaiter = {
-        resolve: () => { signal?.removeEventListener('abort', onAbort); resolve() },
-        reject: (err) => { signal?.removeEventListener('abort', onAbort); reject(err) }
-      }
-      this.drainWaiters.add(waiter)
-      signal?.addEventListener('abort', onAbort, { once: true })
-    })
+  async drain (options: AbortOptions = {}): Promise<void> {
+    await this.state.drain(this.bufferedBytes >= this.options.highWaterMark, options.signal)
   }
 
   close (error?: Error): void {
-    if (this.isClosed) return
-    this.markClosed(error)
+    if (!this.markClosed(error)) return
     // Send what is queued (a goodbye, say), then end the control stream: the peer answers by
     // closing the QUIC connection. A peer that does not gets a bounded wait.
     this.uncork()
@@ -239,14 +211,13 @@ export class QuicConnection implements Connection {
   }
 
   private wakeDrainWaiters (): void {
-    if (this.drainWaiters.size === 0 || this.bufferedBytes >= this.options.highWaterMark) return
-    for (const waiter of this.drainWaiters) waiter.resolve()
-    this.drainWaiters.clear()
+    if (!this.state.draining || this.bufferedBytes >= this.options.highWaterMark) return
+    this.state.drained()
   }
 
   private readonly onStream = (evt: Event): void => {
     const stream = (evt as quicEvents.EventQUICConnectionStream).detail
-    if (this.handler === undefined) this.waitingStreams.push(stream)
+    if (!this.state.started) this.waitingStreams.push(stream)
     else this.adopt(stream)
   }
 
@@ -341,21 +312,11 @@ export class QuicConnection implements Connection {
   }
 
   private deliver (message: WireMessage): void {
-    try {
-      this.handler?.onMessage(message)
-    } catch (err) {
-      this.fail(new ProtocolError(`Handling a ${message.type} message from ${this.remoteAddress} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err }))
-    }
+    this.state.deliver(message)
   }
 
-  /** Tells the peer why (goodbye with the protocol-error code), then closes. */
   private fail (error: ProtocolError): void {
-    if (this.isClosed) return
-    this.log('closing %s after a protocol error: %s', this.remoteAddress, error.message)
-    try {
-      this.send({ type: 'goodbye', code: GoodbyeCode.ProtocolError, reason: error.message })
-    } catch {}
-    this.close(error)
+    this.state.fail(error)
   }
 
   private readonly onQuicError = (evt: Event): void => {
@@ -376,8 +337,7 @@ export class QuicConnection implements Connection {
   }
 
   private closeByPeer (error: ConnectionClosedError): void {
-    if (this.isClosed) return
-    this.markClosed(error)
+    if (!this.markClosed(error)) return
     void this.destroy(CLOSE_NORMAL, '')
   }
 
@@ -394,23 +354,10 @@ export class QuicConnection implements Connection {
     this.quic.removeEventListener(quicEvents.EventQUICConnectionError.name, this.onQuicError)
   }
 
-  private markClosed (error: Error | undefined): void {
-    this.isClosed = true
-    this.closeError = error
-    const closedError = new ConnectionClosedError(`The connection to ${this.remoteAddress} closed`, { cause: error })
-    for (const waiter of this.drainWaiters) waiter.reject(closedError)
-    this.drainWaiters.clear()
+  /** Records the close (false if already closed); streams never adopted are dropped. */
+  private markClosed (error: Error | undefined): boolean {
+    if (!this.state.markClosed(error)) return false
     this.waitingStreams = []
-    if (this.handler !== undefined) this.notifyClose()
-  }
-
-  private notifyClose (): void {
-    if (this.notified || this.handler === undefined) return
-    this.notified = true
-    try {
-      this.handler.onClose(this.closeError)
-    } catch (err) {
-      this.log.error('onClose handler for %s threw: %s', this.remoteAddress, (err as Error)?.message ?? String(err))
-    }
+    return true
   }
 }

@@ -1,7 +1,4 @@
-import {
-  CodioChunkError, ConnectionClosedError, FrameDecoder, GoodbyeCode, ProtocolError,
-  abortError, decodeFrame, encodeMessage
-} from '@codio-chunk/core'
+import { ConnectionClosedError, ConnectionState, FrameDecoder, ProtocolError, decodeFrame, encodeMessage } from '@codio-chunk/core'
 import { tcpAddress } from './tcp-address.js'
 import type { AbortOptions, Connection, ConnectionHandler, Logger, WireMessage } from '@codio-chunk/core'
 import type { Socket } from 'node:net'
@@ -24,11 +21,6 @@ const DEFAULT_CLOSE_FLUSH_TIMEOUT = 2000
 /** Size of the reused buffer direct-read connections read small frames and headers into. */
 const READ_SCRATCH_BYTES = 64 * 1024
 
-interface DrainWaiter {
-  resolve: () => void
-  reject: (err: Error) => void
-}
-
 /**
  * A {@link Connection} over one TCP socket: frames are `u32` big-endian length + type + payload.
  * Created by the transport's `dial` and `listen`; the socket must be paused (not reading).
@@ -43,16 +35,12 @@ export class TcpConnection implements Connection {
   private readonly decoder: FrameDecoder
   private readonly log: Logger
   private readonly closeFlushTimeout: number
-  private handler: ConnectionHandler | undefined
-  private isClosed = false
-  private closeError: Error | undefined
-  private notified = false
+  private readonly state: ConnectionState
   private corked = false
   private readonly directReads: boolean
   /** The frame window the last direct read went into, if any. */
   private lastTarget: Uint8Array | undefined
   private readonly scratch: Buffer | undefined
-  private readonly drainWaiters = new Set<DrainWaiter>()
 
   constructor (socket: Socket, options: TcpConnectionOptions) {
     this.socket = socket
@@ -64,6 +52,7 @@ export class TcpConnection implements Connection {
     this.scratch = this.directReads ? Buffer.allocUnsafe(READ_SCRATCH_BYTES) : undefined
     this.remoteAddress = tcpAddress(socket.remoteAddress, socket.remotePort)
     this.localAddress = tcpAddress(socket.localAddress, socket.localPort)
+    this.state = new ConnectionState(this, this.log)
     socket.on('error', this.onSocketError)
     socket.on('end', this.onSocketEnd)
     socket.on('close', this.onSocketClose)
@@ -75,23 +64,22 @@ export class TcpConnection implements Connection {
   }
 
   get closed (): boolean {
-    return this.isClosed
+    return this.state.closed
+  }
+
+  private get isClosed (): boolean {
+    return this.state.closed
   }
 
   start (handler: ConnectionHandler): void {
-    if (this.handler !== undefined) throw new CodioChunkError('start() was already called on this connection; call it once', 'ERR_ALREADY_STARTED')
-    this.handler = handler
-    if (this.isClosed) {
-      // Closed before anyone listened: report it now, once.
-      queueMicrotask(() => this.notifyClose())
-      return
-    }
+    // Closed before anyone listened: the handler hears it in a microtask, once.
+    if (!this.state.start(handler)) return
     if (!this.directReads) this.socket.on('data', this.onData)
     this.socket.resume()
   }
 
   send (message: WireMessage): void {
-    if (this.isClosed) throw new ConnectionClosedError(`Cannot send ${message.type}: the connection to ${this.remoteAddress} is closed`, { cause: this.closeError })
+    if (this.isClosed) throw this.state.sendError(message)
     const parts = encodeMessage(message)
     const socket = this.socket
     if (!this.corked) {
@@ -103,28 +91,12 @@ export class TcpConnection implements Connection {
     for (let i = 0; i < parts.length; i++) socket.write(parts[i])
   }
 
-  drain (options: AbortOptions = {}): Promise<void> {
-    const { signal } = options
-    if (this.isClosed) return Promise.reject(new ConnectionClosedError(`The connection to ${this.remoteAddress} is closed`, { cause: this.closeError }))
-    if (signal?.aborted === true) return Promise.reject(abortError(signal, 'drain'))
-    if (!this.needsDrain()) return Promise.resolve()
-    return new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => {
-        this.drainWaiters.delete(waiter)
-        reject(abortError(signal as AbortSignal, 'drain'))
-      }
-      const waiter: DrainWaiter = {
-        resolve: () => { signal?.removeEventListener('abort', onAbort); resolve() },
-        reject: (err) => { signal?.removeEventListener('abort', onAbort); reject(err) }
-      }
-      this.drainWaiters.add(waiter)
-      signal?.addEventListener('abort', onAbort, { once: true })
-    })
+  async drain (options: AbortOptions = {}): Promise<void> {
+    await this.state.drain(this.needsDrain(), options.signal)
   }
 
   close (error?: Error): void {
-    if (this.isClosed) return
-    this.markClosed(error)
+    if (!this.state.markClosed(error)) return
     const socket = this.socket
     socket.removeListener('data', this.onData)
     this.uncork()
@@ -189,21 +161,11 @@ export class TcpConnection implements Connection {
       this.fail(err as ProtocolError)
       return
     }
-    try {
-      this.handler?.onMessage(message)
-    } catch (err) {
-      this.fail(new ProtocolError(`Handling a ${message.type} message from ${this.remoteAddress} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err }))
-    }
+    this.state.deliver(message)
   }
 
-  /** Tells the peer why (goodbye with the protocol-error code), then closes. */
   private fail (error: ProtocolError): void {
-    if (this.isClosed) return
-    this.log('closing %s after a protocol error: %s', this.remoteAddress, error.message)
-    try {
-      this.send({ type: 'goodbye', code: GoodbyeCode.ProtocolError, reason: error.message })
-    } catch {}
-    this.close(error)
+    this.state.fail(error)
   }
 
   private readonly onSocketError = (err: Error): void => {
@@ -221,33 +183,12 @@ export class TcpConnection implements Connection {
 
   private readonly onSocketDrain = (): void => {
     if (this.needsDrain()) return
-    for (const waiter of this.drainWaiters) waiter.resolve()
-    this.drainWaiters.clear()
+    this.state.drained()
   }
 
   private closeByPeer (error: ConnectionClosedError): void {
-    if (this.isClosed) return
-    this.markClosed(error)
+    if (!this.state.markClosed(error)) return
     this.socket.removeListener('data', this.onData)
     this.socket.destroy()
-  }
-
-  private markClosed (error: Error | undefined): void {
-    this.isClosed = true
-    this.closeError = error
-    const closedError = new ConnectionClosedError(`The connection to ${this.remoteAddress} closed`, { cause: error })
-    for (const waiter of this.drainWaiters) waiter.reject(closedError)
-    this.drainWaiters.clear()
-    if (this.handler !== undefined) this.notifyClose()
-  }
-
-  private notifyClose (): void {
-    if (this.notified || this.handler === undefined) return
-    this.notified = true
-    try {
-      this.handler.onClose(this.closeError)
-    } catch (err) {
-      this.log.error('onClose handler for %s threw: %s', this.remoteAddress, (err as Error)?.message ?? String(err))
-    }
   }
 }
