@@ -1,11 +1,13 @@
 // pnpm bench (scenario "transport"): one connection on loopback fetching 256 KiB chunks, with 4
 // requests in flight, over each transport: TCP, then QUIC with the @matrixai/quic patch and QUIC
 // without it (the same library version with patches/@matrixai__quic@2.0.9.patch reversed, see
-// quic-unpatched.mjs). Server and client run in processes of their own. Prints MB/s (10^6 bytes per
+// quic-unpatched.mjs), then quinn through the Transport contract and the quinn native binding
+// driven directly (what the binding moves with no codio-chunk code). Server and client run in
+// processes of their own. Prints MB/s (10^6 bytes per
 // second; median of several runs) and CPU per MB of each side, and writes results/transport-latest.json.
-// Options: --transports tcp,quic (default both), --runs N (3), --mib N (cap per run, 256),
+// Options: --transports tcp,quic,quinn (default all), --runs N (3), --mib N (cap per run, 256),
 // --seconds N (cap per run, 8), --chunk KiB (256), --in-flight N (4), --datagram bytes (1350),
-// --no-unpatched (skip the "before" row).
+// --no-unpatched (skip the "before" row), --no-raw (skip the raw quinn binding row).
 import { fork } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -19,14 +21,15 @@ const { values } = parseArgs({
   args: process.argv.slice(2).filter(a => a !== '--'),
   strict: false,
   options: {
-    transports: { type: 'string', default: 'tcp,quic' },
+    transports: { type: 'string', default: 'tcp,quic,quinn' },
     runs: { type: 'string', default: '3' },
     mib: { type: 'string', default: '256' },
     seconds: { type: 'string', default: '8' },
     chunk: { type: 'string', default: '256' },
     'in-flight': { type: 'string', default: '4' },
     datagram: { type: 'string', default: '1350' },
-    'no-unpatched': { type: 'boolean', default: false }
+    'no-unpatched': { type: 'boolean', default: false },
+    'no-raw': { type: 'boolean', default: false }
   }
 })
 const runs = Number(values.runs)
@@ -38,6 +41,10 @@ if (transports.includes('tcp')) variants.push({ name: 'tcp', kind: 'tcp', child:
 if (transports.includes('quic')) {
   variants.push({ name: 'quic, patched @matrixai/quic (after)', kind: 'quic', child: {} })
   if (!values['no-unpatched']) variants.push({ name: 'quic, unpatched @matrixai/quic (before)', kind: 'quic', child: unpatchedChild(prepareUnpatchedQuic()) })
+}
+if (transports.includes('quinn')) {
+  variants.push({ name: 'quinn (Transport contract)', kind: 'quinn', child: {} })
+  if (!values['no-raw']) variants.push({ name: 'quinn native binding, no codio-chunk code', kind: 'quinn-raw', child: {} })
 }
 
 function start (variant, args) {
@@ -73,7 +80,7 @@ for (const variant of variants) {
   rows.push(row)
   console.log(`${variant.name}: ${row['MB/s'].toFixed(1)} MB/s (median of ${runs})`)
 }
-console.log(`\nOne connection on loopback, ${values.chunk} KiB chunks, ${values['in-flight']} requests in flight, QUIC datagrams of ${datagram} bytes; server and client in processes of their own; each run stops at ${values.mib} MiB or ${values.seconds} s:`)
+console.log(`\nOne connection on loopback, ${values.chunk} KiB chunks, ${values['in-flight']} requests in flight, QUIC (@matrixai/quic) datagrams of ${datagram} bytes; server and client in processes of their own; each run stops at ${values.mib} MiB or ${values.seconds} s:`)
 console.table(rows.map(r => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' ? Number(v.toFixed(k === 'MB/s' ? 1 : 2)) : v]))))
 mkdirSync(join(here, '..', 'results'), { recursive: true })
 writeFileSync(join(here, '..', 'results', 'transport-latest.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, chunkKiB: Number(values.chunk), inFlight: Number(values['in-flight']), datagram, runs, rows }, null, 2) + '\n')

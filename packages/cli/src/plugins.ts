@@ -3,6 +3,7 @@ import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { tcpTransport } from '@codio-chunk/transport-tcp'
 import { quicTransport } from '@codio-chunk/transport-quic'
+import { quinnTransport } from '@codio-chunk/transport-quinn'
 import { sha256Verifier } from '@codio-chunk/verifier-sha256'
 import { blake3Verifier } from '@codio-chunk/verifier-blake3'
 import { rarestFirst } from '@codio-chunk/strategy-rarest-first'
@@ -20,6 +21,10 @@ export const TRANSPORTS: Record<string, (identity?: PeerIdentity) => Transport> 
   quic: (identity) => {
     if (identity === undefined) throw new UsageError('the quic transport needs the node identity (it is the key of its TLS certificate)')
     return quicTransport({ privateKey: identity })
+  },
+  quinn: (identity) => {
+    if (identity === undefined) throw new UsageError('the quinn transport needs the node identity (libp2p TLS proves it to peers)')
+    return quinnTransport({ privateKey: identity })
   }
 }
 

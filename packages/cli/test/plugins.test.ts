@@ -44,7 +44,7 @@ describe('built-in plugins', () => {
   })
 
   it('makes the tcp transport, once even when named twice', () => {
-    expect(Object.keys(TRANSPORTS)).toEqual(['tcp', 'quic'])
+    expect(Object.keys(TRANSPORTS)).toEqual(['tcp', 'quic', 'quinn'])
     const transports = transportsFor(['tcp', 'tcp'])
     expect(transports).toHaveLength(1)
     expect(transports[0].name).toBe('tcp')

@@ -1,0 +1,7 @@
+export { quinnTransport, DEFAULT_QUINN_HIGH_WATER_MARK } from './quinn-transport.js'
+export type { QuinnTransport, QuinnTransportInit } from './quinn-transport.js'
+export type { QuinnListener } from './quinn-listener.js'
+export { libp2pKey } from './identity-key.js'
+export type { Libp2pKey } from './identity-key.js'
+export { loadNativeBinding, QuinnUnavailableError } from './native.js'
+export type { NativeBinding, NativeConfig, NativeClient, NativeConnection, NativeServer, NativeStream } from './native.js'
