@@ -4,14 +4,16 @@
 // pieces in the same invocation, runs interleaved, and each row prints codio-chunk ÷ libtorrent.
 //
 // Options: --size MiB (256; --quick 32), --runs N (3; --quick 1), --seeders 1,5,10,
-// --transports tcp[,quic], --compare, --lt-profiles default,tuned, --lt-format v1|v2|hybrid (v1),
+// --transports tcp,quinn,quic (all three; --quick: tcp), --compare, --lt-profiles default,tuned, --lt-format v1|v2|hybrid (v1),
 // --fsync batch|never|always (the downloader's storage-fs mode, default batch), --backend NAME
 // (the downloader's SHA-256 backend, default auto), --profile / --no-profile (one extra
-// profiled downloader run; on by default except with --quick).
+// profiled run of the downloader and the seeders; on by default except with --quick),
+// --baseline DIR (another checkout of this repository, built: its codio-chunk runs as an extra
+// row, interleaved with this one, so a change is measured before / after in one invocation).
 import { createHash } from 'node:crypto'
 import { mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { cpus } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { ContentId } from '@codio-chunk/core'
@@ -41,46 +43,52 @@ const { values } = parseArgs({
     size: { type: 'string' },
     runs: { type: 'string' },
     seeders: { type: 'string', default: '1,5,10' },
-    transports: { type: 'string', default: 'tcp' },
+    transports: { type: 'string' },
     compare: { type: 'boolean', default: false },
     'lt-profiles': { type: 'string', default: 'default,tuned' },
     'lt-format': { type: 'string', default: 'v1' },
     fsync: { type: 'string', default: 'batch' },
     backend: { type: 'string' },
-    profile: { type: 'boolean' }
+    profile: { type: 'boolean' },
+    baseline: { type: 'string' }
   }
 })
 const quick = values.quick
 const size = Number(values.size ?? (quick ? 32 : 256)) * MiB
 const runs = Number(values.runs ?? (quick ? 1 : 3))
 const seederCounts = list(values.seeders, true)
-const transports = list(values.transports)
+// Every transport in a full run (TCP first: the profiled run and the targets use it); TCP alone when quick.
+const transports = list(values.transports ?? (quick ? 'tcp' : 'tcp,quinn,quic'))
 const profileRun = values.profile ?? !quick
 const log = (line = '') => process.stdout.write(line + '\n')
 
-/** A codio-chunk system: seeders in one child process, each download in a fresh one. */
-function codioSystem (transport, work, cid, store) {
+/**
+ * A codio-chunk system: seeders in one child process, each download in a fresh one. `scripts` is
+ * the folder of fs-seeders.mjs and fs-downloader.mjs (this one, or a baseline checkout's).
+ */
+function codioSystem (transport, work, cid, store, { scripts = here, label = '', kind = 'ours' } = {}) {
   return {
-    name: `codio-chunk ${transport}`,
-    kind: 'ours',
+    name: `codio-chunk ${transport}${label}`,
+    kind,
     transport,
     async start (count) {
-      const child = spawnJsonLines(process.execPath, [join(here, 'fs-seeders.mjs'), JSON.stringify({ dir: store, count, transport })], { name: `codio-chunk seeders (${transport})` })
+      const child = spawnJsonLines(process.execPath, [join(scripts, 'fs-seeders.mjs'), JSON.stringify({ dir: store, count, transport })], { name: `codio-chunk seeders (${transport}${label})` })
       const { addresses } = await child.next(120_000, 'seeder addresses')
       return {
         addresses,
-        async mark () { child.send({ op: 'mark' }); await child.next(30_000, 'mark') },
-        async cpu () { child.send({ op: 'cpu' }); return (await child.next(30_000, 'CPU time')).cpuSeconds },
+        async mark (profile) { child.send({ op: 'mark', ...(profile !== undefined ? { profile } : {}) }); await child.next(30_000, 'mark') },
+        /** `{ cpuSeconds, cpuUser?, cpuSystem? }` since the last mark (a baseline's seeders may lack the split). */
+        async cpu () { child.send({ op: 'cpu' }); return await child.next(30_000, 'CPU time') },
         async stop () { child.send({ op: 'stop' }); await child.next(30_000, 'stop'); await child.exited() }
       }
     },
     async download (seeders, dir, extra = {}) {
       const arg = JSON.stringify({ cid, addresses: seeders.addresses, dir, transport, fsync: values.fsync, ...(values.backend ? { backend: values.backend } : {}), ...extra })
-      const r = await runJsonChild(process.execPath, [join(here, 'fs-downloader.mjs'), arg], { name: `codio-chunk downloader (${transport})`, timeoutMs: 600_000 })
+      const r = await runJsonChild(process.execPath, [join(scripts, 'fs-downloader.mjs'), arg], { name: `codio-chunk downloader (${transport}${label})`, timeoutMs: 600_000 })
       if (r.bytes !== size) throw new Error(`codio-chunk downloaded ${r.bytes} bytes, expected ${size}`)
       const got = await sha256OfStoredContent(dir, cid)
       if (got !== work.sha) throw new Error('codio-chunk\'s copy differs from the original file')
-      return { seconds: r.seconds, firstChunkMs: r.firstChunkMs, cpuSeconds: r.cpuSeconds, maxRssKiB: r.maxRssKiB }
+      return { seconds: r.seconds, firstChunkMs: r.firstChunkMs, cpuSeconds: r.cpuSeconds, cpuUser: r.cpuUser, cpuSystem: r.cpuSystem, maxRssKiB: r.maxRssKiB }
     }
   }
 }
@@ -92,7 +100,7 @@ function libtorrentSystem (profile, version, work) {
     kind: 'comparison',
     async start (count) {
       const seeders = await startSeeders(work.torrent, work.dir, count, profile)
-      return { ...seeders, async stop () { await seeders.stop() } }
+      return { ...seeders, async cpu () { return { cpuSeconds: await seeders.cpu() } }, async stop () { await seeders.stop() } }
     },
     async download (seeders, dir) {
       mkdirSync(dir, { recursive: true })
@@ -122,6 +130,11 @@ async function main () {
   const store = join(work.dir, 'codio-seed')
   const cid = await importIntoFsStorage(file, store, CHUNK)
   const systems = transports.map(t => codioSystem(t, work, cid, store))
+  if (values.baseline !== undefined) {
+    // The baseline's own scripts, so its children import its own built packages.
+    const scripts = join(resolve(values.baseline), 'benchmarks', 'src')
+    systems.push(codioSystem(transports[0], work, cid, store, { scripts, label: ' (baseline)', kind: 'baseline' }))
+  }
   let ltVersion
   if (values.compare) {
     ltVersion = ensureLibtorrent({ log })
@@ -145,7 +158,9 @@ async function main () {
           const dir = join(work.dir, `download-${i}`)
           await seeders[i].mark()
           const result = await systems[i].download(seeders[i], dir)
-          result.seederCpuSeconds = await seeders[i].cpu()
+          const seederCpu = await seeders[i].cpu()
+          result.seederCpuSeconds = seederCpu.cpuSeconds
+          result.seederCpuSystem = seederCpu.cpuSystem
           perRun[i].push(result)
           rmSync(dir, { recursive: true, force: true })
         }
@@ -168,17 +183,27 @@ async function main () {
         'first chunk ms': median(results.map(x => x.firstChunkMs)),
         'downloader CPU s/GiB': median(results.map(x => x.cpuSeconds * GiB / size)),
         'seeders CPU s/GiB': median(results.map(x => x.seederCpuSeconds * GiB / size)),
+        'both CPU s/GiB': median(results.map(x => (x.cpuSeconds + x.seederCpuSeconds) * GiB / size)),
+        'downloader system s/GiB': median(results.map(x => x.cpuSystem === undefined ? undefined : x.cpuSystem * GiB / size)) ?? null,
+        'seeders system s/GiB': median(results.map(x => x.seederCpuSystem === undefined ? undefined : x.seederCpuSystem * GiB / size)) ?? null,
         'downloader peak RSS MiB': median(results.map(x => x.maxRssKiB / 1024)),
         'spec MB/s': SPEC_MB_S[count] ?? null,
-        'codio-chunk ÷ this': s.kind === 'comparison' ? median(ratios) : null
+        'codio-chunk ÷ this': s.kind !== 'ours' ? median(ratios) : null
       })
       log(`${s.name}, ${count} seeder(s): ${median(mibs).toFixed(0)} MiB/s (median of ${runs})`)
     })
   }
   log(`\nOne downloader, ${size / MiB} MiB of random content, ${CHUNK / 1024} KiB chunks / pieces, loopback, seeders in another process, storage-fs on both sides (downloader fsync: ${values.fsync})${values.compare ? `, libtorrent ${ltVersion} via python3-libtorrent (${values['lt-format']} torrent, DHT/LSD/UPnP/NAT-PMP/uTP off)` : ''}; medians of ${runs} interleaved run(s):`)
-  console.table(tableRows(rows.map(({ kind, ...r }) => r)))
+  // The system-time split stays in latest.json; the printed table keeps to what fits a terminal.
+  console.table(tableRows(rows.map(({ kind, 'downloader system s/GiB': ds, 'seeders system s/GiB': ss, ...r }) => r)))
   if (profile !== undefined) for (const line of profile.lines) log(line)
-  saveResults(SCENARIO, { size, chunkSize: CHUNK, runs, fsync: values.fsync, libtorrent: ltVersion ?? null, webtorrent: WEBTORRENT_NOTE, rows, profile: profile?.summary ?? null, note: profile?.note ?? null })
+  // A baseline checkout's rows are for comparing changes, not results of this checkout: printed only.
+  saveResults(SCENARIO, { size, chunkSize: CHUNK, runs, fsync: values.fsync, libtorrent: ltVersion ?? null, webtorrent: WEBTORRENT_NOTE, rows: rows.filter(r => r.kind !== 'baseline'), profile: profile?.summary ?? null, note: profile?.note ?? null })
+  const baselines = rows.filter(r => r.kind === 'baseline')
+  if (baselines.length > 0) {
+    // Not a target: how this checkout compares with the one given by --baseline, runs interleaved.
+    log(`This checkout ÷ the baseline (${values.baseline}), median of per-run ratios: ${baselines.map(r => `${r.seeders} seeder(s) ${r['codio-chunk ÷ this'].toFixed(2)}`).join(', ')}`)
+  }
   const targets = []
   for (const count of seederCounts) {
     const mine = rows.find(r => r.seeders === count && r.system === ours.name)
@@ -190,32 +215,42 @@ async function main () {
 }
 
 /**
- * One extra downloader run with the V8 profiler on during the download: where does its main thread
- * spend its time, and could this machine reach 600 MiB/s at the CPU cost measured?
+ * One extra run with the V8 profiler on in the downloader and in the seeders' process during the
+ * download: where does each main thread spend its time, and could this machine reach 600 MiB/s
+ * at the CPU cost measured?
  */
 async function profiledRun (system, seeders, workDir, count) {
   const file = join(workDir, 'download.cpuprofile')
+  const seederFile = join(workDir, 'seeders.cpuprofile')
   const dir = join(workDir, 'download-profiled')
-  await seeders.mark()
+  await seeders.mark(seederFile)
   const result = await system.download(seeders, dir, { profile: file })
-  const seederCpu = await seeders.cpu()
+  const seederCpu = (await seeders.cpu()).cpuSeconds
   rmSync(dir, { recursive: true, force: true })
   const summary = summariseProfile(JSON.parse(readFileSync(file, 'utf8')))
+  const seederSummary = summariseProfile(JSON.parse(readFileSync(seederFile, 'utf8')))
   const gib = size / GiB
   const mainPerGiB = summary.busyMs / 1000 / gib
+  const seederMainPerGiB = seederSummary.busyMs / 1000 / gib
   const budget = 1024 / TARGET_MIB_S
   const top = summary.categories.slice(0, 3).map(c => `${c.name} ${(c.share * 100).toFixed(0)}%`).join(', ')
+  const seederTop = seederSummary.categories.slice(0, 3).map(c => `${c.name} ${(c.share * 100).toFixed(0)}%`).join(', ')
   const busy = summary.busyMs / 1000 / result.seconds
   const coresNeeded = (result.cpuSeconds + seederCpu) / gib * TARGET_MIB_S / 1024
-  const note = `Profiled run (${count} seeders, TCP, profiler on, so slower: ${(size / MiB / result.seconds).toFixed(0)} MiB/s). ` +
+  const note = `Profiled run (${count} seeders, TCP, profilers on, so slower: ${(size / MiB / result.seconds).toFixed(0)} MiB/s). ` +
     `The downloader's main thread was busy ${(busy * 100).toFixed(0)}% of the time, ${mainPerGiB.toFixed(2)} s per GiB; at ${TARGET_MIB_S} MiB/s it has ${budget.toFixed(2)} s per GiB. Largest shares: ${top}. ` +
-    `Downloader and seeders together used ${((result.cpuSeconds + seederCpu) / gib).toFixed(2)} CPU s per GiB (${(result.cpuSeconds / gib).toFixed(2)} + ${(seederCpu / gib).toFixed(2)}): ${TARGET_MIB_S} MiB/s would need ${coresNeeded.toFixed(1)} cores, this machine has ${cpus().length}, shared. ` +
+    `The seeders' main thread: ${seederMainPerGiB.toFixed(2)} s per GiB (${seederTop}). ` +
+    `Downloader and seeders together used ${((result.cpuSeconds + seederCpu) / gib).toFixed(2)} CPU s per GiB (${(result.cpuSeconds / gib).toFixed(2)} + ${(seederCpu / gib).toFixed(2)}, main threads, helper threads and the kernel's work for both): ${TARGET_MIB_S} MiB/s would need ${coresNeeded.toFixed(1)} cores, this machine has ${cpus().length}, shared. ` +
     (coresNeeded > cpus().length
       ? `So the limit is CPU on both sides of the loopback${mainPerGiB > budget ? ', and the downloader\'s main thread alone is over its budget' : ''}: reaching the target here takes fewer CPU seconds per GiB (hashing off the main thread or cheaper, fewer copies and syscalls per chunk, less garbage), or more cores.`
       : busy > 0.85
         ? 'The downloader\'s main thread is the limit: take work off it (hashing in worker threads, fewer copies and syscalls per chunk, less garbage).'
         : 'Neither side is CPU-bound here: look at the disk (fsync) and the other load on the machine.')
-  return { summary, note, lines: ['', ...formatProfile(summary, 'Where the downloader spends its main thread'), note] }
+  return {
+    summary: { downloader: summary, seeders: seederSummary },
+    note,
+    lines: ['', ...formatProfile(summary, 'Where the downloader spends its main thread'), ...formatProfile(seederSummary, 'Where the seeders\' process spends its main thread'), note]
+  }
 }
 
 await main()

@@ -1,7 +1,11 @@
 // Child process: `count` codio-chunk seeders of the contents in one fs storage folder (shared, read
 // only, as several libtorrent sessions share one file), listening on loopback. Argument: JSON
 // `{ dir, count, transport }`. Prints `{ addresses }`, then answers stdin lines `{ "op": "mark" }`
-// (reset the CPU clock), `{ "op": "cpu" }` and `{ "op": "stop" }` with `{ cpuSeconds }`.
+// (reset the CPU clock; with `"profile": path`, also start the V8 profiler), `{ "op": "cpu" }`
+// (and write the profile to that path if one is running) and `{ "op": "stop" }` with
+// `{ cpuSeconds, cpuUser, cpuSystem }`.
+import { writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector/promises'
 import { createInterface } from 'node:readline'
 import { ChunkConfig, ChunkDistributor } from '@codio-chunk/core'
 import { fsStorage } from '@codio-chunk/storage-fs'
@@ -41,18 +45,39 @@ try {
     }))
   }
   let start = process.cpuUsage()
+  /** The profiler session and the path its profile goes to, while one runs. */
+  let profiling
+  const usage = () => {
+    const u = process.cpuUsage(start)
+    return { cpuSeconds: cpuSeconds(start), cpuUser: u.user / 1e6, cpuSystem: u.system / 1e6 }
+  }
   print({ addresses: seeders.map(s => s.addresses[0]) })
   for await (const line of createInterface({ input: process.stdin })) {
-    const { op } = JSON.parse(line)
+    const { op, profile } = JSON.parse(line)
     if (op === 'mark') {
+      if (profile !== undefined && profiling === undefined) {
+        const session = new Session()
+        session.connect()
+        await session.post('Profiler.enable')
+        await session.post('Profiler.setSamplingInterval', { interval: 200 })
+        await session.post('Profiler.start')
+        profiling = { session, path: profile }
+      }
       start = process.cpuUsage()
       print({ ok: true })
     } else if (op === 'cpu') {
-      print({ cpuSeconds: cpuSeconds(start) })
+      const cpu = usage()
+      if (profiling !== undefined) {
+        const { profile: data } = await profiling.session.post('Profiler.stop')
+        writeFileSync(profiling.path, JSON.stringify(data))
+        profiling.session.disconnect()
+        profiling = undefined
+      }
+      print(cpu)
     } else if (op === 'stop') {
-      const cpu = cpuSeconds(start)
+      const cpu = usage()
       await Promise.all(seeders.map(async s => { await s.stop() }))
-      print({ cpuSeconds: cpu })
+      print(cpu)
       break
     }
   }

@@ -6,7 +6,6 @@
 // nothing, to show what verification costs), --chunks-per-peer N (4).
 import { fork } from 'node:child_process'
 import { createInterface } from 'node:readline'
-import { writeFileSync, mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -15,6 +14,7 @@ import { tcpTransport } from '@codio-chunk/transport-tcp'
 import { sha256Verifier } from '@codio-chunk/verifier-sha256'
 import { rarestFirst } from '@codio-chunk/strategy-rarest-first'
 import { noopVerifierFor } from './noop-verifier.mjs'
+import { saveResults } from './results.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const { values } = parseArgs({ args: process.argv.slice(2).filter(a => a !== '--'), strict: false, options: { size: { type: 'string', default: '256' }, runs: { type: 'string', default: '3' }, chunk: { type: 'string', default: '256' }, seeders: { type: 'string', default: '1,5,10' }, backends: { type: 'string', default: 'node,wasm-simd,hash-wasm,noop' }, 'chunks-per-peer': { type: 'string', default: '4' } } })
@@ -97,5 +97,13 @@ for (const backend of values.backends.split(',')) {
 }
 console.log(`\nOne downloader, ${size / MiB} MiB of random content, ${chunkSize / 1024} KiB chunks, TCP on loopback, seeders in another process, memory storage:`)
 console.table(rows.map(r => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' ? Number(v.toFixed(k === 'MiB/s' ? 0 : 2)) : v]))))
-mkdirSync(join(here, '..', 'results'), { recursive: true })
-writeFileSync(join(here, '..', 'results', 'latest.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, size, chunkSize, runs, rows }, null, 2) + '\n')
+// What verification costs: each verifier's rate beside the no-op test double's, same seeders.
+const noop = rows.filter(r => r.verifier.startsWith('none'))
+for (const row of rows) {
+  const reference = noop.find(r => r.seeders === row.seeders)
+  if (reference === undefined || reference === row) continue
+  row['÷ no-op'] = row['MiB/s'] / reference['MiB/s']
+  console.log(`${row.verifier}, ${row.seeders} seeder(s): ${(row['÷ no-op'] * 100).toFixed(0)}% of the no-op rate (verification costs ${((row['downloader CPU s/GiB'] - reference['downloader CPU s/GiB'])).toFixed(2)} downloader CPU s/GiB)`)
+}
+// Merged into results/latest.json under "swarm", leaving the other scenarios' entries alone.
+saveResults('swarm', { size, chunkSize, runs, rows })

@@ -21,6 +21,8 @@ export * from './pieces/rarest.js'
 export * from './wire/messages.js'
 export * from './wire/codec.js'
 export * from './wire/frame-decoder.js'
+export { ChunkBufferPool, chunkBuffers, MIN_POOLED_BYTES } from './util/chunk-buffer-pool.js'
+export type { ChunkBufferPoolInit } from './util/chunk-buffer-pool.js'
 export * from './wire/connection-state.js'
 export * from './wire/address.js'
 

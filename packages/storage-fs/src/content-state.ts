@@ -4,7 +4,8 @@ import type { ContentPaths } from './layout.js'
 import { JournalWriter, readJournal } from './journal.js'
 import type { HandleCache } from './handle-cache.js'
 import { errorCode, fsCall, storageError } from './storage-error.js'
-import { syncDirectory, writeFully } from './file-io.js'
+import { syncDirectory, writeFully, writevFully } from './file-io.js'
+import { ChunkWriter } from './chunk-writer.js'
 
 /** When data and journal are fsynced. */
 export type FsyncMode = 'always' | 'batch' | 'never'
@@ -16,6 +17,8 @@ export interface ContentState {
   readonly manifest: Manifest
   readonly have: Bitfield
   readonly journal: JournalWriter
+  /** Writes chunk data into the data file, a few writes in flight (see {@link ChunkWriter}). */
+  readonly writer: ChunkWriter
   /** Chunk writes in progress, by index (a second put of the same chunk waits for the first). */
   readonly writes: Map<number, Promise<void>>
   /** Chunks recorded since the last fsync (fsync mode `batch`). */
@@ -116,17 +119,23 @@ export async function loadContent (key: string, paths: ContentPaths, cache: Hand
     await fsCall('append to the journal', paths.journal, async () => {
       await cache.use(paths.journal, async handle => {
         await writeFully(handle, records, position)
-        if (sync) await handle.sync()
+        if (sync) await handle.datasync() // size and records; not timestamps
       })
     })
   }
   const have = journal?.have ?? new Bitfield(manifest.chunkCount)
+  const writer = new ChunkWriter(async (parts, position) => {
+    await fsCall('write', paths.data, async () => {
+      await cache.use(paths.data, async handle => { await writevFully(handle.fd, parts, position) })
+    })
+  })
   return {
     key,
     paths,
     manifest,
     have,
     journal: new JournalWriter(sink, journal?.validLength ?? 0, fsync === 'always'),
+    writer,
     writes: new Map(),
     unsynced: 0,
     flushing: undefined,

@@ -1,6 +1,6 @@
 import { readdir, rm, stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { InvalidConfigError, NotFoundError, StorageError, throwIfAborted } from '@codio-chunk/core'
+import { InvalidConfigError, MIN_POOLED_BYTES, NotFoundError, StorageError, chunkBuffers, throwIfAborted } from '@codio-chunk/core'
 import type { AbortOptions, Bitfield, ContentId, Manifest, Storage } from '@codio-chunk/core'
 import { contentKey, contentPaths, parseFolderName } from './layout.js'
 import { HandleCache } from './handle-cache.js'
@@ -9,7 +9,7 @@ import { createContent, loadContent } from './content-state.js'
 import type { ContentState, FsyncMode } from './content-state.js'
 import { streamContent } from './read-content.js'
 import { errorCode, fsCall, storageError } from './storage-error.js'
-import { readFully, uninitialized, writeFully } from './file-io.js'
+import { readFullyAt, uninitialized } from './file-io.js'
 
 /** Options of {@link fsStorage}. */
 export interface FsStorageInit {
@@ -69,6 +69,10 @@ export function fsStorage (init: FsStorageInit): Storage {
 
 class FsStorage implements Storage {
   readonly name = 'fs'
+  /** `putChunk` has written the bytes to the data file when it resolves and keeps no reference. */
+  readonly copiesOnPut = true
+  /** `getChunk` reads into a new buffer (from core's chunk buffer pool) and keeps no reference. */
+  readonly ownedReads = true
   private readonly dir: string
   private readonly fsync: FsyncMode
   private readonly syncEvery: number
@@ -115,7 +119,7 @@ class FsStorage implements Storage {
 
   async putChunk (root: ContentId, index: number, data: Uint8Array, options?: AbortOptions): Promise<void> {
     this.check(options)
-    let state = await this.requireState(root)
+    let state = this.loadedState(root) ?? await this.requireState(root)
     // A state forgotten by the cache meanwhile must not take writes: a reloaded copy of the same
     // content would append to the same journal (from here to `writes.set` nothing yields).
     while (state.retired) state = await this.requireState(root)
@@ -135,16 +139,17 @@ class FsStorage implements Storage {
 
   async getChunk (root: ContentId, index: number, options?: AbortOptions): Promise<Uint8Array> {
     this.check(options)
-    const state = await this.requireState(root)
+    const state = this.loadedState(root) ?? await this.requireState(root)
     checkChunk(state, index)
     if (!state.have.get(index)) {
       throw new NotFoundError(`Chunk ${index} of content ${state.key} is not stored yet: download it first`)
     }
-    const buffer = uninitialized(state.manifest.chunkLength(index))
+    const length = state.manifest.chunkLength(index)
+    const buffer = length >= MIN_POOLED_BYTES ? chunkBuffers.acquire(length) : uninitialized(length)
     const path = state.paths.data
     const position = state.manifest.chunkOffset(index)
     await fsCall('read', path, async () => {
-      await this.cache.use(path, async handle => { await readFully(handle, buffer, position, path) })
+      await this.cache.use(path, async handle => { await readFullyAt(handle.fd, buffer, position, path) })
     })
     return buffer
   }
@@ -221,14 +226,11 @@ class FsStorage implements Storage {
   }
 
   private async writeChunk (state: ContentState, index: number, data: Uint8Array): Promise<void> {
-    const path = state.paths.data
-    const position = state.manifest.chunkOffset(index)
-    await fsCall('write', path, async () => {
-      await this.cache.use(path, async handle => {
-        await writeFully(handle, data, position)
-        if (this.fsync === 'always') await handle.sync()
-      })
-    })
+    await state.writer.write(data, state.manifest.chunkOffset(index))
+    if (this.fsync === 'always') {
+      const path = state.paths.data
+      await fsCall('sync', path, async () => { await this.cache.use(path, async handle => { await handle.datasync() }) })
+    }
     await state.journal.append(index)
     state.have.set(index)
     if (this.fsync === 'batch' && ++state.unsynced >= this.syncEvery) await this.flush(state)
@@ -242,10 +244,23 @@ class FsStorage implements Storage {
     state.unsynced = 0
     const path = state.paths.data
     state.flushing = (async () => {
-      await fsCall('sync', path, async () => { await this.cache.use(path, async handle => { await handle.sync() }) })
+      // fdatasync: the data and what reading it back needs (block allocation, size), without the
+      // timestamps a full fsync would also flush.
+      await fsCall('sync', path, async () => { await this.cache.use(path, async handle => { await handle.datasync() }) })
       await state.journal.sync()
     })().finally(() => { state.flushing = undefined })
     await state.flushing
+  }
+
+  /** The state of a content already in memory (no disk access), or undefined. */
+  private loadedState (root: ContentId): ContentState | undefined {
+    const key = root.toString()
+    const state = this.states.get(key)
+    if (state === undefined) return undefined
+    // Map order is the recency order of the cache.
+    this.states.delete(key)
+    this.states.set(key, state)
+    return state
   }
 
   private async requireState (root: ContentId): Promise<ContentState> {

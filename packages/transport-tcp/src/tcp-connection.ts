@@ -78,7 +78,7 @@ export class TcpConnection implements Connection {
     this.socket.resume()
   }
 
-  send (message: WireMessage): void {
+  send (message: WireMessage, sent?: () => void): void {
     if (this.isClosed) throw this.state.sendError(message)
     const parts = encodeMessage(message)
     const socket = this.socket
@@ -88,7 +88,12 @@ export class TcpConnection implements Connection {
       socket.cork()
       process.nextTick(this.uncork)
     }
-    for (let i = 0; i < parts.length; i++) socket.write(parts[i])
+    const last = parts.length - 1
+    for (let i = 0; i < last; i++) socket.write(parts[i])
+    // The callback of the last part runs once every part is written (or the socket is destroyed
+    // and drops them): only then may the caller reuse the bytes.
+    if (sent === undefined) socket.write(parts[last])
+    else socket.write(parts[last], () => { sent() })
   }
 
   async drain (options: AbortOptions = {}): Promise<void> {

@@ -115,6 +115,31 @@ describe('tcp transport', () => {
     expect(await server.received(1)).toEqual([{ type: 'cancel', id: 77 }])
   }
 
+  it('calls a send\'s `sent` callback once per message, after its bytes were written, and on a closed socket too', async () => {
+    const { listener, next } = await recordingListener()
+    const client = await tcpTransport().dial(listener.addresses[0], { signal: AbortSignal.timeout(WAIT) })
+    connections.push(client)
+    client.start(recorder())
+    const payloads = Array.from({ length: 8 }, (_, i) => new Uint8Array(300 * 1024).fill(i + 1))
+    const calls = payloads.map(() => 0)
+    const allSent = Promise.all(payloads.map(async (bytes, id) => {
+      await new Promise<void>((resolve) => { client.send({ type: 'data', id, bytes }, () => { calls[id]++; resolve() }) })
+    }))
+    await within(allSent, 'every sent callback')
+    const server = await next()
+    const messages = await server.received(8)
+    expect(messages.map(m => m.type === 'data' && Buffer.from(m.bytes).equals(Buffer.from(payloads[m.id])))).toEqual(payloads.map(() => true))
+    expect(calls).toEqual(payloads.map(() => 1))
+    // Bytes queued on a connection being closed are written or dropped: either way the callback runs, once.
+    let dropped = 0
+    const droppedCalled = new Promise<void>((resolve) => {
+      client.send({ type: 'data', id: 99, bytes: new Uint8Array(4 * 1024 * 1024) }, () => { dropped++; resolve() })
+    })
+    client.close()
+    await within(droppedCalled, 'the callback of a send on a closing connection')
+    expect(dropped).toBe(1)
+  })
+
   it('answers a frame of unknown type with goodbye(ProtocolError), closes, and keeps serving', async () => {
     const { listener, next } = await recordingListener()
     const reply = await rawExchange(listener.addresses[0], Uint8Array.of(0, 0, 0, 3, 0x7f, 1, 2))

@@ -21,6 +21,18 @@ import type { Bitfield } from '../pieces/bitfield.js'
  */
 export interface Storage {
   readonly name: string
+  /**
+   * True when `putChunk` never keeps `data` once its promise resolves (it wrote or copied the
+   * bytes). The engine then reuses the buffer for the next chunk it receives, which saves a fresh
+   * allocation per chunk. Leave it unset if the storage may hold on to `data`.
+   */
+  readonly copiesOnPut?: boolean
+  /**
+   * True when every `getChunk` resolves with a new buffer the storage keeps no reference to. The
+   * engine then reuses that memory once a chunk has been sent. Leave it unset if `getChunk` may
+   * return a buffer the storage still holds (as an in-memory storage does).
+   */
+  readonly ownedReads?: boolean
   /** Records the manifest of a content (idempotent). */
   putManifest(manifest: Manifest, options?: AbortOptions): Promise<void>
   /** The stored manifest, or undefined. */

@@ -97,8 +97,15 @@ export interface Connection {
    * lost between accepting or dialling a connection and attaching its handler.
    */
   start(handler: ConnectionHandler): void
-  /** Queues a message for sending. Throws `ConnectionClosedError` if the connection is closed. */
-  send(message: WireMessage): void
+  /**
+   * Queues a message for sending. Throws `ConnectionClosedError` if the connection is closed.
+   *
+   * `sent`, when given, is called once the transport no longer refers to the message's bytes
+   * (handed to the operating system, or dropped because the connection closed), and never
+   * before: the engine then reuses a `data` message's buffer for another chunk. A transport that
+   * cannot tell may ignore it (the buffer is then simply not reused).
+   */
+  send(message: WireMessage, sent?: () => void): void
   /** Resolves when the send buffer has drained below the transport's high-water mark. */
   drain(options?: AbortOptions): Promise<void>
   /** Closes the connection. `error` is passed to the handler's `onClose` (and, where possible, the peer). */

@@ -156,10 +156,10 @@ export class PeerSession {
   }
 
   /** Sends a message; returns false (and does nothing) if the connection is closed. Data payloads count as uploaded. */
-  send (message: WireMessage): boolean {
+  send (message: WireMessage, sent?: () => void): boolean {
     if (this.closed) return false
     try {
-      this.connection.send(message)
+      this.connection.send(message, sent)
       if (message.type === 'data') this.uploaded.add(message.bytes.length)
       return true
     } catch (err) {

@@ -1,4 +1,5 @@
 import { leafBlock } from '../content/leaf.js'
+import { chunkBuffers } from '../util/chunk-buffer-pool.js'
 import { NotFoundError } from '../errors.js'
 import { RejectCode } from '../wire/messages.js'
 import type { EngineContext } from './engine-context.js'
@@ -181,7 +182,10 @@ export class Uploader {
         return
       }
       entry.answered = true
-      if (!session.send({ type: 'data', id, bytes: result })) { limiter.refund(charged); return }
+      // A chunk the storage read into a buffer of its own goes back to the pool once the transport
+      // has let go of it (transports that cannot tell never call back; the buffer is then collected).
+      const recycle = charged > 0 && this.ctx.storage.ownedReads === true ? () => { chunkBuffers.release(result) } : undefined
+      if (!session.send({ type: 'data', id, bytes: result }, recycle)) { limiter.refund(charged); return }
       sent?.(swarm, result.length)
       // Hold this peer's next upload until the socket has taken this one.
       await session.connection.drain().catch(() => {})

@@ -1,4 +1,5 @@
 import { InvalidConfigError, ProtocolError } from '../errors.js'
+import { MIN_POOLED_BYTES, chunkBuffers } from '../util/chunk-buffer-pool.js'
 
 /** Options of a {@link FrameDecoder}. */
 export interface FrameDecoderOptions {
@@ -174,6 +175,8 @@ function copyOf (view: Uint8Array): Uint8Array {
   return copy
 }
 
+/** A frame's buffer: large frames (chunks) from the shared pool the engine gives them back to. */
 function allocate (size: number): Uint8Array {
+  if (size >= MIN_POOLED_BYTES) return chunkBuffers.acquire(size)
   return NodeBuffer !== undefined ? NodeBuffer.allocUnsafe(size) : new Uint8Array(size)
 }

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest'
+import { ChunkBufferPool, FrameDecoder, MIN_POOLED_BYTES, chunkBuffers } from '../src/index.js'
+
+const KiB = 1024
+
+describe('ChunkBufferPool', () => {
+  it('hands a released buffer out again for a similar size, with the length asked for', () => {
+    const pool = new ChunkBufferPool()
+    const first = pool.acquire(256 * KiB + 9)
+    expect(first.length).toBe(256 * KiB + 9)
+    first.fill(1)
+    pool.release(first.subarray(9))
+    expect(pool.pooled).toBeGreaterThanOrEqual(256 * KiB + 9)
+    const second = pool.acquire(256 * KiB + 3)
+    expect(second.buffer).toBe(first.buffer)
+    expect(second.length).toBe(256 * KiB + 3)
+    expect(pool.pooled).toBe(0)
+    const third = pool.acquire(256 * KiB + 9)
+    expect(third.buffer).not.toBe(first.buffer)
+  })
+
+  it('ignores views of buffers it did not make, and a second release of the same buffer', () => {
+    const pool = new ChunkBufferPool()
+    pool.release(new Uint8Array(512 * KiB))
+    pool.release(Buffer.allocUnsafe(300 * KiB))
+    expect(pool.pooled).toBe(0)
+    const mine = pool.acquire(128 * KiB)
+    pool.release(mine)
+    pool.release(mine)
+    pool.release(mine.subarray(5))
+    const a = pool.acquire(128 * KiB)
+    const b = pool.acquire(128 * KiB)
+    expect(a.buffer).toBe(mine.buffer)
+    expect(b.buffer).not.toBe(mine.buffer)
+  })
+
+  it('does not pool small buffers and keeps at most maxPooledBytes of free ones', () => {
+    const pool = new ChunkBufferPool({ maxPooledBytes: 600 * KiB })
+    const small = pool.acquire(MIN_POOLED_BYTES - 1)
+    pool.release(small)
+    expect(pool.pooled).toBe(0)
+    const buffers = Array.from({ length: 4 }, () => pool.acquire(256 * KiB))
+    for (const buffer of buffers) pool.release(buffer)
+    expect(pool.pooled).toBe(512 * KiB)
+    pool.clear()
+    expect(pool.pooled).toBe(0)
+  })
+
+  it('is where the frame decoder takes chunk-sized frames from', () => {
+    const decoder = new FrameDecoder({ maxFrameSize: 1024 * KiB })
+    const payload = new Uint8Array(200 * KiB).fill(7)
+    const frame = new Uint8Array(4 + payload.length)
+    new DataView(frame.buffer).setUint32(0, payload.length)
+    frame.set(payload, 4)
+    const frames: Uint8Array[] = []
+    decoder.push(frame.subarray(0, 1000), f => frames.push(f))
+    decoder.push(frame.subarray(1000), f => frames.push(f))
+    expect(frames).toHaveLength(1)
+    expect(Buffer.from(frames[0]).equals(Buffer.from(payload))).toBe(true)
+    const before = chunkBuffers.pooled
+    chunkBuffers.release(frames[0])
+    expect(chunkBuffers.pooled).toBeGreaterThan(before)
+    chunkBuffers.clear()
+  })
+})
