@@ -1,13 +1,17 @@
 // Scenario `distribution`: one seeder and N peers (8 and 32) that all start together, every node's
 // upload capped by the rate limiter (8 MiB/s), 64 MiB of content, with the rarest-first, random and
-// sequential strategies; with `--compare`, libtorrent in the same setup (N = 8). Reports the time T
-// until the last peer finishes against the fluid-model lower bound (Kumar & Ross, 2006)
-// T_min = max(F/u_s, F/d_min, N·F/(u_s + Σu_i)) and against client-server N·F/u_s, and the
-// efficiency T_min / T.
+// sequential strategies, each with a plain seeder and (rarest-first and random) with the seeder in
+// super-seed mode (`superSeed: true`); with `--compare`, libtorrent in the same setup (N = 8).
+// Reports the time T until the last peer finishes against the fluid-model lower bound (Kumar &
+// Ross, 2006) T_min = max(F/u_s, F/d_min, N·F/(u_s + Σu_i)) and against client-server N·F/u_s, the
+// efficiency T_min / T, and the copies of the content the seeder sent. Runs of every row at one N
+// are interleaved (round r of each row, then round r + 1), so load changes hit every row alike.
 //
 // Options: --dist-size MiB (64; --quick 8), --peers 8,32 (--quick 8), --cap MiB/s (8; --quick 4),
 // --strategies rarest-first,random,sequential (--quick: the first two), --runs N (3; --quick 1),
-// --sequential-runs N (1: sequential is slow and varies little), --workers W (worker processes
+// --sequential-runs N (1: sequential is slow and varies little), --super-seed both|off|only (rows
+// with a super-seeding seeder for rarest-first and random: beside the plain rows, none, or only
+// those), --workers W (worker processes
 // for the peers; default: the fastest of the sweep, else 4), --worker-sweep 1,2,4 (full run only:
 // --runs interleaved rarest-first rounds per count at the largest N), --compare, --lt-n 8,
 // --lt-profiles default, --config JSON (other ChunkConfig options for every node, e.g.
@@ -19,7 +23,7 @@ import { parseArgs } from 'node:util'
 import { runCodioSwarm } from './swarm-run.mjs'
 import { MiB, list, median, tableRows } from './stats.mjs'
 import { saveResults } from './results.mjs'
-import { check, reportTargets, target } from './targets.mjs'
+import { distributionTargets, reportTargets } from './targets.mjs'
 import { scratchDir } from './fixtures.mjs'
 import { createTorrent, ensureLibtorrent, swarm as libtorrentSwarm } from './libtorrent/libtorrent.mjs'
 
@@ -35,6 +39,7 @@ const { values } = parseArgs({
     strategies: { type: 'string' },
     runs: { type: 'string' },
     'sequential-runs': { type: 'string', default: '1' },
+    'super-seed': { type: 'string', default: 'both' },
     workers: { type: 'string' },
     'worker-sweep': { type: 'string' },
     compare: { type: 'boolean', default: false },
@@ -51,6 +56,8 @@ const strategies = list(values.strategies ?? (quick ? 'rarest-first,random' : 'r
 const runs = Number(values.runs ?? (quick ? 1 : 3))
 const sweep = values.workers !== undefined ? [] : list(values['worker-sweep'] ?? (quick ? '' : '1,2,4'), true)
 const nodeConfig = values.config === undefined ? {} : JSON.parse(values.config)
+const superSeedMode = values['super-seed']
+if (!['both', 'off', 'only'].includes(superSeedMode)) throw new Error(`--super-seed must be both, off or only, got ${superSeedMode}`)
 const log = (line = '') => process.stdout.write(line + '\n')
 
 /** The fluid-model bounds for N peers, with every upload `u` and no download cap (d_min = ∞). */
@@ -86,13 +93,27 @@ async function main () {
   const rows = []
   for (const n of peerCounts) {
     const { tMin, clientServer } = bounds(n, size, cap)
+    // Every row of this N; the same config goes to the seeder and the peers (runCodioSwarm), and
+    // `superSeed` only changes the seeder: peers never hold the whole content when they register it.
+    const variants = []
     for (const strategy of strategies) {
-      const results = []
-      const times = strategy === 'sequential' ? Math.min(runs, Number(values['sequential-runs'])) : runs
-      for (let r = 0; r < times; r++) results.push(await runCodioSwarm({ content, peers: n, workers, strategy, uploadLimit: cap, seed: 1 + r * 7919, config: nodeConfig }))
-      const T = median(results.map(x => x.seconds))
-      rows.push(row(`codio-chunk ${strategy}`, 'ours', n, T, tMin, clientServer, results))
-      log(`N = ${n}, ${strategy}: ${T.toFixed(2)} s (T_min ${tMin.toFixed(2)} s, median of ${times})`)
+      const superSeedToo = strategy !== 'sequential' && superSeedMode !== 'off'
+      if (superSeedMode !== 'only' || !superSeedToo) variants.push({ strategy, superSeed: false, results: [] })
+      if (superSeedToo) variants.push({ strategy, superSeed: true, results: [] })
+    }
+    const runsOf = (v) => v.strategy === 'sequential' ? Math.min(runs, Number(values['sequential-runs'])) : runs
+    for (let r = 0; r < runs; r++) {
+      for (const v of variants) {
+        if (r >= runsOf(v)) continue
+        const config = v.superSeed ? { ...nodeConfig, superSeed: true } : nodeConfig
+        v.results.push(await runCodioSwarm({ content, peers: n, workers, strategy: v.strategy, uploadLimit: cap, seed: 1 + r * 7919, config }))
+      }
+    }
+    for (const v of variants) {
+      const T = median(v.results.map(x => x.seconds))
+      const name = `codio-chunk ${v.strategy}${v.superSeed ? ' + super-seed' : ''}`
+      rows.push(row(name, 'ours', n, T, tMin, clientServer, v.results))
+      log(`N = ${n}, ${v.strategy}${v.superSeed ? ', super-seeding seeder' : ''}: ${T.toFixed(2)} s (T_min ${tMin.toFixed(2)} s, median of ${v.results.length}), seeder sent ${median(v.results.map(x => x.seederUploadedBytes / size)).toFixed(2)} copies`)
     }
   }
   let ltVersion
@@ -130,13 +151,7 @@ async function main () {
     console.table(tableRows(sweepRows))
   }
   saveResults(SCENARIO, { size, uploadLimit: cap, runs, workers, libtorrent: ltVersion ?? null, rows, workerSweep: sweepRows })
-  const targets = []
-  for (const n of peerCounts) {
-    const rarest = rows.find(r => r.N === n && r.system === 'codio-chunk rarest-first')
-    const random = rows.find(r => r.N === n && r.system === 'codio-chunk random')
-    if (rarest !== undefined) targets.push(target(`swarm efficiency, rarest-first, N = ${n}`, rarest.efficiency, { atLeast: 0.8, note: quick ? 'quick run: small content' : undefined }))
-    if (rarest !== undefined && random !== undefined) targets.push(check(`rarest-first faster than random, N = ${n}`, rarest['T s'] < random['T s'], `${rarest['T s'].toFixed(2)} s vs ${random['T s'].toFixed(2)} s`))
-  }
+  const targets = distributionTargets(rows, peerCounts, { quick })
   reportTargets(SCENARIO, targets, { write: log })
 }
 

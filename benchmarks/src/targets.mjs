@@ -29,6 +29,34 @@ export function check (name, met, detail) {
   return { name, value: null, unit: '', met: typeof met === 'boolean' ? met : null, ...(detail !== undefined ? { note: detail } : {}) }
 }
 
+/**
+ * The swarm-distribution targets for rows of `swarm-distribution.mjs` (`system`, `N`, `T s`,
+ * `efficiency`, `seeder copies sent`): per N, efficiency at least 0.8 with rarest-first, for the
+ * plain seeder (the default) and for a super-seeding seeder (`superSeed: true`), each with the
+ * copies of the content the seeder sent; and rarest-first faster than random (with either seeder).
+ * Rows this run did not measure are left out.
+ *
+ * @example
+ * distributionTargets([{ system: 'codio-chunk rarest-first + super-seed', N: 32, 'T s': 9.6, efficiency: 0.83, 'seeder copies sent': 1.1 }], [32])
+ * // [{ name: 'swarm efficiency, rarest-first, super-seeding seeder, N = 32', value: 0.83, atLeast: 0.8, met: true, note: 'seeder sent 1.10 copies' }]
+ */
+export function distributionTargets (rows, peerCounts, { quick = false } = {}) {
+  const out = []
+  const copies = (r) => `seeder sent ${r['seeder copies sent'].toFixed(2)} copies${quick ? '; quick run: small content' : ''}`
+  for (const n of peerCounts) {
+    const find = (system) => rows.find(r => r.N === n && r.system === system)
+    const rarest = find('codio-chunk rarest-first')
+    const rarestSuper = find('codio-chunk rarest-first + super-seed')
+    const random = find('codio-chunk random')
+    const randomSuper = find('codio-chunk random + super-seed')
+    if (rarest !== undefined) out.push(target(`swarm efficiency, rarest-first, N = ${n}`, rarest.efficiency, { atLeast: 0.8, note: copies(rarest) }))
+    if (rarestSuper !== undefined) out.push(target(`swarm efficiency, rarest-first, super-seeding seeder, N = ${n}`, rarestSuper.efficiency, { atLeast: 0.8, note: copies(rarestSuper) }))
+    if (rarest !== undefined && random !== undefined) out.push(check(`rarest-first faster than random, N = ${n}`, rarest['T s'] < random['T s'], `${rarest['T s'].toFixed(2)} s vs ${random['T s'].toFixed(2)} s`))
+    if (rarestSuper !== undefined && randomSuper !== undefined) out.push(check(`rarest-first faster than random, super-seeding seeder, N = ${n}`, rarestSuper['T s'] < randomSuper['T s'], `${rarestSuper['T s'].toFixed(2)} s vs ${randomSuper['T s'].toFixed(2)} s`))
+  }
+  return out
+}
+
 const fmt = (v) => Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2)
 
 /** One line for a target: `✔ met`, `✘ not met` or `· not measured`, the value and the threshold. */

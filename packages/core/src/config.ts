@@ -56,6 +56,16 @@ export interface ChunkConfigOptions {
    * requests are issued (token bucket). 0, the default, means unlimited.
    */
   downloadLimit: number
+  /**
+   * Super-seed content this node publishes (or holds complete when it starts serving it), as
+   * BitTorrent's initial seeding does: each peer is told about only a few chunks, different for
+   * every peer, and more once the chunks it got are seen at other peers, so the node uploads about
+   * one copy of the content and peers trade the rest. For a first seeder whose upload is the
+   * swarm's bottleneck. It ends by itself once every chunk was sent at least once (or peers stall),
+   * and the node then seeds normally; content it downloads is never super-seeded. While it lasts the
+   * node chokes nobody (what it reveals rations its upload). Default false.
+   */
+  superSeed: boolean
 }
 
 const DEFAULTS: Readonly<ChunkConfigOptions> = Object.freeze({
@@ -77,7 +87,8 @@ const DEFAULTS: Readonly<ChunkConfigOptions> = Object.freeze({
   dialTimeout: 10_000,
   maxConnections: 200,
   uploadLimit: 0,
-  downloadLimit: 0
+  downloadLimit: 0,
+  superSeed: false
 })
 
 type NumericKey = { [K in keyof ChunkConfigOptions]-?: ChunkConfigOptions[K] extends number ? K : never }[keyof ChunkConfigOptions]
@@ -113,6 +124,10 @@ function check (key: keyof ChunkConfigOptions, value: unknown): void {
     if (value !== 0 && value !== 1) throw new InvalidConfigError(`cidVersion must be 0 or 1, got ${String(value)}`)
     return
   }
+  if (key === 'superSeed') {
+    if (typeof value !== 'boolean') throw new InvalidConfigError(`superSeed must be true or false, got ${String(value)}`)
+    return
+  }
   const limit = LIMITS[key]
   if (limit === undefined) throw new InvalidConfigError(`Unknown configuration option "${String(key)}"`)
   if (typeof value !== 'number' || !Number.isFinite(value) || (limit.integer && !Number.isInteger(value)) || value < limit.min || value > limit.max) {
@@ -140,6 +155,7 @@ function check (key: keyof ChunkConfigOptions, value: unknown): void {
  *   .uploadSlots(4)           // plus one optimistic unchoke
  *   .rechokeInterval(10_000)
  *   .uploadLimit(2_000_000)   // bytes per second, 0 = unlimited
+ *   .superSeed(true)          // a first seeder: upload about one copy, peers trade the rest
  *   .build()
  * ```
  */
@@ -163,6 +179,7 @@ export class ChunkConfig implements Readonly<ChunkConfigOptions> {
   readonly maxConnections!: number
   readonly uploadLimit!: number
   readonly downloadLimit!: number
+  readonly superSeed!: boolean
 
   private constructor (options: ChunkConfigOptions) {
     Object.assign(this, options)
@@ -246,6 +263,8 @@ export class ChunkConfigBuilder {
   uploadLimit (value: number): this { return this.set('uploadLimit', value) }
   /** Bytes per second across all downloads; 0 = unlimited. */
   downloadLimit (value: number): this { return this.set('downloadLimit', value) }
+  /** Super-seed content this node publishes (see {@link ChunkConfigOptions.superSeed}). */
+  superSeed (value = true): this { return this.set('superSeed', value) }
 
   build (): ChunkConfig {
     return ChunkConfig.from(this.options)

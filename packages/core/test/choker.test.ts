@@ -300,13 +300,14 @@ describe('UploadManager', () => {
   const clock = (): number => now
   const turn = async (): Promise<void> => { await new Promise(resolve => setImmediate(resolve)) }
 
-  function manager (uploadSlots: number, rejected: string[] = []): UploadManager {
+  function manager (uploadSlots: number, rejected: string[] = [], unchokeAll?: () => boolean): UploadManager {
     return new UploadManager({
       config: ChunkConfig.from({ uploadSlots, rechokeInterval: 10_000, optimisticUnchokeInterval: 60_000 }),
       clock,
       random: createRandom(5),
       isSeeding: () => true,
       rejectChoked: (session) => { rejected.push(session.peerId) },
+      unchokeAll,
       log: silentLogger
     })
   }
@@ -361,5 +362,23 @@ describe('UploadManager', () => {
     now += SEED_TURN_RECHOKES * 10_000
     uploads.rechoke()
     expect(uploads.slotOf(c)).toBe('regular')
+  })
+
+  it('chokes nobody while unchokeAll holds (super-seeding), and chokes again at the next rechoke after', () => {
+    const rejected: string[] = []
+    let open = true
+    const uploads = manager(1, rejected, () => open)
+    const peers = ['a', 'b', 'c', 'd'].map(id => fakeSession(id, clock))
+    for (const s of peers) { uploads.peerConnected(s); uploads.addInterest(s, 'cid') }
+    uploads.rechoke()
+    expect(peers.map(s => s.sent)).toEqual([['unchoke'], ['unchoke'], ['unchoke'], ['unchoke']])
+    expect(rejected).toEqual([])
+    // Slots are still kept, so choking resumes sensibly: one regular, one optimistic, two choked.
+    expect(peers.filter(s => uploads.slotOf(s) !== undefined)).toHaveLength(2)
+    open = false
+    uploads.rechoke()
+    expect(peers.filter(s => s.sent.at(-1) === 'choke')).toHaveLength(2)
+    expect(rejected).toHaveLength(2)
+    uploads.stop()
   })
 })

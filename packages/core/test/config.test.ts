@@ -90,3 +90,15 @@ describe('ChunkConfig choker options', () => {
     expect(() => ChunkConfig.from({ rechokeInterval: '10s' as unknown as number })).toThrow(/rechokeInterval/)
   })
 })
+
+describe('ChunkConfig superSeed', () => {
+  it('is off by default, set by the builder or a plain object, and only takes a boolean', () => {
+    expect(ChunkConfig.default().superSeed).toBe(false)
+    expect(ChunkConfig.default().toJSON()).toMatchObject({ superSeed: false })
+    expect(ChunkConfig.builder().superSeed().build().superSeed).toBe(true)
+    expect(ChunkConfig.builder().superSeed(true).build().toBuilder().superSeed(false).build().superSeed).toBe(false)
+    expect(ChunkConfig.from({ superSeed: true }).superSeed).toBe(true)
+    expect(() => ChunkConfig.from({ superSeed: 'yes' as unknown as boolean })).toThrow(/superSeed must be true or false/)
+    expect(() => ChunkConfig.builder().superSeed(1 as unknown as boolean)).toThrow(InvalidConfigError)
+  })
+})

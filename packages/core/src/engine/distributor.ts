@@ -1,13 +1,11 @@
 import { ChunkConfig } from '../config.js'
-import { buildManifest } from '../content/build-manifest.js'
-import { Bitfield } from '../pieces/bitfield.js'
 import { defaultStrategy } from '../pieces/rarest.js'
 import { PeerIdentity } from '../identity.js'
 import { TypedEmitter } from '../events.js'
 import { silentLoggerFactory } from '../logger.js'
 import { memoryStorage } from '../storage/memory-storage.js'
 import { DEFAULT_MAX_FRAME_SIZE, PROTOCOL_VERSION } from '../wire/messages.js'
-import { ContentMismatchError, InvalidConfigError, NodeStoppedError, NotFoundError, throwIfAborted } from '../errors.js'
+import { InvalidConfigError, NodeStoppedError, NotFoundError } from '../errors.js'
 import { Semaphore } from '../util/semaphore.js'
 import { PeerManager } from './peer-manager.js'
 import { SwarmRegistry } from './swarm-registry.js'
@@ -21,18 +19,18 @@ import { systemClock, type Clock } from './rate-meter.js'
 import { TokenBucket } from './token-bucket.js'
 import { toContentId, type ContentRef } from './content-ref.js'
 import { collectPeerStats, type PeerStats } from './peer-stats.js'
-import { readAll, readContentFrom, rechunk } from './content-io.js'
+import { readAll, readContentFrom } from './content-io.js'
+import { ContentPublisher, type PublishOptions } from './content-publisher.js'
+import { MessageRouter } from './message-router.js'
+import { SuperSeeder } from './super-seeder.js'
 import type { ContentId } from '../content/content-id.js'
-import type { Manifest } from '../content/manifest.js'
 import type { AbortOptions, Logger, LoggerFactory } from '../contracts/common.js'
 import type { Storage } from '../contracts/storage.js'
 import type { Strategy } from '../contracts/strategy.js'
 import type { Transport } from '../contracts/transport.js'
 import type { Verifier } from '../contracts/verifier.js'
 import type { DistributorEvents, EngineContext } from './engine-context.js'
-import type { PeerSession } from './peer-session.js'
 import type { ContentSwarm } from './swarm.js'
-import type { WireMessage } from '../wire/messages.js'
 
 /** The plugins and settings a {@link ChunkDistributor} runs with. */
 export interface DistributorInit {
@@ -56,12 +54,8 @@ export interface DistributorInit {
   agent?: string
 }
 
-export interface StoreOptions extends AbortOptions {
-  /** Chunk size for this content (default: the config's). */
-  chunkSize?: number
-  /** CID version for this content (default: the config's). */
-  cidVersion?: 0 | 1
-}
+/** How `storeContent` / `importContent` chunk and address a content. */
+export type StoreOptions = PublishOptions
 
 export interface DownloadOptions extends AbortOptions {
   /** Seed for the strategy's random choices (tests). */
@@ -98,6 +92,8 @@ export class ChunkDistributor {
   private readonly swarms: SwarmRegistry
   private readonly uploader: Uploader
   private readonly uploads: UploadManager
+  private readonly router: MessageRouter
+  private readonly publisher: ContentPublisher
   /** Downloads running (started and not ended): none means this node only seeds. */
   private downloadsRunning = 0
   private readonly ctx: EngineContext
@@ -133,11 +129,19 @@ export class ChunkDistributor {
       clock,
       log: loggers('codio-chunk:peers'),
       hello: () => ({ type: 'hello', version: PROTOCOL_VERSION, peerId: this.identity.peerId, maxFrameSize, maxRequests: config.maxRequestsServed, addresses: this.peers.addresses, agent }),
-      onMessage: (session, message) => { this.route(session, message) },
-      onPeer: (session) => { this.peerConnected(session) },
-      onPeerGone: (session, error) => { this.peerGone(session, error) }
+      onMessage: (session, message) => { this.router.route(session, message) },
+      onPeer: (session) => { this.router.peerConnected(session) },
+      onPeerGone: (session, error) => { this.router.peerGone(session, error) }
     })
-    this.swarms = new SwarmRegistry(this.storage, this.peers, this.log, config.maxPeersPerContent, (swarm, address) => { this.coordinator.dialForSwarm(swarm, address) })
+    const random = createRandom(Math.floor(Math.random() * 0x100000000))
+    this.swarms = new SwarmRegistry({
+      storage: this.storage,
+      peers: this.peers,
+      log: this.log,
+      maxPeersPerContent: config.maxPeersPerContent,
+      onLearnedAddress: (swarm, address) => { this.coordinator.dialForSwarm(swarm, address) },
+      superSeeder: config.superSeed ? (swarm) => this.superSeeder(swarm, clock, random, loggers('codio-chunk:super-seed')) : undefined
+    })
     this.ctx = {
       config,
       strategy,
@@ -148,9 +152,9 @@ export class ChunkDistributor {
       log: this.log,
       uploadLimiter: new TokenBucket({ rate: config.uploadLimit, clock }),
       downloadLimiter: new TokenBucket({ rate: config.downloadLimit, clock }),
-      ban: (session, reason) => { this.ban(session, reason) },
+      ban: (session, reason) => { this.router.ban(session, reason) },
       announceHave: (swarm, index) => { this.swarms.announceHave(swarm, index) },
-      setInterest: (swarm, session, interested) => { this.setInterest(swarm, session, interested) },
+      setInterest: (swarm, session, interested) => { this.router.setInterest(swarm, session, interested) },
       redial: async (swarm) => { await this.coordinator.redial(swarm) },
       downloadRunning: (running) => { this.downloadsRunning += running ? 1 : -1 }
     }
@@ -162,12 +166,15 @@ export class ChunkDistributor {
     this.uploads = new UploadManager({
       config,
       clock,
-      random: createRandom(Math.floor(Math.random() * 0x100000000)),
+      random,
       isSeeding: () => this.downloadsRunning === 0,
       rejectChoked: (session) => { this.uploader.rejectChoked(session) },
+      unchokeAll: () => this.swarms.superSeeding,
       log: loggers('codio-chunk:choker')
     })
     this.uploads.start()
+    this.router = new MessageRouter({ peers: this.peers, swarms: this.swarms, uploader: this.uploader, uploads: this.uploads, events: this.events, clock })
+    this.publisher = new ContentPublisher({ config, storage: this.storage, verifier: this.verifiers[0], swarms: this.swarms })
     this.coordinator = new DownloadCoordinator({
       ctx: this.ctx,
       peers: this.peers,
@@ -218,17 +225,7 @@ export class ChunkDistributor {
     const bytes = (a instanceof Uint8Array ? a : b) as Uint8Array
     const options = (a instanceof Uint8Array ? b : c) as StoreOptions | undefined
     if (!(bytes instanceof Uint8Array)) throw new TypeError('storeContent needs the content as a Uint8Array')
-    const manifest = await buildManifest(bytes, this.buildOptions(options))
-    if (expected !== undefined && !expected.equals(manifest.root)) {
-      throw new ContentMismatchError(`The bytes given hash to ${manifest.root.toString()}, not ${expected.toString()}; check the chunk size and CID version used to make that CID`)
-    }
-    await this.storage.putManifest(manifest, options)
-    for (let i = 0; i < manifest.chunkCount; i++) {
-      const offset = manifest.chunkOffset(i)
-      await this.storage.putChunk(manifest.root, i, bytes.subarray(offset, offset + manifest.chunkLength(i)), options)
-    }
-    this.publish(manifest)
-    return manifest.root
+    return await this.publisher.storeBytes(bytes, expected, options)
   }
 
   /**
@@ -243,23 +240,7 @@ export class ChunkDistributor {
    */
   async importContent (open: () => AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options?: StoreOptions): Promise<ContentId> {
     this.assertRunning()
-    const manifest = await buildManifest(open(), this.buildOptions(options))
-    await this.storage.putManifest(manifest, options)
-    let index = 0
-    const changed = new ContentMismatchError('The content changed between the two reads; import a file that is not being written to')
-    try {
-      for await (const chunk of rechunk(open(), (i) => i < manifest.chunkCount ? manifest.chunkLength(i) : 0)) {
-        throwIfAborted(options?.signal, 'import')
-        if (chunk.length !== manifest.chunkLength(index)) throw changed
-        await this.storage.putChunk(manifest.root, index++, chunk, options)
-      }
-    } catch (err) {
-      if (err instanceof RangeError) throw changed
-      throw err
-    }
-    if (index !== manifest.chunkCount) throw changed
-    this.publish(manifest)
-    return manifest.root
+    return await this.publisher.importStream(open, options)
   }
 
   /**
@@ -354,26 +335,13 @@ export class ChunkDistributor {
     const error = new NodeStoppedError('The node was stopped')
     this.stopController.abort(error)
     this.uploads.stop()
+    this.swarms.close()
     for (const swarm of this.swarms.swarms.values()) swarm.download?.abort(error)
     this.ctx.uploadLimiter.close()
     this.ctx.downloadLimiter.close()
     await this.peers.stop()
     await this.coordinator.settled()
     await Promise.allSettled([this.storage.close(), ...this.verifiers.map(async v => { await v.close?.() })])
-  }
-
-  private buildOptions (options?: StoreOptions): Parameters<typeof buildManifest>[1] {
-    return {
-      chunkSize: options?.chunkSize ?? this.config.chunkSize,
-      cidVersion: options?.cidVersion ?? this.config.cidVersion,
-      verifier: this.verifiers[0],
-      signal: options?.signal
-    }
-  }
-
-  private publish (manifest: Manifest): void {
-    const swarm = this.swarms.add(manifest, Bitfield.full(manifest.chunkCount))
-    swarm.download?.storedElsewhere(Array.from({ length: manifest.chunkCount }, (_, i) => i))
   }
 
   private async readAll (root: ContentId, options: AbortOptions): Promise<Uint8Array> {
@@ -390,67 +358,15 @@ export class ChunkDistributor {
     return swarm
   }
 
-  private route (session: PeerSession, message: WireMessage): void {
-    switch (message.type) {
-      case 'bitfield':
-      case 'have':
-      case 'peers':
-        this.swarms.receive(session, message)
-        return
-      case 'interested': {
-        const key = message.content.toString()
-        // Only contents we hold count, so the set stays bounded. (A chunk request for content
-        // loaded later counts as interest too.)
-        if (this.swarms.swarms.has(key)) this.uploads.addInterest(session, key)
-        return
-      }
-      case 'not-interested':
-        this.uploads.removeInterest(session, message.content.toString())
-        return
-      case 'choke':
-        // Requests to this peer will be rejected: move them to other peers now.
-        for (const key of session.holdings.keys()) this.swarms.swarms.get(key)?.download?.peerChoked(session)
-        return
-      case 'unchoke':
-        for (const key of session.holdings.keys()) this.swarms.swarms.get(key)?.download?.fill(session)
-        return
-      case 'request-chunk':
-        this.uploader.handleRequestChunk(session, message)
-        return
-      case 'request-block':
-        this.uploader.handleRequestBlock(session, message)
-    }
-  }
-
-  private peerConnected (session: PeerSession): void {
-    this.events.emit('peer:connect', { peerId: session.peerId, address: session.connection.remoteAddress, direction: session.connection.direction })
-    // Not interested yet, so unchoked at once: it is served as soon as it asks, if a slot is free.
-    this.uploads.peerConnected(session)
-    for (const swarm of this.swarms.swarms.values()) {
-      this.swarms.offerBitfield(swarm, session)
-    }
-  }
-
-  private peerGone (session: PeerSession, error?: Error): void {
-    this.uploads.peerGone(session)
-    this.swarms.peerGone(session)
-    this.events.emit('peer:disconnect', { peerId: session.peerId, address: session.connection.remoteAddress, error })
-  }
-
-  private ban (session: PeerSession, reason: string): void {
-    if (this.peers.banned.has(session.peerId)) return
-    this.events.emit('peer:banned', { peerId: session.peerId, address: session.connection.remoteAddress, reason })
-    this.peers.ban(session, reason)
-  }
-
-  private setInterest (swarm: ContentSwarm, session: PeerSession, interested: boolean): void {
-    if (session.amInterested.has(swarm.key) === interested) return
-    if (interested) session.amInterested.add(swarm.key)
-    else session.amInterested.delete(swarm.key)
-    // Snubbing is measured from when we became interested in the peer at all.
-    if (session.amInterested.size === 0) session.interestedSince = undefined
-    else session.interestedSince ??= this.ctx.clock()
-    session.send({ type: interested ? 'interested' : 'not-interested', content: swarm.root })
+  /** The super-seeder of a content registered complete (`config.superSeed`). */
+  private superSeeder (swarm: ContentSwarm, clock: Clock, random: () => number, log: Logger): SuperSeeder {
+    return new SuperSeeder(swarm, {
+      clock,
+      random,
+      log,
+      // Choking resumes (the choker had kept its slots) once no content is super-seeded.
+      onEnd: () => { if (!this.swarms.superSeeding) this.uploads.rechoke() }
+    })
   }
 
   private assertRunning (): void {

@@ -11,6 +11,7 @@ import type { PeerSession } from './peer-session.js'
 import type { PeerManager } from './peer-manager.js'
 import type { BitfieldMessage, HaveMessage, PeersMessage } from '../wire/messages.js'
 import type { Logger } from '../contracts/common.js'
+import type { SuperSeeder } from './super-seeder.js'
 
 /** Most addresses sent or accepted in one peer-exchange message. */
 const MAX_PEX_ADDRESSES = 32
@@ -26,24 +27,64 @@ interface AvailabilityQueue {
   length: number
 }
 
+/** What a {@link SwarmRegistry} needs from the node. */
+export interface SwarmRegistryInit {
+  storage: Storage
+  peers: PeerManager
+  log: Logger
+  /** Most peers connected for one content (`maxPeersPerContent`). */
+  maxPeersPerContent: number
+  /** Dials an address learned by peer exchange for a content being downloaded. */
+  onLearnedAddress: (swarm: ContentSwarm, address: string) => void
+  /**
+   * Makes the super-seeder of a content that is complete when it is registered (published, or
+   * loaded from storage), or undefined to seed it plainly. Unset: never super-seed.
+   */
+  superSeeder?: (swarm: ContentSwarm) => SuperSeeder | undefined
+}
+
 /**
  * The swarms of every content this node holds or downloads: loads them from storage on demand,
- * handles the availability messages (bitfield, have, peers) and announces our own chunks.
+ * handles the availability messages (bitfield, have, peers), announces our own chunks, and feeds
+ * a super-seeded content's peers to its super-seeder.
  */
 export class SwarmRegistry {
   readonly swarms = new Map<string, ContentSwarm>()
   private readonly loading = new Map<string, Promise<ContentSwarm | undefined>>()
   /** Per peer, its availability messages still waiting for a swarm to load (see `receive`). */
   private readonly queues = new WeakMap<PeerSession, AvailabilityQueue>()
+  private readonly storage: Storage
+  private readonly peers: PeerManager
+  private readonly log: Logger
+  private readonly maxPeersPerContent: number
+  private readonly onLearnedAddress: (swarm: ContentSwarm, address: string) => void
+  private readonly superSeeder?: (swarm: ContentSwarm) => SuperSeeder | undefined
+  /** Swarms given a super-seeder (some may have ended since). */
+  private readonly superSeeded = new Set<ContentSwarm>()
 
-  constructor (
-    private readonly storage: Storage,
-    private readonly peers: PeerManager,
-    private readonly log: Logger,
-    private readonly maxPeersPerContent: number,
-    /** Dials an address learned by peer exchange for a content being downloaded. */
-    private readonly onLearnedAddress: (swarm: ContentSwarm, address: string) => void
-  ) {}
+  constructor (init: SwarmRegistryInit) {
+    this.storage = init.storage
+    this.peers = init.peers
+    this.log = init.log
+    this.maxPeersPerContent = init.maxPeersPerContent
+    this.onLearnedAddress = init.onLearnedAddress
+    this.superSeeder = init.superSeeder
+  }
+
+  /** True while some content is being super-seeded. O(contents being super-seeded). */
+  get superSeeding (): boolean {
+    for (const swarm of this.superSeeded) {
+      if (swarm.superSeed?.active === true) return true
+      this.superSeeded.delete(swarm)
+    }
+    return false
+  }
+
+  /** Stops every super-seeder's timer (the node is stopping). */
+  close (): void {
+    for (const swarm of this.superSeeded) swarm.superSeed?.stop()
+    this.superSeeded.clear()
+  }
 
   /** The swarm of a content, loading its manifest and chunk map from storage if needed. */
   get (cid: CID | ContentId): ContentSwarm | undefined | Promise<ContentSwarm | undefined> {
@@ -68,17 +109,29 @@ export class SwarmRegistry {
     }
     const swarm = new ContentSwarm(manifest, have)
     this.swarms.set(key, swarm)
+    if (have.complete && this.superSeeder !== undefined) {
+      swarm.superSeed = this.superSeeder(swarm)
+      swarm.uploadGate = swarm.superSeed
+      if (swarm.superSeed !== undefined) this.superSeeded.add(swarm)
+    }
     return swarm
   }
 
   remove (key: string): void {
+    const swarm = this.swarms.get(key)
+    swarm?.superSeed?.stop()
+    if (swarm !== undefined) this.superSeeded.delete(swarm)
     this.swarms.delete(key)
   }
 
-  /** Sends our chunk map of `swarm` to a peer (which answers with its own). */
-  sendBitfield (swarm: ContentSwarm, session: PeerSession): void {
+  /**
+   * Sends our chunk map of `swarm` to a peer (which answers with its own): `bits`, else what we
+   * hold (nothing while super-seeding: a member is told its own subset when it joins).
+   */
+  sendBitfield (swarm: ContentSwarm, session: PeerSession, bits?: Bitfield): void {
     session.bitfieldSent.add(swarm.key)
-    session.send({ type: 'bitfield', content: swarm.root, chunkCount: swarm.manifest.chunkCount, bits: swarm.have.toBytes() })
+    const map = bits ?? (swarm.superSeed?.active === true ? new Bitfield(swarm.manifest.chunkCount) : swarm.have)
+    session.send({ type: 'bitfield', content: swarm.root, chunkCount: swarm.manifest.chunkCount, bits: map.toBytes() })
   }
 
   /** Sends our map of a content being downloaded to a peer that has not had it yet (asking for theirs). */
@@ -173,6 +226,7 @@ export class SwarmRegistry {
       // A later bitfield replaces the earlier one (PROTOCOL.md §5): update in place.
       existing.setBitfield(bits)
       swarm.download?.peerUpdated(session)
+      swarm.superSeed?.peerUpdated(session)
       return
     }
     const holdings = new PeerHoldings(n)
@@ -182,8 +236,9 @@ export class SwarmRegistry {
     const addresses = this.peers.listenAddressesOf(session)
     this.remember(swarm, addresses.slice(0, ADDRESSES_PER_PEER))
     // A peer joining this swarm gets our map even if it was sent before (it may have answered
-    // "not held" then); a member does not, so the exchange ends.
-    this.sendBitfield(swarm, session)
+    // "not held" then); a member does not, so the exchange ends. A super-seeder tells it only
+    // the chunks it reveals to it.
+    this.sendBitfield(swarm, session, swarm.superSeed?.peerJoined(session, holdings))
     this.sendPeerExchange(swarm, session, addresses)
     swarm.download?.peerJoined(session, holdings)
   }
@@ -196,7 +251,9 @@ export class SwarmRegistry {
       this.protocolError(session, `have for chunk ${message.index} of ${swarm.key}, which has ${swarm.manifest.chunkCount} chunks`)
       return
     }
-    if (holdings.add(message.index)) swarm.download?.peerHas(session, message.index)
+    if (!holdings.add(message.index)) return
+    swarm.download?.peerHas(session, message.index)
+    swarm.superSeed?.peerHas(session, message.index)
   }
 
   private handlePeers (session: PeerSession, message: PeersMessage): void {
@@ -236,6 +293,7 @@ export class SwarmRegistry {
     swarm.download?.peerLeft(session)
     swarm.peers.delete(session)
     session.holdings.delete(swarm.key)
+    swarm.superSeed?.peerLeft(session)
   }
 
   /** Tells a newly joined peer where other swarm members listen, and them about it. */

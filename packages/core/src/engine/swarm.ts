@@ -4,10 +4,24 @@ import type { Bitfield } from '../pieces/bitfield.js'
 import type { PeerHoldings } from '../pieces/peer-chunks.js'
 import type { PeerSession } from './peer-session.js'
 import type { Download } from './download.js'
+import type { SuperSeeder } from './super-seeder.js'
+
+/**
+ * Decides which chunks of one content this node serves to whom, beyond holding them (the
+ * super-seeder, while a content is super-seeded). The uploader asks it before serving a chunk and
+ * tells it when one was sent.
+ */
+export interface UploadGate {
+  /** False to refuse chunk `index` to `session` (it is rejected as NotFound). */
+  mayServe(session: PeerSession, index: number): boolean
+  /** Chunk `index` was sent to `session`. */
+  served(session: PeerSession, index: number): void
+}
 
 /**
  * Everything this node knows about one content: its manifest, the chunks it holds, the peers that
- * exchanged bitfields for it, and the running download if it is incomplete.
+ * exchanged bitfields for it, the running download if it is incomplete, and the super-seeder
+ * while it is being super-seeded.
  */
 export class ContentSwarm {
   readonly key: string
@@ -21,6 +35,13 @@ export class ContentSwarm {
   /** Provider addresses given by the application: always retried, never forgotten. */
   readonly providers = new Set<string>()
   download?: Download
+  /**
+   * Set while this node super-seeds the content (`superSeed` in the config, for content complete
+   * when it was registered): decides which chunks each peer is told about and may be served.
+   */
+  superSeed?: SuperSeeder
+  /** Consulted before a chunk is served and told when it was sent (see {@link UploadGate}). */
+  uploadGate?: UploadGate
   private leafIndex?: Map<string, number>
 
   constructor (manifest: Manifest, have: Bitfield) {

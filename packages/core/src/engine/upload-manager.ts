@@ -15,6 +15,13 @@ export interface UploadManagerInit {
   isSeeding: () => boolean
   /** Rejects, as Choked, the peer's chunk requests not answered yet (called right after `choke` is sent). */
   rejectChoked: (session: PeerSession) => void
+  /**
+   * True while every peer should stay unchoked: a super-seeding node rations its upload by what it
+   * reveals to each peer, and a choked peer could not fetch the chunks revealed to it. Slots are
+   * still assigned as usual, so choking resumes from a sensible state when this turns false (call
+   * {@link UploadManager.rechoke} then). Default: never.
+   */
+  unchokeAll?: () => boolean
   log: Logger
 }
 
@@ -33,7 +40,8 @@ interface PeerSlotState {
  * (an unref'd timer, cleared by `stop()`), and immediate decisions when they matter: a peer that
  * becomes interested takes a free slot at once (or is choked if none is free), and a slot freed
  * by a peer that leaves or loses interest is refilled on the next event-loop turn (several
- * events in one turn cost one decision). Choke and unchoke are sent only on change.
+ * events in one turn cost one decision). Choke and unchoke are sent only on change. While
+ * `unchokeAll()` holds (super-seeding), nobody is choked.
  *
  * @example
  * ```ts
@@ -136,7 +144,7 @@ export class UploadManager {
       snubbed: session.isSnubbing(now, config.snubTimeout)
     })
     if (slot !== undefined) this.assign(session, state, slot, now)
-    this.setChoking(session, slot === undefined)
+    this.setChoking(session, slot === undefined && !this.openToAll())
   }
 
   /** Re-ranks every peer now (the periodic round). */
@@ -160,6 +168,10 @@ export class UploadManager {
     session.amChoking = choking
     session.send({ type: choking ? 'choke' : 'unchoke' })
     if (choking) this.init.rejectChoked(session)
+  }
+
+  private openToAll (): boolean {
+    return this.init.unchokeAll?.() === true
   }
 
   private schedule (): void {
@@ -217,7 +229,8 @@ export class UploadManager {
       if (slot === 'regular') this.regularCount++
       if (slot === 'optimistic') this.optimistic = session
     }
-    for (const [id, session] of byId) this.setChoking(session, !decision.unchoked.has(id))
+    const open = this.openToAll()
+    for (const [id, session] of byId) this.setChoking(session, !open && !decision.unchoked.has(id))
     this.init.log('%s: %d regular, optimistic %s', mode, this.regularCount, decision.optimistic ?? 'none')
   }
 

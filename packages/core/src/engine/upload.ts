@@ -107,8 +107,11 @@ export class Uploader {
     this.handle(session, message, async (swarm) => {
       if (message.index >= swarm.manifest.chunkCount) return { code: RejectCode.BadRequest, reason: `chunk index ${message.index} out of range` }
       if (!swarm.have.get(message.index)) return { code: RejectCode.NotFound, reason: `chunk ${message.index} not stored here` }
+      // Super-seeding: only chunks revealed to this peer (see swarm.ts, UploadGate).
+      if (swarm.uploadGate?.mayServe(session, message.index) === false) return { code: RejectCode.NotFound, reason: `chunk ${message.index} not offered to you now; ask other peers` }
       return { index: message.index }
     }, (swarm, bytes) => {
+      swarm.uploadGate?.served(session, message.index)
       if (this.ctx.events.has('chunk:served')) {
         this.ctx.events.emit('chunk:served', { cid: swarm.manifest.root, index: message.index, peerId: session.peerId, bytes })
       }
