@@ -20,6 +20,9 @@ function sharedStorage (storage, users) {
   let open = users
   return {
     name: storage.name,
+    // storage-fs's buffer ownership (see the Storage contract), so chunk buffers are reused here too.
+    copiesOnPut: storage.copiesOnPut,
+    ownedReads: storage.ownedReads,
     putManifest: (...a) => storage.putManifest(...a),
     getManifest: (...a) => storage.getManifest(...a),
     putChunk: (...a) => storage.putChunk(...a),
