@@ -24,6 +24,7 @@ export * from './wire/frame-decoder.js'
 export { ChunkBufferPool, chunkBuffers, MIN_POOLED_BYTES } from './util/chunk-buffer-pool.js'
 export type { ChunkBufferPoolInit } from './util/chunk-buffer-pool.js'
 export * from './wire/connection-state.js'
+export * from './wire/request-ledger.js'
 export * from './wire/address.js'
 
 export * from './storage/memory-storage.js'

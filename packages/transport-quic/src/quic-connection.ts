@@ -1,5 +1,5 @@
 import { events as quicEvents } from '@matrixai/quic'
-import { ConnectionClosedError, ConnectionState, FrameDecoder, ProtocolError, decodeFrame, encodeMessage } from '@codio-chunk/core'
+import { ConnectionClosedError, ConnectionState, FrameDecoder, ProtocolError, RequestLedger, decodeFrame, encodeMessage } from '@codio-chunk/core'
 import { ResponseAssembler } from './response-reader.js'
 import type { QUICConnection, QUICStream } from '@matrixai/quic'
 import type { AbortOptions, Connection, ConnectionHandler, Logger, WireMessage } from '@codio-chunk/core'
@@ -25,8 +25,6 @@ export interface QuicConnectionOptions {
 /** Application error codes of CONNECTION_CLOSE. */
 const CLOSE_NORMAL = 0
 const CLOSE_PROTOCOL_ERROR = 1
-/** Most request ids tracked per direction; past this, answers simply travel on the control stream. */
-const MAX_TRACKED_REQUESTS = 4096
 /** Parts smaller than this are copied together into one write; larger ones are written as they are. */
 const COALESCE_BELOW = 16 * 1024
 
@@ -65,10 +63,8 @@ export class QuicConnection implements Connection {
   private corkedBytes = 0
   /** Bytes handed to stream writers and not yet taken by QUIC. */
   private writing = 0
-  /** Ids of the peer's requests not yet answered: their answers get streams of their own. */
-  private readonly inboundRequests = new Set<number>()
-  /** Ids of our requests not yet answered: the only ids a response stream may carry. */
-  private readonly awaiting = new Set<number>()
+  /** Open requests both ways: the peer's get answers on streams of their own; ours are the only ids a response stream may carry. */
+  private readonly requests = new RequestLedger()
   /** Response streams being read, by request id. */
   private readonly responses = new Map<number, QUICStream>()
 
@@ -118,20 +114,9 @@ export class QuicConnection implements Connection {
   send (message: WireMessage): void {
     if (this.isClosed) throw this.state.sendError(message)
     const parts = encodeMessage(message)
-    switch (message.type) {
-      case 'request-chunk':
-      case 'request-block':
-        if (this.awaiting.size < MAX_TRACKED_REQUESTS) this.awaiting.add(message.id)
-        break
-      case 'cancel':
-        this.awaiting.delete(message.id)
-        this.responses.get(message.id)?.cancel(undefined)
-        break
-      case 'data':
-      case 'reject':
-        if (this.inboundRequests.delete(message.id) && this.sendOnOwnStream(parts)) return
-        break
-    }
+    // An answer to an open request of the peer goes on a stream of its own when one can be opened.
+    if (this.requests.sending(message) && this.sendOnOwnStream(parts)) return
+    if (message.type === 'cancel') this.responses.get(message.id)?.cancel(undefined)
     this.cork(parts)
   }
 
@@ -255,19 +240,7 @@ export class QuicConnection implements Connection {
   private readonly onControlFrame = (frame: Uint8Array): void => {
     if (this.isClosed) return
     const message = decodeFrame(frame)
-    switch (message.type) {
-      case 'request-chunk':
-      case 'request-block':
-        if (this.inboundRequests.size < MAX_TRACKED_REQUESTS) this.inboundRequests.add(message.id)
-        break
-      case 'cancel':
-        this.inboundRequests.delete(message.id)
-        break
-      case 'data':
-      case 'reject':
-        this.awaiting.delete(message.id)
-        break
-    }
+    this.requests.received(message)
     this.deliver(message)
   }
 
@@ -292,7 +265,7 @@ export class QuicConnection implements Connection {
           this.responses.delete(assembler.head?.id as number)
           if (this.isClosed) return
           const message = decodeFrame(frame)
-          this.awaiting.delete((message as { id: number }).id)
+          this.requests.answered((message as { id: number }).id)
           this.deliver(message)
         }
       }
@@ -308,7 +281,7 @@ export class QuicConnection implements Connection {
 
   /** Only answers to requests we are waiting for, one stream per request, are read. */
   private readonly acceptResponse = (head: ResponseHead): boolean => {
-    return this.awaiting.has(head.id) && !this.responses.has(head.id)
+    return this.requests.awaits(head.id) && !this.responses.has(head.id)
   }
 
   private deliver (message: WireMessage): void {

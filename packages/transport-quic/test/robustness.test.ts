@@ -83,9 +83,9 @@ describe('QUIC requests and responses', () => {
   })
 
   it('closes with ProtocolError when an answer announces more than maxFrameSize, before allocating it', async () => {
-    const { client, server, clientInbox } = await pair()
+    const { client, server, clientInbox, serverInbox } = await pair()
     client.send({ type: 'request-chunk', id: 1, content: CONTENT, index: 0 })
-    await until(() => (server as unknown as { inboundRequests: Set<number> }).inboundRequests.has(1), 'the request to arrive')
+    expect((await serverInbox.received(1))[0]).toMatchObject({ type: 'request-chunk', id: 1 })
     await rawResponseStream(server, frameHead(0xfffffff0, 0x22, 1), new Uint8Array(16))
     const error = await clientInbox.closed()
     expect(error).toBeInstanceOf(ProtocolError)

@@ -1,4 +1,4 @@
-import { ConnectionClosedError, ConnectionState, FrameDecoder, ProtocolError, decodeFrame, encodeMessage } from '@codio-chunk/core'
+import { ConnectionClosedError, ConnectionState, FrameDecoder, ProtocolError, RequestLedger, decodeFrame, encodeMessage } from '@codio-chunk/core'
 import { expectEnd, readResponse } from './response-reader.js'
 import { StreamKind } from './stream-kind.js'
 import { StreamWriter } from './stream-writer.js'
@@ -23,8 +23,6 @@ export interface QuinnConnectionOptions {
   onGone: () => void
 }
 
-/** Most request ids tracked per direction; past this, answers simply travel on the control stream. */
-const MAX_TRACKED_REQUESTS = 4096
 /** Bytes asked for per read of the control stream. */
 const CONTROL_READ = 64 * 1024
 /** The first read of a peer's stream: its kind byte and, for a response, its head and more. */
@@ -55,10 +53,8 @@ export class QuinnConnection implements Connection {
   private closeTimer: ReturnType<typeof setTimeout> | undefined
   /** Bytes of answers being sent on their own streams. */
   private responseBytes = 0
-  /** Ids of the peer's requests not yet answered: their answers get streams of their own. */
-  private readonly inboundRequests = new Set<number>()
-  /** Ids of our requests not yet answered: the only ids a response stream may carry. */
-  private readonly awaiting = new Set<number>()
+  /** Open requests both ways: the peer's get answers on streams of their own; ours are the only ids a response stream may carry. */
+  private readonly requests = new RequestLedger()
   /** Response streams being read, by request id. */
   private readonly responses = new Map<number, NativeStream>()
 
@@ -95,23 +91,12 @@ export class QuinnConnection implements Connection {
   send (message: WireMessage): void {
     if (this.state.closed) throw this.state.sendError(message)
     const parts = encodeMessage(message)
-    switch (message.type) {
-      case 'request-chunk':
-      case 'request-block':
-        if (this.awaiting.size < MAX_TRACKED_REQUESTS) this.awaiting.add(message.id)
-        break
-      case 'cancel':
-        this.awaiting.delete(message.id)
-        this.stopResponse(message.id)
-        break
-      case 'data':
-      case 'reject':
-        if (this.inboundRequests.delete(message.id)) {
-          void this.sendOnOwnStream(parts)
-          return
-        }
-        break
+    // An answer to an open request of the peer goes on a stream of its own.
+    if (this.requests.sending(message)) {
+      void this.sendOnOwnStream(parts)
+      return
     }
+    if (message.type === 'cancel') this.stopResponse(message.id)
     for (const part of parts) this.controlWriter.write(part)
   }
 
@@ -184,19 +169,7 @@ export class QuinnConnection implements Connection {
   private readonly onControlFrame = (frame: Uint8Array): void => {
     if (this.state.closed) return
     const message = decodeFrame(frame)
-    switch (message.type) {
-      case 'request-chunk':
-      case 'request-block':
-        if (this.inboundRequests.size < MAX_TRACKED_REQUESTS) this.inboundRequests.add(message.id)
-        break
-      case 'cancel':
-        this.inboundRequests.delete(message.id)
-        break
-      case 'data':
-      case 'reject':
-        this.awaiting.delete(message.id)
-        break
-    }
+    this.requests.received(message)
     this.state.deliver(message)
   }
 
@@ -243,7 +216,7 @@ export class QuinnConnection implements Connection {
       }
       this.responses.delete(result.head.id)
       head = undefined
-      if (this.state.closed || !this.awaiting.delete(result.head.id)) return
+      if (this.state.closed || !this.requests.answered(result.head.id)) return
       this.state.deliver(decodeFrame(result.frame))
       await expectEnd(stream, result.head, this.remoteAddress)
     } catch (err) {
@@ -256,7 +229,7 @@ export class QuinnConnection implements Connection {
 
   /** Only answers to requests we are waiting for, one stream per request, are read. */
   private readonly acceptResponse = (head: ResponseHead): boolean => {
-    return this.awaiting.has(head.id) && !this.responses.has(head.id)
+    return this.requests.awaits(head.id) && !this.responses.has(head.id)
   }
 
   /** We cancelled a request whose answer is arriving: ask the peer to stop sending it. */
