@@ -25,6 +25,7 @@ export { ChunkBufferPool, chunkBuffers, MIN_POOLED_BYTES } from './util/chunk-bu
 export type { ChunkBufferPoolInit } from './util/chunk-buffer-pool.js'
 export * from './wire/connection-state.js'
 export * from './wire/request-ledger.js'
+export * from './wire/transport-options.js'
 export * from './wire/address.js'
 
 export * from './storage/memory-storage.js'

@@ -1,7 +1,7 @@
 import { QUICClient } from '@matrixai/quic'
 import {
   DEFAULT_MAX_FRAME_SIZE, DialError, InvalidAddressError, InvalidConfigError, ListenError, PeerIdMismatchError, PeerIdentity,
-  abortError, checkMaxFrameSize, isPeerId, silentLogger, throwIfAborted
+  abortError, checkMaxFrameSize, isPeerId, silentLogger, throwIfAborted, checkListenOptions, checkPositiveInteger
 } from '@codio-chunk/core'
 import { checkPeerCertificate, selfSignedCertificate } from './certificate.js'
 import { parseQuicAddress, quicAddress } from './quic-address.js'
@@ -103,18 +103,18 @@ class QuicTransportImpl implements QuicTransport {
     this.credentials = selfSignedCertificate(init.privateKey ?? PeerIdentity.generate())
     this.peerId = this.credentials.peerId
     this.maxFrameSize = checkMaxFrameSize(init.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE)
-    this.highWaterMark = positiveInteger(init.highWaterMark ?? DEFAULT_QUIC_HIGH_WATER_MARK, 'highWaterMark')
-    this.closeTimeout = positiveInteger(init.closeTimeout ?? 2000, 'closeTimeout')
-    this.handshakeTimeout = positiveInteger(init.handshakeTimeout ?? 5000, 'handshakeTimeout')
-    this.maxPendingHandshakes = positiveInteger(init.maxPendingHandshakes ?? 64, 'maxPendingHandshakes')
-    this.maxConnections = positiveInteger(init.maxConnections ?? 1024, 'maxConnections')
-    const datagramSize = positiveInteger(init.datagramSize ?? DEFAULT_DATAGRAM_SIZE, 'datagramSize')
+    this.highWaterMark = checkPositiveInteger(init.highWaterMark ?? DEFAULT_QUIC_HIGH_WATER_MARK, 'highWaterMark')
+    this.closeTimeout = checkPositiveInteger(init.closeTimeout ?? 2000, 'closeTimeout')
+    this.handshakeTimeout = checkPositiveInteger(init.handshakeTimeout ?? 5000, 'handshakeTimeout')
+    this.maxPendingHandshakes = checkPositiveInteger(init.maxPendingHandshakes ?? 64, 'maxPendingHandshakes')
+    this.maxConnections = checkPositiveInteger(init.maxConnections ?? 1024, 'maxConnections')
+    const datagramSize = checkPositiveInteger(init.datagramSize ?? DEFAULT_DATAGRAM_SIZE, 'datagramSize')
     if (datagramSize < 1200 || datagramSize > 65527) throw new InvalidConfigError(`datagramSize must be in 1200..65527 (QUIC needs at least 1200), got ${datagramSize}`)
     this.tuning = {
       datagramSize,
-      idleTimeout: positiveInteger(init.idleTimeout ?? 15_000, 'idleTimeout'),
-      streamWindow: positiveInteger(init.streamWindow ?? 2 * 1024 * 1024, 'streamWindow'),
-      connectionWindow: positiveInteger(init.connectionWindow ?? 16 * 1024 * 1024, 'connectionWindow'),
+      idleTimeout: checkPositiveInteger(init.idleTimeout ?? 15_000, 'idleTimeout'),
+      streamWindow: checkPositiveInteger(init.streamWindow ?? 2 * 1024 * 1024, 'streamWindow'),
+      connectionWindow: checkPositiveInteger(init.connectionWindow ?? 16 * 1024 * 1024, 'connectionWindow'),
       maxStreams: 256
     }
     this.log = init.logger ?? silentLogger
@@ -123,10 +123,7 @@ class QuicTransportImpl implements QuicTransport {
   async listen (address: string, options: ListenOptions): Promise<QuicListener> {
     const { host, port, peerId } = parseQuicAddress(address)
     const { signal, onConnection } = options
-    if (typeof onConnection !== 'function') throw new InvalidConfigError('listen() needs an onConnection(connection) callback')
-    if (peerId !== undefined && peerId !== this.peerId) throw new InvalidAddressError(`Cannot listen on ${address}: it names peer id ${peerId}, but this transport's identity is ${this.peerId}`)
-    const maxFrameSize = options.maxFrameSize === undefined ? this.maxFrameSize : checkMaxFrameSize(options.maxFrameSize)
-    throwIfAborted(signal, `listen on ${address}`)
+    const maxFrameSize = checkListenOptions(address, options, this.maxFrameSize, { peerId: this.peerId, addressPeerId: peerId })
     const listener = new QuicListener({
       config: quicConfig(this.credentials, this.tuning),
       handshakeTimeout: this.handshakeTimeout,
@@ -241,7 +238,3 @@ function listenError (address: string, err: unknown): ListenError {
   }
 }
 
-function positiveInteger (value: number, name: string): number {
-  if (!Number.isSafeInteger(value) || value < 1) throw new InvalidConfigError(`${name} must be a positive integer, got ${String(value)}`)
-  return value
-}

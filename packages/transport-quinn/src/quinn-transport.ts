@@ -1,6 +1,6 @@
 import {
-  AbortError, DEFAULT_MAX_FRAME_SIZE, DialError, InvalidAddressError, InvalidConfigError, ListenError, PeerIdMismatchError, PeerIdentity,
-  abortError, checkMaxFrameSize, silentLogger, throwIfAborted
+  AbortError, DEFAULT_MAX_FRAME_SIZE, DialError, InvalidConfigError, ListenError, PeerIdMismatchError, PeerIdentity,
+  abortError, checkMaxFrameSize, silentLogger, throwIfAborted, checkListenOptions, checkPositiveInteger
 } from '@codio-chunk/core'
 import { libp2pKey } from './identity-key.js'
 import { loadNativeBinding } from './native.js'
@@ -102,12 +102,12 @@ class QuinnTransportImpl implements QuinnTransport {
     const key = libp2pKey(init.privateKey ?? PeerIdentity.generate())
     this.peerId = key.peerId
     this.maxFrameSize = checkMaxFrameSize(init.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE)
-    this.highWaterMark = positiveInteger(init.highWaterMark ?? DEFAULT_QUINN_HIGH_WATER_MARK, 'highWaterMark')
-    this.closeTimeout = positiveInteger(init.closeTimeout ?? 2000, 'closeTimeout')
-    this.handshakeTimeout = positiveInteger(init.handshakeTimeout ?? 5000, 'handshakeTimeout')
-    this.maxPendingHandshakes = positiveInteger(init.maxPendingHandshakes ?? 16, 'maxPendingHandshakes')
-    this.maxConnections = positiveInteger(init.maxConnections ?? 1024, 'maxConnections')
-    const idleTimeout = positiveInteger(init.idleTimeout ?? 15_000, 'idleTimeout')
+    this.highWaterMark = checkPositiveInteger(init.highWaterMark ?? DEFAULT_QUINN_HIGH_WATER_MARK, 'highWaterMark')
+    this.closeTimeout = checkPositiveInteger(init.closeTimeout ?? 2000, 'closeTimeout')
+    this.handshakeTimeout = checkPositiveInteger(init.handshakeTimeout ?? 5000, 'handshakeTimeout')
+    this.maxPendingHandshakes = checkPositiveInteger(init.maxPendingHandshakes ?? 16, 'maxPendingHandshakes')
+    this.maxConnections = checkPositiveInteger(init.maxConnections ?? 1024, 'maxConnections')
+    const idleTimeout = checkPositiveInteger(init.idleTimeout ?? 15_000, 'idleTimeout')
     const socketBuffer = u32(init.socketBuffer ?? 4 * 1024 * 1024, 'socketBuffer')
     this.log = init.logger ?? silentLogger
     this.native = loadNativeBinding()
@@ -128,10 +128,7 @@ class QuinnTransportImpl implements QuinnTransport {
   async listen (address: string, options: ListenOptions): Promise<QuinnListener> {
     const { host, port, peerId } = parseQuinnAddress(address)
     const { signal, onConnection } = options
-    if (typeof onConnection !== 'function') throw new InvalidConfigError('listen() needs an onConnection(connection) callback')
-    if (peerId !== undefined && peerId !== this.peerId) throw new InvalidAddressError(`Cannot listen on ${address}: it names peer id ${peerId}, but this transport's identity is ${this.peerId}`)
-    const maxFrameSize = options.maxFrameSize === undefined ? this.maxFrameSize : checkMaxFrameSize(options.maxFrameSize)
-    throwIfAborted(signal, `listen on ${address}`)
+    const maxFrameSize = checkListenOptions(address, options, this.maxFrameSize, { peerId: this.peerId, addressPeerId: peerId })
     let server
     try {
       server = new this.native.Server(this.config, host, port)
@@ -237,12 +234,8 @@ function listenError (address: string, err: unknown): ListenError {
   return new ListenError(`Cannot listen on ${address}: ${message}`, { cause: err })
 }
 
-function positiveInteger (value: number, name: string): number {
-  if (!Number.isSafeInteger(value) || value < 1) throw new InvalidConfigError(`${name} must be a positive integer, got ${String(value)}`)
-  return value
-}
 
 function u32 (value: number, name: string): number {
-  if (positiveInteger(value, name) > 0xffffffff) throw new InvalidConfigError(`${name} must be at most 4294967295, got ${value}`)
+  if (checkPositiveInteger(value, name) > 0xffffffff) throw new InvalidConfigError(`${name} must be at most 4294967295, got ${value}`)
   return value
 }

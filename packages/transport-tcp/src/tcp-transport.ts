@@ -1,7 +1,7 @@
 import net from 'node:net'
 import {
   checkMaxFrameSize, isUnspecifiedHost,
-  DEFAULT_MAX_FRAME_SIZE, DialError, InvalidConfigError, abortError, silentLogger, throwIfAborted
+  DEFAULT_MAX_FRAME_SIZE, DialError, abortError, silentLogger, throwIfAborted, checkListenOptions, checkPositiveInteger
 } from '@codio-chunk/core'
 import { ListenError } from './errors.js'
 import { parseTcpAddress, tcpAddress } from './tcp-address.js'
@@ -63,18 +63,16 @@ class TcpTransport implements Transport {
 
   constructor (init: TcpTransportInit) {
     this.noDelay = init.noDelay ?? true
-    this.highWaterMark = positiveInteger(init.highWaterMark ?? DEFAULT_TCP_HIGH_WATER_MARK, 'highWaterMark')
+    this.highWaterMark = checkPositiveInteger(init.highWaterMark ?? DEFAULT_TCP_HIGH_WATER_MARK, 'highWaterMark')
     this.maxFrameSize = checkMaxFrameSize(init.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE)
-    this.closeTimeout = positiveInteger(init.closeTimeout ?? 2000, 'closeTimeout')
+    this.closeTimeout = checkPositiveInteger(init.closeTimeout ?? 2000, 'closeTimeout')
     this.log = init.logger ?? silentLogger
   }
 
   async listen (address: string, options: ListenOptions): Promise<Listener> {
     const { host, port } = parseTcpAddress(address)
     const { signal, onConnection } = options
-    if (typeof onConnection !== 'function') throw new InvalidConfigError('listen() needs an onConnection(connection) callback')
-    const maxFrameSize = options.maxFrameSize === undefined ? this.maxFrameSize : checkMaxFrameSize(options.maxFrameSize)
-    throwIfAborted(signal, `listen on ${address}`)
+    const maxFrameSize = checkListenOptions(address, options, this.maxFrameSize)
 
     const server = net.createServer({ pauseOnConnect: true, noDelay: this.noDelay, highWaterMark: this.highWaterMark })
     server.on('connection', (socket) => {
@@ -216,7 +214,3 @@ function listenError (address: string, err: NodeJS.ErrnoException): ListenError 
   }
 }
 
-function positiveInteger (value: number, name: string): number {
-  if (!Number.isSafeInteger(value) || value < 1) throw new InvalidConfigError(`${name} must be a positive integer, got ${String(value)}`)
-  return value
-}
