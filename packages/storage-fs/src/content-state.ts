@@ -25,6 +25,8 @@ export interface ContentState {
   unsynced: number
   /** A running flush, which later flush requests join. */
   flushing: Promise<void> | undefined
+  /** The error of a batch sync that failed in the background, until a write or close reports it. */
+  syncFailure: unknown
   /** Dropped from the storage's cache (evicted or deleted): reload before writing. */
   retired: boolean
 }
@@ -139,6 +141,7 @@ export async function loadContent (key: string, paths: ContentPaths, cache: Hand
     writes: new Map(),
     unsynced: 0,
     flushing: undefined,
+    syncFailure: undefined,
     retired: false
   }
 }

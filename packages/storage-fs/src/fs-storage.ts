@@ -20,7 +20,9 @@ export interface FsStorageInit {
    * - `'always'`: each chunk's data is fsynced before its journal record is appended, and the
    *   record is fsynced before `putChunk` resolves (safest, slowest);
    * - `'batch'` (default): data, then journal, are fsynced every `syncEvery` chunks of a content and
-   *   on `close()`; a crash of the process loses nothing, a power cut at most the last batch;
+   *   on `close()`, in the background (`putChunk` does not wait for the disk; one sync runs at a
+   *   time per content); a crash of the process loses nothing, a power cut at most the last two
+   *   batches;
    * - `'never'`: the operating system decides (fastest; for caches that can be re-fetched).
    */
   fsync?: FsyncMode
@@ -233,14 +235,42 @@ class FsStorage implements Storage {
     }
     await state.journal.append(index)
     state.have.set(index)
-    if (this.fsync === 'batch' && ++state.unsynced >= this.syncEvery) await this.flush(state)
+    if (this.fsync === 'batch' && ++state.unsynced >= this.syncEvery) await this.startBatchSync(state)
+  }
+
+  /**
+   * Batch mode: fsyncs the batch just completed without holding up the chunk that completed it
+   * (an fsync waits for the disk, which a download should not). One batch sync runs at a time: a
+   * write that completes the next batch while one is still running waits for it, so at most two
+   * batches are ever waiting to be durable and a slow disk slows writers down. A failed sync is
+   * reported by the next write of the content, or by `close()`.
+   */
+  private async startBatchSync (state: ContentState): Promise<void> {
+    if (state.flushing !== undefined) await state.flushing.catch(() => {})
+    const failure = state.syncFailure
+    if (failure !== undefined) {
+      state.syncFailure = undefined
+      throw failure
+    }
+    if (state.unsynced < this.syncEvery || state.flushing !== undefined) return
+    this.syncNow(state).catch((err: unknown) => { state.syncFailure ??= err })
   }
 
   /** Makes every chunk recorded so far durable: data first, then the journal. */
   private async flush (state: ContentState): Promise<void> {
     if (this.fsync === 'never') return
-    while (state.flushing !== undefined) await state.flushing
-    if (state.unsynced === 0) return
+    while (state.flushing !== undefined) await state.flushing.catch(() => {})
+    // A sync that failed in the background is reported even if this one succeeds: the kernel may
+    // have dropped the pages it could not write.
+    const earlier = state.syncFailure
+    state.syncFailure = undefined
+    if (state.unsynced > 0) await this.syncNow(state)
+    if (earlier !== undefined) throw earlier
+  }
+
+  /** fsyncs the data file, then the journal; `unsynced` goes back up if that fails. */
+  private async syncNow (state: ContentState): Promise<void> {
+    const count = state.unsynced
     state.unsynced = 0
     const path = state.paths.data
     state.flushing = (async () => {
@@ -248,7 +278,10 @@ class FsStorage implements Storage {
       // timestamps a full fsync would also flush.
       await fsCall('sync', path, async () => { await this.cache.use(path, async handle => { await handle.datasync() }) })
       await state.journal.sync()
-    })().finally(() => { state.flushing = undefined })
+    })().catch((err: unknown) => {
+      state.unsynced += count // not durable: the next sync tries again
+      throw err
+    }).finally(() => { state.flushing = undefined })
     await state.flushing
   }
 
