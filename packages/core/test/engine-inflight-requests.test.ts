@@ -114,4 +114,20 @@ describe('InflightRequests', () => {
     expect(inflight.isRequested(1)).toBe(false)
     expect(inflight.isRequested(2)).toBe(true)
   })
+
+  it('cancels only the requests that cancelWhere selects, releasing a chunk nobody fetches any more', () => {
+    const { inflight, a, b, peers } = setup()
+    inflight.add(sent(4, a))
+    inflight.add(sent(4, b))
+    const released: number[] = []
+    expect(inflight.cancelWhere(4, (entry) => entry.session === a, 'moved', (i) => released.push(i))).toEqual([a])
+    expect(a.cancelled).toEqual([expect.objectContaining({ reason: 'moved', silent: true })])
+    expect(b.cancelled).toEqual([])
+    expect(released).toEqual([]) // b still fetches it
+    expect(peers.get(a)?.inflight).toBe(0)
+    expect(inflight.cancelWhere(4, () => true, 'moved', (i) => released.push(i))).toEqual([b])
+    expect(released).toEqual([4])
+    expect(inflight.isRequested(4)).toBe(false)
+    expect(inflight.cancelWhere(4, () => true, 'moved', (i) => released.push(i))).toEqual([]) // nothing left
+  })
 })

@@ -19,7 +19,10 @@ import type { ChunkRequest, DownloadProgress } from './peer-download.js'
  * the node's download limiter grants the chunk's bytes), has each chunk verified and stored
  * ({@link ChunkIntake}), re-requests failed, bad or slow chunks from other peers, duplicates the
  * last requests (endgame, {@link InflightRequests}), bans peers that keep sending bad data and
- * redials a swarm that ran dry ({@link StallWatch}).
+ * redials a swarm that ran dry ({@link StallWatch}). Two rules keep a swarm's scarce uploads busy
+ * with useful work: a request to a seed for a chunk another peer just got from it moves to that
+ * peer (`moveOffSeeds`), and interest in a peer is dropped while there is nothing to ask it for,
+ * so its upload slot goes to a peer that has requests (`fill`).
  */
 export class Download {
   readonly swarm: ContentSwarm
@@ -94,7 +97,7 @@ export class Download {
     if (this.finished || this.peers.has(session)) return
     this.peers.set(session, new PeerDownload(holdings, this.ctx.clock))
     this.availability.peerJoined(holdings)
-    this.ctx.setInterest(this.swarm, session, holdings.count > 0)
+    this.updateInterest(session, holdings)
     this.stall.peerJoined()
     this.fill(session)
   }
@@ -104,7 +107,7 @@ export class Download {
     const peer = this.peers.get(session)
     if (this.finished || peer === undefined) return
     this.availability.peerUpdated(peer.holdings)
-    this.ctx.setInterest(this.swarm, session, peer.holdings.count > 0)
+    this.updateInterest(session, peer.holdings)
     this.fill(session)
   }
 
@@ -112,9 +115,26 @@ export class Download {
   peerHas (session: PeerSession, index: number): void {
     const peer = this.peers.get(session)
     if (this.finished || peer === undefined) return
+    // Nobody but the seeds had it: if we asked a seed for it, that seed sent (or is about to send)
+    // it to this peer too, and its upload is the swarm's bottleneck (see moveOffSeeds).
+    const firstCopy = this.availability.availability(index) === this.availability.seedCount
     this.availability.peerHas(peer.holdings, index)
-    if (!this.availability.isCompleted(index)) this.ctx.setInterest(this.swarm, session, true)
+    if (!this.availability.isCompleted(index) && session.peerChoking) this.ctx.setInterest(this.swarm, session, true)
+    if (firstCopy && !peer.holdings.complete && this.inflight.isRequested(index)) this.moveOffSeeds(index, session)
     this.fill(session)
+  }
+
+  /**
+   * A partial peer just got chunk `index`, which we had asked a seed for and so far only seeds had:
+   * two of us asked the seed for the same chunk at about the same time. The request to the seed
+   * is cancelled (it usually still waits in the seed's upload queue), so the seed sends a chunk
+   * nobody has instead of a second copy; the chunk is a candidate again, to fetch from the peer
+   * that has it or, once it is the rarest left, from a seed again. Happens at most once per chunk
+   * (only for the first non-seed copy), so a choking holder can delay the chunk but never stall it.
+   */
+  private moveOffSeeds (index: number, holder: PeerSession): void {
+    const seeds = this.inflight.cancelWhere(index, (entry) => entry.session !== holder && this.peers.get(entry.session)?.holdings.complete === true, 'a peer got the chunk from the seed first', this.release)
+    for (const seed of seeds) this.fill(seed)
   }
 
   /** A swarm peer disconnected: its requests go back to the pool. */
@@ -149,9 +169,26 @@ export class Download {
     while (peer.inflight < limit && session.outgoing.size < maxServed && !this.intake.full) {
       let index = pickChunk(this.ctx, this.availability, peer, { position: this.position, random: this.random })
       if (index === undefined && this.availability.candidates.size === 0) index = this.inflight.endgamePick(session, peer)
-      if (index === undefined) return
+      if (index === undefined) {
+        // Nothing to ask it for now: while we stay interested we would hold one of its few upload
+        // slots for nothing, so say so and let a peer that has requests take the slot. We ask it
+        // again (which counts as interest) as soon as it has something we lack and nobody else serves.
+        if (peer.inflight === 0) this.ctx.setInterest(this.swarm, session, false)
+        return
+      }
+      this.ctx.setInterest(this.swarm, session, true)
       if (!this.send(session, peer, index)) return
     }
+  }
+
+  /**
+   * Interest when a peer's chunk map arrives or changes: none in a peer with nothing; a peer that
+   * chokes us is told we are interested (so it may give us a slot); otherwise {@link fill} decides,
+   * by asking (a request counts as interest) or by dropping interest when there is nothing to ask.
+   */
+  private updateInterest (session: PeerSession, holdings: PeerHoldings): void {
+    if (holdings.count === 0) this.ctx.setInterest(this.swarm, session, false)
+    else if (session.peerChoking) this.ctx.setInterest(this.swarm, session, true)
   }
 
   fillAll (): void {

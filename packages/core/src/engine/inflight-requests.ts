@@ -96,6 +96,24 @@ export class InflightRequests {
     }
   }
 
+  /**
+   * Cancels and forgets the requests for `index` that `which` selects (e.g. those sent to seeds,
+   * once a partial peer has the chunk too), calling `released` if the chunk has no request left.
+   * Returns the sessions whose requests were cancelled, so they can be asked for something else.
+   */
+  cancelWhere (index: number, which: (entry: ChunkRequest) => boolean, reason: string, released: (index: number) => void): PeerSession[] {
+    const set = this.byIndex.get(index)
+    if (set === undefined) return []
+    const sessions: PeerSession[] = []
+    for (const entry of set) {
+      if (!which(entry)) continue
+      if (entry.request !== undefined) entry.session.cancel(entry.request, new AbortError(reason), true)
+      sessions.push(entry.session)
+      if (this.remove(entry)) released(index)
+    }
+    return sessions
+  }
+
   /** Cancels and forgets every request (the download ended). */
   cancelAll (reason: string): void {
     for (const set of this.byIndex.values()) {

@@ -43,6 +43,8 @@ export class ContentSwarm {
   /** Consulted before a chunk is served and told when it was sent (see {@link UploadGate}). */
   uploadGate?: UploadGate
   private leafIndex?: Map<string, number>
+  /** Times each chunk was sent, saturating at 255; allocated on the first send. */
+  private sent?: Uint8Array
 
   constructor (manifest: Manifest, have: Bitfield) {
     this.manifest = manifest
@@ -52,6 +54,24 @@ export class ContentSwarm {
 
   get root (): CID {
     return this.manifest.root.cid
+  }
+
+  /**
+   * How widely chunk `index` has spread, as far as this node can tell (lower is rarer; the
+   * uploader serves rarer chunks first, see `UploadOrder`): while downloading, the number of
+   * connected peers that have it; otherwise the number of times this node sent it.
+   */
+  spread (index: number): number {
+    const download = this.download
+    if (download !== undefined && !download.done) return download.availability.availability(index)
+    return this.sent?.[index] ?? 0
+  }
+
+  /** Counts one more send of chunk `index` (see {@link spread}). */
+  countSent (index: number): void {
+    if (!(index >= 0 && index < this.manifest.chunkCount)) return
+    this.sent ??= new Uint8Array(this.manifest.chunkCount)
+    if (this.sent[index] < 255) this.sent[index]++
   }
 
   /** The chunk index whose leaf CID is `cid`, or -1. Builds its index on first use. */

@@ -4,6 +4,7 @@ import { NotFoundError } from '../errors.js'
 import { RejectCode } from '../wire/messages.js'
 import type { EngineContext } from './engine-context.js'
 import type { IncomingRequest, PeerSession } from './peer-session.js'
+import { UploadOrder, type Overtakable } from './upload-order.js'
 import type { TokenBucket } from './token-bucket.js'
 import type { ContentSwarm } from './swarm.js'
 import type { CID } from 'multiformats/cid'
@@ -22,9 +23,16 @@ interface ChunkToSend {
  * peer being choked) also gives up its place in the upload limiter's queue, so nothing is sent
  * for it.
  */
-class ServedRequest implements IncomingRequest {
+class ServedRequest implements IncomingRequest, Overtakable {
   /** A `data` or `reject` has been sent for it. */
   answered = false
+  overtaken = 0
+  /** The content's swarm if it was in memory when the request arrived (it ranks the request). */
+  swarm?: ContentSwarm
+  /** The requested chunk, for a chunk request. */
+  index = -1
+  /** Serves the request; never rejects. */
+  execute: () => Promise<void> = async () => {}
   private isCancelled = false
   private waiting?: AbortController
 
@@ -72,7 +80,16 @@ export interface UploadContext extends EngineContext {
  * still unanswered when the peer is choked are rejected as Choked ({@link rejectChoked}).
  */
 export class Uploader {
+  /** Each peer's requests waiting for their turn, rarest chunk first. */
+  private readonly queues = new WeakMap<PeerSession, UploadOrder<ServedRequest>>()
+
   constructor (private readonly ctx: UploadContext) {}
+
+  /** Cancelled requests go first (nothing to send), then chunks by how widely they have spread. */
+  private readonly rank = (entry: ServedRequest): number => {
+    if (entry.cancelled) return -1
+    return entry.swarm === undefined || entry.index === -1 ? 0 : entry.swarm.spread(entry.index)
+  }
 
   /** Reads chunk `index` and rebuilds the exact leaf block its CID names. */
   async serve (swarm: ContentSwarm, index: number): Promise<Uint8Array> {
@@ -111,6 +128,7 @@ export class Uploader {
       if (swarm.uploadGate?.mayServe(session, message.index) === false) return { code: RejectCode.NotFound, reason: `chunk ${message.index} not offered to you now; ask other peers` }
       return { index: message.index }
     }, (swarm, bytes) => {
+      swarm.countSent(message.index)
       swarm.uploadGate?.served(session, message.index)
       if (this.ctx.events.has('chunk:served')) {
         this.ctx.events.emit('chunk:served', { cid: swarm.manifest.root, index: message.index, peerId: session.peerId, bytes })
@@ -148,10 +166,22 @@ export class Uploader {
       session.send({ type: 'reject', id, code, reason })
     }
     session.incoming.set(id, entry)
+    let lookup: ReturnType<UploadContext['swarmFor']>
+    try {
+      lookup = this.ctx.swarmFor(message.content)
+    } catch (err) {
+      lookup = Promise.reject(err)
+    }
+    if (lookup instanceof Promise) {
+      lookup.catch(() => {}) // awaited by run(), unless the request is cancelled first
+    } else {
+      entry.swarm = lookup
+      if (chunk) entry.index = (message as RequestChunkMessage).index
+    }
     const limiter = this.ctx.uploadLimiter
     const run = async (): Promise<void> => {
       if (entry.cancelled || session.closed) return
-      const swarm = await this.ctx.swarmFor(message.content)
+      const swarm = await lookup
       if (entry.cancelled) return
       if (swarm === undefined) { reject(RejectCode.NotFound, 'content not stored here'); return }
       if (chunk) {
@@ -193,12 +223,19 @@ export class Uploader {
       // Hold this peer's next upload until the socket has taken this one.
       await session.connection.drain().catch(() => {})
     }
-    const done = session.uploadQueue.then(run).catch((err: Error) => {
-      this.ctx.log.error('serving request %d from %s failed: %s', id, session.peerId, err.message)
-      if (!entry.cancelled) reject(RejectCode.InternalError, 'storage error')
-    }).finally(() => {
-      if (session.incoming.get(id) === entry) session.incoming.delete(id)
-    })
-    session.uploadQueue = done
+    entry.execute = async () => {
+      await run().catch((err: Error) => {
+        this.ctx.log.error('serving request %d from %s failed: %s', id, session.peerId, err.message)
+        if (!entry.cancelled) reject(RejectCode.InternalError, 'storage error')
+      }).finally(() => {
+        if (session.incoming.get(id) === entry) session.incoming.delete(id)
+      })
+    }
+    // One turn per request; each turn serves whichever waiting request ranks first.
+    let order = this.queues.get(session)
+    if (order === undefined) this.queues.set(session, order = new UploadOrder(this.rank))
+    order.push(entry)
+    const queue = order
+    session.uploadQueue = session.uploadQueue.then(async () => { await queue.next()?.execute() })
   }
 }
