@@ -4,7 +4,8 @@
 // super-seed mode (`superSeed: true`); with `--compare`, libtorrent in the same setup (N = 8).
 // Reports the time T until the last peer finishes against the fluid-model lower bound (Kumar &
 // Ross, 2006) T_min = max(F/u_s, F/d_min, N·F/(u_s + Σu_i)) and against client-server N·F/u_s, the
-// efficiency T_min / T, and the copies of the content the seeder sent. Runs of every row at one N
+// efficiency T_min / T, the copies of the content the seeder sent, and how many chunks it sent
+// twice before it had sent every chunk once (each delays the whole swarm). Runs of every row at one N
 // are interleaved (round r of each row, then round r + 1), so load changes hit every row alike.
 //
 // Options: --dist-size MiB (64; --quick 8), --peers 8,32 (--quick 8), --cap MiB/s (8; --quick 4),
@@ -113,7 +114,7 @@ async function main () {
       const T = median(v.results.map(x => x.seconds))
       const name = `codio-chunk ${v.strategy}${v.superSeed ? ' + super-seed' : ''}`
       rows.push(row(name, 'ours', n, T, tMin, clientServer, v.results))
-      log(`N = ${n}, ${v.strategy}${v.superSeed ? ', super-seeding seeder' : ''}: ${T.toFixed(2)} s (T_min ${tMin.toFixed(2)} s, median of ${v.results.length}), seeder sent ${median(v.results.map(x => x.seederUploadedBytes / size)).toFixed(2)} copies`)
+      log(`N = ${n}, ${v.strategy}${v.superSeed ? ', super-seeding seeder' : ''}: ${T.toFixed(2)} s (T_min ${tMin.toFixed(2)} s, median of ${v.results.length}), seeder sent ${median(v.results.map(x => x.seederUploadedBytes / size)).toFixed(2)} copies, ${median(v.results.map(x => x.duplicatesBeforeFullCopy)).toFixed(0)} duplicates before its first full copy (at ${median(v.results.map(x => x.fullCopySeconds)).toFixed(2)} s)`)
     }
   }
   let ltVersion
@@ -169,6 +170,10 @@ function row (system, kind, n, T, tMin, clientServer, results) {
     'seeder upload use': median(results.map(x => x.seederUploadedBytes / (cap * x.seconds))),
     // T_min = F/u_s assumes the seeder sends each byte once; more copies cost time at the bound.
     'seeder copies sent': median(results.map(x => x.seederUploadedBytes / size)),
+    // Chunks the seeder sent again before it had sent every chunk once: each one delays the last
+    // never-sent chunk, hence the whole swarm, by a chunk's upload time. Later copies cost nothing.
+    'seeder dups before full copy': median(results.map(x => x.duplicatesBeforeFullCopy ?? NaN)),
+    'seeder full copy s': median(results.map(x => x.fullCopySeconds ?? NaN)),
     'peers upload use': median(results.map(x => x.peersUploadedBytes / (n * cap * x.seconds))),
     'CPU s (all nodes)': median(results.map(x => x.workerCpuSeconds + x.seederCpuSeconds)),
     'busiest process CPU': median(results.map(x => Math.max(x.busiestWorkerCpuSeconds, x.seederCpuSeconds) / x.seconds))

@@ -54,8 +54,10 @@ function startWorker (name) {
 
 /**
  * Runs one swarm and resolves with `{ seconds, finish (per peer, seconds), workerCpuSeconds,
- * busiestWorkerCpuSeconds, seederCpuSeconds, seederUploadedBytes, peersUploadedBytes }` (bytes
- * sent up to the moment the last peer finished, stopping included).
+ * busiestWorkerCpuSeconds, seederCpuSeconds, seederUploadedBytes, peersUploadedBytes,
+ * duplicatesBeforeFullCopy, fullCopySeconds }` (bytes sent up to the moment the last peer finished,
+ * stopping included; duplicatesBeforeFullCopy: chunks the seeder sent again before it had sent every
+ * chunk once, each delaying the swarm by a chunk's upload time; fullCopySeconds: when it had).
  *
  * @param {object} o
  * @param {Uint8Array} o.content - the content the seeder publishes
@@ -91,6 +93,17 @@ export async function runCodioSwarm ({ content, peers, workers, strategy, upload
     const finish = new Array(peers)
     const seederCpu = process.cpuUsage()
     const started = performance.now()
+    // The seeder's sends, to tell duplicates that delayed the first full copy from harmless later ones.
+    const chunkCount = Math.max(1, Math.ceil(content.length / config.chunkSize))
+    const sends = new Uint16Array(chunkCount)
+    let distinct = 0
+    let duplicatesBeforeFullCopy = 0
+    let fullCopySeconds = NaN
+    const offServed = seeder.events.on('chunk:served', ({ index }) => {
+      if (sends[index]++ === 0) {
+        if (++distinct === chunkCount) fullCopySeconds = (performance.now() - started) / 1000
+      } else if (distinct < chunkCount) duplicatesBeforeFullCopy++
+    })
     await Promise.all(pool.map(async (worker, w) => {
       const mine = Math.ceil((peers - w) / count)
       let done = 0
@@ -103,6 +116,7 @@ export async function runCodioSwarm ({ content, peers, workers, strategy, upload
       await finished
     }))
     const seconds = Math.max(...finish)
+    offServed()
     const seederCpuSeconds = cpuSeconds(seederCpu)
     const seederUploadedBytes = seeder.peerStats().reduce((s, p) => s + p.bytesSent, 0)
     const workerCpu = []
@@ -117,7 +131,7 @@ export async function runCodioSwarm ({ content, peers, workers, strategy, upload
       }, 30_000, 'stop')
     }))
     const workerCpuSeconds = workerCpu.reduce((a, b) => a + b, 0)
-    return { seconds, finish, workerCpuSeconds, busiestWorkerCpuSeconds: Math.max(...workerCpu), seederCpuSeconds, seederUploadedBytes, peersUploadedBytes }
+    return { seconds, finish, workerCpuSeconds, busiestWorkerCpuSeconds: Math.max(...workerCpu), seederCpuSeconds, seederUploadedBytes, peersUploadedBytes, duplicatesBeforeFullCopy, fullCopySeconds }
   } finally {
     for (const worker of pool) worker.kill()
     await seeder.stop()
