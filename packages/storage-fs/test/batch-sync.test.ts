@@ -56,6 +56,18 @@ async function until (predicate: () => boolean, what: string): Promise<void> {
   throw new Error(`timed out waiting for ${what}`)
 }
 
+/** A batch-mode storage (2 chunks per batch) whose first batch sync failed with EIO; later syncs wait on `gate`. */
+async function failFirstBatch (): Promise<{ gate: Gate, store: Storage }> {
+  const store = storage = fsStorage({ dir, fsync: 'batch', syncEvery: 2 })
+  await store.putManifest(content.manifest)
+  const gate = await holdDataSyncs()
+  await store.putChunk(root, 0, content.chunks[0])
+  await store.putChunk(root, 1, content.chunks[1])
+  await until(() => gate.calls.length === 1, 'the batch sync')
+  gate.fail(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }))
+  return { gate, store }
+}
+
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'codio-storage-fs-batch-'))
 })
@@ -100,35 +112,23 @@ describe('fsStorage batch syncs', () => {
   })
 
   it('reports a failed background sync on the next write, then on close if it fails again', async () => {
-    storage = fsStorage({ dir, fsync: 'batch', syncEvery: 2 })
-    await storage.putManifest(content.manifest)
-    const gate = await holdDataSyncs()
-    await storage.putChunk(root, 0, content.chunks[0])
-    await storage.putChunk(root, 1, content.chunks[1])
-    await until(() => gate.calls.length === 1, 'the batch sync')
-    gate.fail(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }))
+    const { store } = await failFirstBatch()
     // The failed batch counts as unsynced again, so the next write completes a batch: it waits
     // for the failed sync and reports it.
-    const next = storage.putChunk(root, 2, content.chunks[2])
+    const next = store.putChunk(root, 2, content.chunks[2])
     await expect(next).rejects.toThrow(StorageError)
     await expect(next).rejects.toThrow(/EIO/)
     // The chunk stays recorded (it is in the page cache); the batch is retried by the next one.
-    await storage.putChunk(root, 3, content.chunks[3])
-    expect([...(await storage.completed(root)) ?? []]).toEqual([0, 1, 2, 3])
-    await expect(storage.close()).rejects.toThrow(/EIO/)
+    await store.putChunk(root, 3, content.chunks[3])
+    expect([...(await store.completed(root)) ?? []]).toEqual([0, 1, 2, 3])
+    await expect(store.close()).rejects.toThrow(/EIO/)
   })
 
   it('retries a failed batch on close and succeeds once the disk recovers', async () => {
-    storage = fsStorage({ dir, fsync: 'batch', syncEvery: 2 })
-    await storage.putManifest(content.manifest)
-    const gate = await holdDataSyncs()
-    await storage.putChunk(root, 0, content.chunks[0])
-    await storage.putChunk(root, 1, content.chunks[1])
-    await until(() => gate.calls.length === 1, 'the batch sync')
-    gate.fail(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }))
+    const { gate, store } = await failFirstBatch()
     gate.release()
     // close() reports the earlier failure (the kernel may have dropped those pages) after a retry that succeeds.
-    await expect(storage.close()).rejects.toThrow(/EIO/)
+    await expect(store.close()).rejects.toThrow(/EIO/)
     expect(gate.calls.length).toBe(2)
     storage = fsStorage({ dir, fsync: 'batch' })
     expect([...(await storage.completed(root)) ?? []]).toEqual([0, 1])
