@@ -247,11 +247,8 @@ class FsStorage implements Storage {
    */
   private async startBatchSync (state: ContentState): Promise<void> {
     if (state.flushing !== undefined) await state.flushing.catch(() => {})
-    const failure = state.syncFailure
-    if (failure !== undefined) {
-      state.syncFailure = undefined
-      throw failure
-    }
+    const failure = takeSyncFailure(state)
+    if (failure !== undefined) throw failure
     if (state.unsynced < this.syncEvery || state.flushing !== undefined) return
     this.syncNow(state).catch((err: unknown) => { state.syncFailure ??= err })
   }
@@ -262,8 +259,7 @@ class FsStorage implements Storage {
     while (state.flushing !== undefined) await state.flushing.catch(() => {})
     // A sync that failed in the background is reported even if this one succeeds: the kernel may
     // have dropped the pages it could not write.
-    const earlier = state.syncFailure
-    state.syncFailure = undefined
+    const earlier = takeSyncFailure(state)
     if (state.unsynced > 0) await this.syncNow(state)
     if (earlier !== undefined) throw earlier
   }
@@ -341,6 +337,13 @@ class FsStorage implements Storage {
       }
     }
   }
+}
+
+/** The error of a batch sync that failed in the background, if any; each one is handed out once. */
+function takeSyncFailure (state: ContentState): unknown {
+  const failure = state.syncFailure
+  state.syncFailure = undefined
+  return failure
 }
 
 function checkChunk (state: ContentState, index: number): void {

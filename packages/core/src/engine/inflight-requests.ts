@@ -75,8 +75,7 @@ export class InflightRequests {
     for (const set of this.byIndex.values()) {
       for (const entry of set) {
         if (entry.session !== session) continue
-        if (entry.request !== undefined) session.cancel(entry.request, new AbortError(reason), true)
-        if (this.remove(entry)) released(entry.index)
+        this.drop(entry, reason, released)
         any = true
       }
     }
@@ -107,11 +106,16 @@ export class InflightRequests {
     const sessions: PeerSession[] = []
     for (const entry of set) {
       if (!which(entry)) continue
-      if (entry.request !== undefined) entry.session.cancel(entry.request, new AbortError(reason), true)
       sessions.push(entry.session)
-      if (this.remove(entry)) released(index)
+      this.drop(entry, reason, released)
     }
     return sessions
+  }
+
+  /** Cancels one request on the wire (silently) and forgets it; `released` if its chunk has no request left. */
+  private drop (entry: ChunkRequest, reason: string, released: (index: number) => void): void {
+    if (entry.request !== undefined) entry.session.cancel(entry.request, new AbortError(reason), true)
+    if (this.remove(entry)) released(entry.index)
   }
 
   /** Cancels and forgets every request (the download ended). */
