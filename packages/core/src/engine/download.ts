@@ -294,6 +294,8 @@ export class Download {
     const index = entry.index
     if (!this.availability.isCompleted(index) && !this.intake.isPending(index)) {
       this.intake.accept(index, session, outcome.bytes)
+      // Endgame copies asked of others are useless now (a bad copy puts the chunk back): cancel them.
+      if (this.inflight.cancelChunk(index, 'chunk arrived from another peer')) this.fillAll()
     } // else an endgame duplicate: another copy is already done or on its way
     this.fill(session)
   }

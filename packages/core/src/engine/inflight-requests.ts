@@ -82,10 +82,10 @@ export class InflightRequests {
     return any
   }
 
-  /** Cancels and forgets every request for `index` (its chunk arrived, from one of them or elsewhere). */
-  cancelChunk (index: number, reason: string): void {
+  /** Cancels and forgets every request for `index` (its chunk arrived, from one of them or elsewhere); true if there was one. */
+  cancelChunk (index: number, reason: string): boolean {
     const set = this.byIndex.get(index)
-    if (set === undefined) return
+    if (set === undefined) return false
     this.byIndex.delete(index)
     for (const entry of set) {
       const peer = this.peerOf(entry.session)
@@ -93,6 +93,7 @@ export class InflightRequests {
       entry.waiting?.abort()
       if (entry.request !== undefined) entry.session.cancel(entry.request, new AbortError(reason), true)
     }
+    return true
   }
 
   /**
