@@ -1,9 +1,11 @@
-import { describe, expect, it } from 'vitest'
-import { ChunkBufferPool, FrameDecoder, MIN_POOLED_BYTES, chunkBuffers } from '../src/index.js'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { ChunkBufferPool, DEFAULT_MAX_POOLED_BYTES, DEFAULT_POOL_IDLE_MS, FrameDecoder, MIN_POOLED_BYTES, chunkBuffers } from '../src/index.js'
 
 const KiB = 1024
 
 describe('ChunkBufferPool', () => {
+  afterEach(() => { vi.useRealTimers() })
+
   it('hands a released buffer out again for a similar size, with the length asked for', () => {
     const pool = new ChunkBufferPool()
     const first = pool.acquire(256 * KiB + 9)
@@ -61,5 +63,48 @@ describe('ChunkBufferPool', () => {
     chunkBuffers.release(frames[0])
     expect(chunkBuffers.pooled).toBeGreaterThan(before)
     chunkBuffers.clear()
+  })
+
+  it('keeps by default as many free buffers as a download holds while its chunks are stored', () => {
+    const pool = new ChunkBufferPool({ idleMs: 0 })
+    const frame = 256 * KiB + 9
+    // The engine's pending bound (32 MiB of chunks) plus frames arriving meanwhile all come back.
+    const held = Array.from({ length: 160 }, () => pool.acquire(frame))
+    for (const buffer of held) pool.release(buffer)
+    expect(pool.pooled).toBe(160 * 272 * KiB)
+    expect(pool.pooled).toBeLessThanOrEqual(DEFAULT_MAX_POOLED_BYTES)
+    const again = Array.from({ length: 160 }, () => pool.acquire(frame))
+    expect(new Set(again.map(b => b.buffer))).toEqual(new Set(held.map(b => b.buffer)))
+  })
+
+  it('lets its free buffers go after idleMs without an acquire, and keeps them while they are used', () => {
+    vi.useFakeTimers()
+    const pool = new ChunkBufferPool({ idleMs: 1000 })
+    pool.release(pool.acquire(256 * KiB))
+    expect(pool.pooled).toBe(256 * KiB)
+    // Used within every period: kept.
+    for (let i = 0; i < 3; i++) {
+      vi.advanceTimersByTime(900)
+      pool.release(pool.acquire(256 * KiB))
+    }
+    vi.advanceTimersByTime(200)
+    expect(pool.pooled).toBe(256 * KiB)
+    // A whole period without use (the one running and one more at most): dropped.
+    vi.advanceTimersByTime(2000)
+    expect(pool.pooled).toBe(0)
+    expect(vi.getTimerCount()).toBe(0)
+    // The next release starts the timer again.
+    pool.release(pool.acquire(256 * KiB))
+    expect(vi.getTimerCount()).toBe(1)
+    expect(DEFAULT_POOL_IDLE_MS).toBe(10_000)
+  })
+
+  it('never drops free buffers with idleMs 0', () => {
+    vi.useFakeTimers()
+    const pool = new ChunkBufferPool({ idleMs: 0 })
+    pool.release(pool.acquire(256 * KiB))
+    expect(vi.getTimerCount()).toBe(0)
+    vi.advanceTimersByTime(60_000)
+    expect(pool.pooled).toBe(256 * KiB)
   })
 })

@@ -4,12 +4,29 @@ export const MIN_POOLED_BYTES = 64 * 1024
 /** Sizes are rounded up to a multiple of this, so frames of nearly equal length share buffers. */
 const SIZE_STEP = 16 * 1024
 
+/**
+ * Default bound on free buffers kept: 48 MiB. A download holds up to 32 MiB of received chunks
+ * while they are verified and written (the engine's pending bound) plus the frames still arriving
+ * from its peers: 130–340 buffers of 272 KiB at its peak in a 256 MiB download over TCP (`pnpm
+ * bench`, storage-fs). With a 16 MiB bound, up to 235 of them were dropped when they came back, and
+ * the next download in the same process allocated them again.
+ */
+export const DEFAULT_MAX_POOLED_BYTES = 48 * 1024 * 1024
+
+/** Default time without an `acquire` after which the free buffers are let go: 10 s. */
+export const DEFAULT_POOL_IDLE_MS = 10_000
+
 const NodeBuffer = (globalThis as { Buffer?: { from: (buffer: ArrayBuffer, offset: number, length: number) => Uint8Array } }).Buffer
 
 /** Options of a {@link ChunkBufferPool}. */
 export interface ChunkBufferPoolInit {
-  /** Bytes of free buffers kept for reuse; more are left to the garbage collector. Default 16 MiB. */
+  /** Bytes of free buffers kept for reuse; more are left to the garbage collector. Default 48 MiB. */
   maxPooledBytes?: number
+  /**
+   * Milliseconds without an `acquire` after which every free buffer is dropped, so a node that
+   * stopped transferring does not keep the memory of its last burst. Default 10 s; 0 never drops.
+   */
+  idleMs?: number
 }
 
 /**
@@ -40,9 +57,14 @@ export class ChunkBufferPool {
   /** Buffers currently on a free list. */
   private readonly idle = new WeakSet<ArrayBuffer>()
   private pooledBytes = 0
+  private readonly idleMs: number
+  /** Acquires since the idle timer last looked; the timer runs only while buffers are free. */
+  private acquiredSinceCheck = 0
+  private idleTimer: ReturnType<typeof setTimeout> | undefined
 
   constructor (init: ChunkBufferPoolInit = {}) {
-    this.maxPooledBytes = Math.max(0, init.maxPooledBytes ?? 16 * 1024 * 1024)
+    this.maxPooledBytes = Math.max(0, init.maxPooledBytes ?? DEFAULT_MAX_POOLED_BYTES)
+    this.idleMs = Math.max(0, init.idleMs ?? DEFAULT_POOL_IDLE_MS)
   }
 
   /** Bytes of free buffers waiting for reuse. */
@@ -56,6 +78,7 @@ export class ChunkBufferPool {
    */
   acquire (size: number): Uint8Array {
     if (size < MIN_POOLED_BYTES) return view(new ArrayBuffer(size), size)
+    this.acquiredSinceCheck++
     const capacity = Math.ceil(size / SIZE_STEP) * SIZE_STEP
     const list = this.free.get(capacity)
     const reused = list?.pop()
@@ -86,12 +109,30 @@ export class ChunkBufferPool {
     list.push(buffer)
     this.idle.add(buffer)
     this.pooledBytes += buffer.byteLength
+    this.watchIdle()
   }
 
   /** Drops every free buffer (for tests, or to return memory after a burst). */
   clear (): void {
     this.free.clear()
     this.pooledBytes = 0
+    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer)
+    this.idleTimer = undefined
+  }
+
+  /** Starts the idle timer if it is not running: it never keeps a process alive. */
+  private watchIdle (): void {
+    if (this.idleMs === 0 || this.idleTimer !== undefined) return
+    this.acquiredSinceCheck = 0
+    const timer = setTimeout(this.checkIdle, this.idleMs)
+    ;(timer as { unref?: () => void }).unref?.()
+    this.idleTimer = timer
+  }
+
+  private readonly checkIdle = (): void => {
+    this.idleTimer = undefined
+    if (this.acquiredSinceCheck === 0) this.clear()
+    else if (this.pooledBytes > 0) this.watchIdle()
   }
 }
 
@@ -101,6 +142,7 @@ function view (buffer: ArrayBuffer, size: number): Uint8Array {
 
 /**
  * The process-wide pool the wire frame decoder takes large frames from and the engine gives them
- * back to. Bounded at 16 MiB of free buffers (64 chunks of 256 KiB).
+ * back to. Keeps at most 48 MiB of free buffers (about 180 frames of a 256 KiB chunk) and drops
+ * them after 10 s without use.
  */
 export const chunkBuffers = new ChunkBufferPool()
