@@ -11,7 +11,10 @@
 // (the downloader's SHA-256 backend, default auto), --profile / --no-profile (one extra
 // profiled run of the downloader and the seeders; on by default except with --quick),
 // --baseline DIR (another checkout of this repository, built: its codio-chunk runs as an extra
-// row, interleaved with this one, so a change is measured before / after in one invocation).
+// row, interleaved with this one, so a change is measured before / after in one invocation),
+// --doubles / --no-doubles (on by default except with --quick: three more TCP rows, fsync never,
+// whose downloader swaps hashing, storage writes or both for test doubles, to show what each
+// costs; they are diagnostics, never results: no targets, no chart bars).
 import { createHash } from 'node:crypto'
 import { mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { cpus } from 'node:os'
@@ -25,6 +28,7 @@ import { importIntoFsStorage, scratchDir, sha256File, writeRandomFile } from './
 import { GiB, MiB, list, median, tableRows } from './stats.mjs'
 import { saveResults } from './results.mjs'
 import { reportTargets, target, check } from './targets.mjs'
+import { writeDigestTable } from './noop-verifier.mjs'
 import { formatProfile, summariseProfile } from './cpu-profile.mjs'
 import { createTorrent, ensureLibtorrent, leech, startSeeders } from './libtorrent/libtorrent.mjs'
 
@@ -58,7 +62,10 @@ const { values } = parseArgs({
     fsync: { type: 'string', default: 'batch,never' },
     backend: { type: 'string' },
     profile: { type: 'boolean' },
-    baseline: { type: 'string' }
+    'no-profile': { type: 'boolean' },
+    baseline: { type: 'string' },
+    doubles: { type: 'boolean' },
+    'no-doubles': { type: 'boolean' }
   }
 })
 const quick = values.quick
@@ -67,7 +74,9 @@ const runs = Number(values.runs ?? (quick ? 1 : 3))
 const seederCounts = list(values.seeders, true)
 // Every transport in a full run (TCP first: the profiled run and the targets use it); TCP alone when quick.
 const transports = list(values.transports ?? (quick ? 'tcp' : 'tcp,quinn,quic'))
-const profileRun = values.profile ?? !quick
+// Node 20's parseArgs has no negated booleans: `--no-x` is an option of its own.
+const profileRun = values['no-profile'] === true ? false : values.profile ?? !quick
+const doublesRun = values['no-doubles'] === true ? false : values.doubles ?? !quick
 const fsyncModes = list(values.fsync)
 for (const mode of fsyncModes) if (!['batch', 'never', 'always'].includes(mode)) throw new Error(`--fsync takes batch, never or always, got ${mode}`)
 const log = (line = '') => process.stdout.write(line + '\n')
@@ -76,7 +85,7 @@ const log = (line = '') => process.stdout.write(line + '\n')
  * A codio-chunk system: seeders in one child process, each download in a fresh one. `scripts` is
  * the folder of fs-seeders.mjs and fs-downloader.mjs (this one, or a baseline checkout's).
  */
-function codioSystem (transport, work, cid, store, { scripts = here, label = '', kind = 'ours', fsync = fsyncModes[0] } = {}) {
+function codioSystem (transport, work, cid, store, { scripts = here, label = '', kind = 'ours', fsync = fsyncModes[0], doubles = {} } = {}) {
   return {
     name: `codio-chunk ${transport}${fsync === 'batch' ? '' : `, fsync ${fsync}`}${label}`,
     kind,
@@ -94,11 +103,13 @@ function codioSystem (transport, work, cid, store, { scripts = here, label = '',
       }
     },
     async download (seeders, dir, extra = {}) {
-      const arg = JSON.stringify({ cid, addresses: seeders.addresses, dir, transport, fsync, ...(values.backend ? { backend: values.backend } : {}), ...extra })
+      const arg = JSON.stringify({ cid, addresses: seeders.addresses, dir, transport, fsync, ...(values.backend ? { backend: values.backend } : {}), ...doubles, ...extra })
       const r = await runJsonChild(process.execPath, [join(scripts, 'fs-downloader.mjs'), arg], { name: `codio-chunk downloader (${transport}${label})`, timeoutMs: 600_000 })
       if (r.bytes !== size) throw new Error(`codio-chunk downloaded ${r.bytes} bytes, expected ${size}`)
-      const got = await sha256OfStoredContent(dir, cid)
-      if (got !== work.sha) throw new Error('codio-chunk\'s copy differs from the original file')
+      // The double hashes only blocks missing from its table: the manifest's few interior nodes.
+      if (r.missedBytes > size / 100) throw new Error(`the no-op verifier had to hash ${r.missedBytes} bytes of blocks it did not know`)
+      // The storage double keeps nothing to compare; every chunk still matched its CID on the way.
+      if (doubles.noStore !== true && await sha256OfStoredContent(dir, cid) !== work.sha) throw new Error('codio-chunk\'s copy differs from the original file')
       return { seconds: r.seconds, firstChunkMs: r.firstChunkMs, cpuSeconds: r.cpuSeconds, cpuUser: r.cpuUser, cpuSystem: r.cpuSystem, maxRssKiB: r.maxRssKiB }
     }
   }
@@ -145,6 +156,15 @@ async function main () {
     ...fsyncModes.map(fsync => codioSystem(transports[0], work, cid, store, { fsync })),
     ...transports.slice(1).map(t => codioSystem(t, work, cid, store))
   ]
+  if (doublesRun && transports[0] === 'tcp') {
+    // The digests of every block, from the seeders' storage before they start: the verifier double looks them up.
+    const digestTable = join(work.dir, 'digests.json')
+    const seedStorage = fsStorage({ dir: store, fsync: 'never' })
+    try { await writeDigestTable(seedStorage, ContentId.parse(cid), digestTable) } finally { await seedStorage.close() }
+    for (const [label, doubles] of [[', no-op verifier (test double)', { digestTable }], [', no-op storage (test double)', { noStore: true }], [', no-op verifier and storage (test doubles)', { digestTable, noStore: true }]]) {
+      systems.push(codioSystem('tcp', work, cid, store, { fsync: 'never', kind: 'diagnostic', label, doubles }))
+    }
+  }
   if (values.baseline !== undefined) {
     // The baseline's own scripts, so its children import its own built packages.
     const scripts = join(resolve(values.baseline), 'benchmarks', 'src')
@@ -217,6 +237,16 @@ async function main () {
   if (profile !== undefined) for (const line of profile.lines) log(line)
   // A baseline checkout's rows are for comparing changes, not results of this checkout: printed only.
   saveResults(SCENARIO, { size, chunkSize: CHUNK, runs, fsync: fsyncModes, libtorrent: ltVersion ?? null, webtorrent: WEBTORRENT_NOTE, rows: rows.filter(r => r.kind !== 'baseline'), profile: profile?.summary ?? null, note: profile?.note ?? null })
+  const diagnostics = rows.filter(r => r.kind === 'diagnostic')
+  if (diagnostics.length > 0) {
+    // Not results: how fast the same download is when hashing, writing or both cost nothing.
+    log('\nWhat hashing and writing cost (downloader test doubles, fsync never, MiB/s):')
+    for (const count of seederCounts) {
+      const real = rows.find(r => r.seeders === count && r.kind === 'ours' && r.system === 'codio-chunk tcp, fsync never')
+      const parts = diagnostics.filter(r => r.seeders === count).map(r => `${r.system.replace(/^codio-chunk tcp, fsync never, /, '')} ${r['MiB/s'].toFixed(0)}`)
+      log(`  ${count} seeder(s): real ${real === undefined ? '–' : real['MiB/s'].toFixed(0)}; ${parts.join('; ')}`)
+    }
+  }
   const baselines = rows.filter(r => r.kind === 'baseline')
   if (baselines.length > 0) {
     // Not a target: how this checkout compares with the one given by --baseline, runs interleaved.

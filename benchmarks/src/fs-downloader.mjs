@@ -1,23 +1,29 @@
 // Child process: one codio-chunk node downloading one content into a fresh fs storage folder, so
 // that its CPU time and peak RSS are its own. Argument: JSON `{ cid, addresses, dir, transport,
-// backend?, fsync?, timeoutMs?, profile? }` (`profile`: write a V8 CPU profile of the download, and
-// only of it, to that path). Prints `{ seconds, firstChunkMs, cpuSeconds, cpuUser,
-// cpuSystem, maxRssKiB, bytes }` once every chunk is verified and stored.
+// backend?, fsync?, timeoutMs?, profile?, digestTable?, noStore? }` (`profile`: write a V8 CPU
+// profile of the download, and only of it, to that path; `digestTable`: verify with the no-op
+// test double over that table instead of hashing; `noStore`: a test double of the storage whose
+// chunk writes do nothing). Prints `{ seconds, firstChunkMs, cpuSeconds, cpuUser, cpuSystem,
+// maxRssKiB, bytes, missedBytes? }` (`missedBytes`: hashed for real by the verifier double) once every chunk is verified and stored (or dropped, with noStore).
 import { ChunkConfig, ChunkDistributor, ContentId } from '@codio-chunk/core'
 import { fsStorage } from '@codio-chunk/storage-fs'
 import { sha256Verifier } from '@codio-chunk/verifier-sha256'
 import { transportInit } from './transports.mjs'
+import { tableVerifier } from './noop-verifier.mjs'
 import { writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 
 const print = (value) => process.stdout.write(JSON.stringify(value) + '\n')
 
 try {
-  const { cid, addresses, dir, transport, backend, fsync, timeoutMs = 300_000, profile } = JSON.parse(process.argv[2])
-  const storage = fsStorage({ dir, fsync: fsync ?? 'batch' })
+  const { cid, addresses, dir, transport, backend, fsync, timeoutMs = 300_000, profile, digestTable, noStore = false } = JSON.parse(process.argv[2])
+  const real = fsStorage({ dir, fsync: fsync ?? 'batch' })
+  // The storage test double keeps manifests (the engine needs the manifest) and drops chunk data.
+  const storage = noStore ? Object.assign(Object.create(real), { name: 'no-op storage (test double)', copiesOnPut: true, async putChunk () {} }) : real
+  const verifier = digestTable !== undefined ? tableVerifier(digestTable) : sha256Verifier(backend === undefined ? {} : { backend })
   const node = await ChunkDistributor.create(ChunkConfig.default(), {
     ...(await transportInit(transport)),
-    verifier: sha256Verifier(backend === undefined ? {} : { backend }),
+    verifier,
     storage
   })
   let first
@@ -43,7 +49,7 @@ try {
     writeFileSync(profile, JSON.stringify(data))
     session.disconnect()
   }
-  const complete = (await storage.completed(ContentId.parse(cid)))?.complete === true
+  const complete = noStore || (await storage.completed(ContentId.parse(cid)))?.complete === true
   await node.stop()
   if (!complete) throw new Error('the download resolved but storage does not hold every chunk')
   print({
@@ -53,7 +59,8 @@ try {
     cpuUser: cpu.user / 1e6,
     cpuSystem: cpu.system / 1e6,
     maxRssKiB: process.resourceUsage().maxRSS,
-    bytes
+    bytes,
+    ...(verifier.stats !== undefined ? { missedBytes: verifier.stats.missedBytes } : {})
   })
   process.exit(0)
 } catch (err) {

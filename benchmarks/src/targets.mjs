@@ -33,7 +33,9 @@ export function check (name, met, detail) {
  * The swarm-distribution targets for rows of `swarm-distribution.mjs` (`system`, `N`, `T s`,
  * `efficiency`, `seeder copies sent`): per N, efficiency at least 0.8 with rarest-first, for the
  * plain seeder (the default) and for a super-seeding seeder (`superSeed: true`), each with the
- * copies of the content the seeder sent; and rarest-first faster than random (with either seeder).
+ * copies of the content the seeder sent; and rarest-first faster than random with a plain seeder.
+ * (A super-seeding seeder decides which chunks each peer can fetch, so there the peers' strategy
+ * barely matters: both rows are printed, and their order is noise, not a target.)
  * Rows this run did not measure are left out.
  *
  * @example
@@ -48,11 +50,9 @@ export function distributionTargets (rows, peerCounts, { quick = false } = {}) {
     const rarest = find('codio-chunk rarest-first')
     const rarestSuper = find('codio-chunk rarest-first + super-seed')
     const random = find('codio-chunk random')
-    const randomSuper = find('codio-chunk random + super-seed')
     if (rarest !== undefined) out.push(target(`swarm efficiency, rarest-first, N = ${n}`, rarest.efficiency, { atLeast: 0.8, note: copies(rarest) }))
     if (rarestSuper !== undefined) out.push(target(`swarm efficiency, rarest-first, super-seeding seeder, N = ${n}`, rarestSuper.efficiency, { atLeast: 0.8, note: copies(rarestSuper) }))
     if (rarest !== undefined && random !== undefined) out.push(check(`rarest-first faster than random, N = ${n}`, rarest['T s'] < random['T s'], `${rarest['T s'].toFixed(2)} s vs ${random['T s'].toFixed(2)} s`))
-    if (rarestSuper !== undefined && randomSuper !== undefined) out.push(check(`rarest-first faster than random, super-seeding seeder, N = ${n}`, rarestSuper['T s'] < randomSuper['T s'], `${rarestSuper['T s'].toFixed(2)} s vs ${randomSuper['T s'].toFixed(2)} s`))
   }
   return out
 }
