@@ -1,5 +1,5 @@
 // The "before" side of the QUIC benchmark: a copy of the installed @matrixai/quic 2.0.9 with this
-// repository's patch (patches/@matrixai__quic@2.0.9.patch) reversed by `git apply -R`, in a
+// repository's patch (packages/transport-quic/patches/@matrixai__quic@2.0.9.patch) reversed by `git apply -R`, in a
 // temporary folder, and a module hook that makes `@matrixai/quic` resolve to that copy. Both
 // benchmark rows therefore run the same transport code on the same library version; only the
 // patch differs.
@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..', '..')
-const PATCH = join(root, 'patches', '@matrixai__quic@2.0.9.patch')
+const PATCH = join(root, 'packages', 'transport-quic', 'patches', '@matrixai__quic@2.0.9.patch')
 const MARKER = 'Patch (codio-chunk)'
 
 /** The folder of the installed (patched) @matrixai/quic, as the QUIC transport resolves it. */

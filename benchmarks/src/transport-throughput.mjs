@@ -1,6 +1,6 @@
 // pnpm bench (scenario "transport"): one connection on loopback fetching 256 KiB chunks, with 4
 // requests in flight, over each transport: TCP, then QUIC with the @matrixai/quic patch and QUIC
-// without it (the same library version with patches/@matrixai__quic@2.0.9.patch reversed, see
+// without it (the same library version with packages/transport-quic/patches/@matrixai__quic@2.0.9.patch reversed, see
 // quic-unpatched.mjs), then quinn through the Transport contract and the quinn native binding
 // driven directly (what the binding moves with no codio-chunk code). Server and client run in
 // processes of their own. Prints MB/s (10^6 bytes per

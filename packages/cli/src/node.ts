@@ -3,7 +3,7 @@ import { ChunkConfig, ChunkDistributor, InvalidConfigError } from '@codio-chunk/
 import type { Logger, LoggerFactory, PeerIdentity, Storage } from '@codio-chunk/core'
 import { fsStorage } from '@codio-chunk/storage-fs'
 import { OPTIONS, flagName } from './options.js'
-import { strategyFor, transportsFor, verifiersFor } from './plugins.js'
+import { strategyFor, transportWarnings, transportsFor, verifiersFor } from './plugins.js'
 import { dataDirPaths, ensureDataDir, loadIdentity } from './data-dir.js'
 import { UsageError } from './errors.js'
 import type { Settings } from './settings.js'
@@ -62,7 +62,9 @@ export async function openNode (settings: Settings, io: CliIo, options: OpenNode
     config = await engineConfig(settings, io.cwd)
     // The identity first: transports that authenticate peers (QUIC) make their certificate from it.
     identity = options.identity ?? await loadIdentity(settings.dataDir)
-    transports = transportsFor((settings.values.transport as string[] | undefined) ?? ['tcp'], identity)
+    const names = (settings.values.transport as string[] | undefined) ?? ['tcp']
+    transports = transportsFor(names, identity)
+    for (const line of transportWarnings(names)) io.stderr.write(`${line}\n`)
     verifier = verifiersFor((settings.values.verifier as string | undefined) ?? 'sha256')
   } catch (err) {
     await options.storage?.close().catch(() => {})

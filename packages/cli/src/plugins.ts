@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { tcpTransport } from '@codio-chunk/transport-tcp'
-import { quicTransport } from '@codio-chunk/transport-quic'
+import { quicLibraryPatchPath, quicLibraryPatched, quicTransport } from '@codio-chunk/transport-quic'
 import { quinnTransport } from '@codio-chunk/transport-quinn'
 import { sha256Verifier } from '@codio-chunk/verifier-sha256'
 import { blake3Verifier } from '@codio-chunk/verifier-blake3'
@@ -63,6 +63,20 @@ export function transportsFor (names: readonly string[], identity?: PeerIdentity
     if (make === undefined) throw new UsageError(`unknown transport "${name}": use one of ${Object.keys(TRANSPORTS).join(', ')}`)
     return make(identity)
   })
+}
+
+/**
+ * Warnings about the transports named by `--transport`, for stderr: `quic` on an unpatched
+ * `@matrixai/quic` runs, but at a few MB/s (`patched` says whether the loaded library has the patch).
+ *
+ * @example
+ * ```ts
+ * for (const line of transportWarnings(['tcp', 'quic'])) process.stderr.write(line + '\n')
+ * ```
+ */
+export function transportWarnings (names: readonly string[], patched: boolean = names.includes('quic') && quicLibraryPatched()): string[] {
+  if (!names.includes('quic') || patched) return []
+  return [`warning: @matrixai/quic is not patched, so the quic transport moves only a few MB/s; apply ${quicLibraryPatchPath()} (see the @codio-chunk/transport-quic README, "Applying the patch"), or use --transport tcp or quinn`]
 }
 
 /**

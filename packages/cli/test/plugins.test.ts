@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PeerIdentity } from '@codio-chunk/core'
 import { UsageError } from '../src/errors.js'
-import { STRATEGIES, TRANSPORTS, VERIFIERS, strategyFor, transportsFor, verifierFor, verifiersFor } from '../src/plugins.js'
+import { STRATEGIES, TRANSPORTS, VERIFIERS, strategyFor, transportWarnings, transportsFor, verifierFor, verifiersFor } from '../src/plugins.js'
 
 let dir: string
 let modules = 0
@@ -55,6 +55,16 @@ describe('built-in plugins', () => {
     const [quic] = transportsFor(['quic'], PeerIdentity.generate())
     expect(quic.protocols).toContain('quic')
     expect(() => transportsFor(['quic'])).toThrow(/needs the node identity/)
+  })
+
+  it('warns when quic would run on an unpatched @matrixai/quic, and only then', () => {
+    // This workspace applies the patch, so the default finds it.
+    expect(transportWarnings(['tcp', 'quic'])).toEqual([])
+    expect(transportWarnings(['tcp'], false)).toEqual([])
+    const [warning] = transportWarnings(['quic'], false)
+    expect(warning).toMatch(/^warning: @matrixai\/quic is not patched/)
+    expect(warning).toMatch(/transport-quic\/patches\/@matrixai__quic@2\.0\.9\.patch/)
+    expect(warning).toContain('--transport tcp or quinn')
   })
 
   it('refuses an unknown transport, listing the choices', () => {
