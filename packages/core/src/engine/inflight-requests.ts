@@ -70,16 +70,14 @@ export class InflightRequests {
    * Calls `released` for each chunk nobody else is fetching; returns true if there were any.
    */
   removeSession (session: PeerSession, reason: string, released: (index: number) => void): boolean {
-    let any = false
+    const error = new CancelReason(reason)
     // Deleting entries of a Map or Set while iterating it is safe: they are just not visited.
     for (const set of this.byIndex.values()) {
       for (const entry of set) {
-        if (entry.session !== session) continue
-        this.drop(entry, reason, released)
-        any = true
+        if (entry.session === session) this.drop(entry, error, released)
       }
     }
-    return any
+    return error.used
   }
 
   /** Cancels and forgets every request for `index` (its chunk arrived, from one of them or elsewhere); true if there was one. */
@@ -87,11 +85,12 @@ export class InflightRequests {
     const set = this.byIndex.get(index)
     if (set === undefined) return false
     this.byIndex.delete(index)
+    const error = new CancelReason(reason)
     for (const entry of set) {
       const peer = this.peerOf(entry.session)
       if (peer !== undefined) peer.inflight--
       entry.waiting?.abort()
-      if (entry.request !== undefined) entry.session.cancel(entry.request, new AbortError(reason), true)
+      if (entry.request !== undefined) entry.session.cancel(entry.request, error.error(), true)
     }
     return true
   }
@@ -105,26 +104,29 @@ export class InflightRequests {
     const set = this.byIndex.get(index)
     if (set === undefined) return []
     const sessions: PeerSession[] = []
+    const error = new CancelReason(reason)
     for (const entry of set) {
       if (!which(entry)) continue
       sessions.push(entry.session)
-      this.drop(entry, reason, released)
+      this.drop(entry, error, released)
     }
     return sessions
   }
 
   /** Cancels one request on the wire (silently) and forgets it; `released` if its chunk has no request left. */
-  private drop (entry: ChunkRequest, reason: string, released: (index: number) => void): void {
-    if (entry.request !== undefined) entry.session.cancel(entry.request, new AbortError(reason), true)
+  private drop (entry: ChunkRequest, reason: CancelReason, released: (index: number) => void): void {
+    if (entry.request !== undefined) entry.session.cancel(entry.request, reason.error(), true)
+    else reason.used = true
     if (this.remove(entry)) released(entry.index)
   }
 
   /** Cancels and forgets every request (the download ended). */
   cancelAll (reason: string): void {
+    const error = new CancelReason(reason)
     for (const set of this.byIndex.values()) {
       for (const entry of set) {
         entry.waiting?.abort()
-        if (entry.request !== undefined) entry.session.cancel(entry.request, new AbortError(reason), true)
+        if (entry.request !== undefined) entry.session.cancel(entry.request, error.error(), true)
       }
     }
     this.byIndex.clear()
@@ -156,5 +158,22 @@ export class InflightRequests {
         if (entry.request !== undefined && entry.request.deadline <= now) expired(entry)
       }
     }
+  }
+}
+
+/**
+ * The AbortError one cancelling call gives every request it ends: made once, when first needed
+ * (an Error captures a stack trace, which showed up in profiles of busy swarms where chokes cancel
+ * many requests), and `used` once any request was ended.
+ */
+class CancelReason {
+  used = false
+  private made: AbortError | undefined
+  constructor (private readonly reason: string) {}
+
+  error (): AbortError {
+    this.used = true
+    this.made ??= new AbortError(this.reason)
+    return this.made
   }
 }

@@ -1,5 +1,6 @@
 import { CID } from 'multiformats/cid'
 import { ProtocolError } from '../errors.js'
+import { decodeCid } from './cid-cache.js'
 import { MessageType } from './messages.js'
 import type { GoodbyeCode, RejectCode, WireMessage } from './messages.js'
 
@@ -330,10 +331,9 @@ class Reader {
   cid (field: string): CID {
     const length = this.int(1, `${field} CID length`)
     if (length === 0) throw this.error(`${field} CID is empty`)
-    // Copied so a long-lived CID does not keep the whole read buffer alive.
-    const bytes = new Uint8Array(this.bytes(length, `${field} CID`))
+    const bytes = this.bytes(length, `${field} CID`)
     try {
-      return CID.decode(bytes)
+      return decodeCid(bytes)
     } catch (err) {
       throw new ProtocolError(`Malformed ${this.type} message from the peer: ${field} is not a valid binary CID (${(err as Error)?.message ?? String(err)}). Disconnect it`, { cause: err })
     }
