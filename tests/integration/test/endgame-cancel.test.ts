@@ -1,44 +1,28 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import { Bitfield, buildManifest, leafBlock, memoryStorage, type ChunkDistributor, type RequestChunkMessage, type Storage, type WireMessage } from '@codio-chunk/core'
+import { describe, expect, it } from 'vitest'
+import { buildManifest, leafBlock, memoryStorage, type Storage } from '@codio-chunk/core'
 import { rarestFirst } from '@codio-chunk/strategy-rarest-first'
-import { randomContent, startNode, stopAll, waitFor } from './swarm-helpers.js'
-import { scriptedPeer, type ScriptedPeer } from './scripted-peer.js'
+import { randomContent, startNode, waitFor } from './swarm-helpers.js'
+import { chunkRequests as requests, scriptedHolder, scriptedTestResources, type ScriptedPeer, type TalkingPeer } from './scripted-peer.js'
 
-const nodes: ChunkDistributor[] = []
-const scripted: ScriptedPeer[] = []
-const downloads: AbortController[] = []
-afterEach(async () => {
-  for (const d of downloads.splice(0)) d.abort()
-  await stopAll(nodes)
-  await Promise.allSettled(scripted.splice(0).map(async p => { await p.close() }))
-})
+const open = scriptedTestResources()
 
 const CHUNK = 16 * 1024
 const CHUNKS = 2
 
 /** A scripted seed that holds every chunk, unchokes the downloader and answers nothing by itself. */
-async function silentSeed (): Promise<ScriptedPeer & { send: (m: WireMessage) => void }> {
-  let reply: ((m: WireMessage) => void) | undefined
-  const peer = await scriptedPeer((message, send) => {
-    reply = send
-    if (message.type !== 'bitfield') return
-    const bitfield = new Bitfield(CHUNKS)
-    for (let i = 0; i < CHUNKS; i++) bitfield.set(i)
-    send({ type: 'bitfield', content: message.content, chunkCount: CHUNKS, bits: bitfield.toBytes() })
-    send({ type: 'unchoke' })
-  })
-  scripted.push(peer)
-  return Object.assign(peer, { send: (m: WireMessage) => { reply?.(m) } })
+async function silentSeed (): Promise<TalkingPeer> {
+  const peer = await scriptedHolder(CHUNKS, (b) => { for (let i = 0; i < CHUNKS; i++) b.set(i) })
+  open.scripted.push(peer)
+  return peer
 }
 
-const requests = (peer: ScriptedPeer): RequestChunkMessage[] => peer.received.filter((m): m is RequestChunkMessage => m.type === 'request-chunk')
 const cancels = (peer: ScriptedPeer): number[] => peer.received.flatMap(m => m.type === 'cancel' ? [m.id] : [])
 
 /** A memory storage whose chunk writes wait until `release()` is called. */
 function heldStorage (): { storage: Storage, release: () => void, writes: () => number } {
   const inner = memoryStorage()
-  let open!: () => void
-  const gate = new Promise<void>((resolve) => { open = resolve })
+  let openGate!: () => void
+  const gate = new Promise<void>((resolve) => { openGate = resolve })
   let writes = 0
   const storage: Storage = Object.assign(Object.create(inner) as Storage, {
     async putChunk (...args: Parameters<Storage['putChunk']>) {
@@ -47,7 +31,7 @@ function heldStorage (): { storage: Storage, release: () => void, writes: () => 
       await inner.putChunk(...args)
     }
   })
-  return { storage, release: open, writes: () => writes }
+  return { storage, release: openGate, writes: () => writes }
 }
 
 describe('endgame duplicates', () => {
@@ -57,10 +41,10 @@ describe('endgame duplicates', () => {
     const held = heldStorage()
     await held.storage.putManifest(manifest)
     const node = await startNode({ storage: held.storage, listen: false, strategy: rarestFirst({ randomFirst: 0 }), config: { chunkSize: CHUNK, chunksPerPeer: 2 } })
-    nodes.push(node)
+    open.nodes.push(node)
     const a = await silentSeed()
     const controller = new AbortController()
-    downloads.push(controller)
+    open.downloads.push(controller)
     const done = node.download(manifest.root, [a.address], { signal: controller.signal })
     done.catch(() => {})
     await waitFor(() => requests(a).length === CHUNKS, 5000, 'both chunks asked of the first seed')

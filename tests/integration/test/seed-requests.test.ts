@@ -1,53 +1,36 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import { Bitfield, buildManifest, memoryStorage, type ChunkDistributor, type RequestChunkMessage, type WireMessage } from '@codio-chunk/core'
+import { describe, expect, it } from 'vitest'
+import { buildManifest, memoryStorage, type ChunkDistributor } from '@codio-chunk/core'
 import { rarestFirst } from '@codio-chunk/strategy-rarest-first'
-import { randomContent, startNode, stopAll, waitFor } from './swarm-helpers.js'
-import { scriptedPeer, type ScriptedPeer } from './scripted-peer.js'
+import { randomContent, startNode, waitFor } from './swarm-helpers.js'
+import { chunkRequests as requests, scriptedHolder, scriptedTestResources, type TalkingPeer } from './scripted-peer.js'
 
-const nodes: ChunkDistributor[] = []
-const scripted: ScriptedPeer[] = []
-const downloads: AbortController[] = []
-afterEach(async () => {
-  for (const d of downloads.splice(0)) d.abort()
-  await stopAll(nodes)
-  await Promise.allSettled(scripted.splice(0).map(async p => { await p.close() }))
-})
+const open = scriptedTestResources()
 
 const CHUNK = 16 * 1024
 const CHUNKS = 8
 
 /** A scripted peer that answers the downloader's bitfield with `bits` and an unchoke, and never serves a chunk. */
-async function holder (bits: (bitfield: Bitfield) => void): Promise<ScriptedPeer & { send: (m: WireMessage) => void }> {
-  let reply: ((m: WireMessage) => void) | undefined
-  const peer = await scriptedPeer((message, send) => {
-    reply = send
-    if (message.type !== 'bitfield') return
-    const bitfield = new Bitfield(CHUNKS)
-    bits(bitfield)
-    send({ type: 'bitfield', content: message.content, chunkCount: CHUNKS, bits: bitfield.toBytes() })
-    send({ type: 'unchoke' })
-  })
-  scripted.push(peer)
-  return Object.assign(peer, { send: (m: WireMessage) => { reply?.(m) } })
+async function holder (bits: Parameters<typeof scriptedHolder>[1]): Promise<TalkingPeer> {
+  const peer = await scriptedHolder(CHUNKS, bits)
+  open.scripted.push(peer)
+  return peer
 }
-
-const requests = (peer: ScriptedPeer): RequestChunkMessage[] => peer.received.filter((m): m is RequestChunkMessage => m.type === 'request-chunk')
 
 /**
  * A downloader that already has the manifest (so it asks its peers only for chunks), two chunks
  * in flight per peer, downloading from a scripted seed that takes requests and never answers.
  * Resolves once the seed holds two requests.
  */
-async function downloadingFromSeed (): Promise<{ node: ChunkDistributor, seed: Awaited<ReturnType<typeof holder>> }> {
+async function downloadingFromSeed (): Promise<{ node: ChunkDistributor, seed: TalkingPeer }> {
   const content = randomContent(CHUNKS * CHUNK)
   const manifest = await buildManifest(content, { chunkSize: CHUNK })
   const storage = memoryStorage()
   await storage.putManifest(manifest)
   const node = await startNode({ storage, listen: false, strategy: rarestFirst({ randomFirst: 0 }), config: { chunkSize: CHUNK, chunksPerPeer: 2 } })
-  nodes.push(node)
+  open.nodes.push(node)
   const seed = await holder((b) => { for (let i = 0; i < CHUNKS; i++) b.set(i) })
   const controller = new AbortController()
-  downloads.push(controller)
+  open.downloads.push(controller)
   node.download(manifest.root, [seed.address], { signal: controller.signal }).catch(() => {})
   await waitFor(() => requests(seed).length === 2, 5000, 'two requests at the seed')
   return { node, seed }
