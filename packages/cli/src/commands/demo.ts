@@ -72,6 +72,8 @@ export async function demoCommand (ctx: CommandContext): Promise<void> {
   const peerCount = settings.values.peers as number
   const size = settings.values.size as number
   if (size < 1) throw new CommandError('--size must be at least 1 byte')
+  // Every node listens on loopback with each transport named by --transport (tcp by default).
+  const listen = [...new Set((settings.values.transport as string[] | undefined) ?? ['tcp'])].map(name => `${name}://127.0.0.1:0`)
   const dir = await mkdtemp(join(tmpdir(), 'codio-chunk-demo-'))
   const nodes: ChunkDistributor[] = []
   const storages = new Map<ChunkDistributor, Storage>()
@@ -79,7 +81,7 @@ export async function demoCommand (ctx: CommandContext): Promise<void> {
     const file = join(dir, 'original.bin')
     await writeRandomFile(file, size)
     const seederStorage = fsStorage({ dir: join(dir, 'seeder'), fsync: 'never' })
-    const seeder = await openNode(settings, io, { listen: ['tcp://127.0.0.1:0'], identity: PeerIdentity.generate(), storage: seederStorage })
+    const seeder = await openNode(settings, io, { listen, identity: PeerIdentity.generate(), storage: seederStorage })
     nodes.push(seeder)
     const cid = await seeder.importContent(() => createReadStream(file), { signal: io.signal })
     const chunkSize = seeder.config.chunkSize
@@ -90,7 +92,7 @@ export async function demoCommand (ctx: CommandContext): Promise<void> {
     const peers: ChunkDistributor[] = []
     for (let i = 0; i < peerCount; i++) {
       const storage = fsStorage({ dir: join(dir, `peer-${i + 1}`), fsync: 'never' })
-      const peer = await openNode(settings, io, { listen: ['tcp://127.0.0.1:0'], identity: PeerIdentity.generate(), storage })
+      const peer = await openNode(settings, io, { listen, identity: PeerIdentity.generate(), storage })
       nodes.push(peer)
       peers.push(peer)
       storages.set(peer, storage)
