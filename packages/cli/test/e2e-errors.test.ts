@@ -50,6 +50,7 @@ const cases: Array<{ name: string, args: () => string[], code: number, message: 
   { name: 'an unknown strategy', args: () => ['get', CID, '--peer', 'tcp://127.0.0.1:4001', '--strategy', 'fastest'], code: 2, message: /^error: unknown strategy "fastest": use rarest-first, sequential, random or the path of a strategy module/ },
   { name: 'a missing strategy module', args: () => ['get', CID, '--peer', 'tcp://127.0.0.1:4001', '--strategy', './nope.js'], code: 2, message: /^error: strategy module .*nope\.js does not exist/ },
   { name: 'a CID not in the store', args: () => ['stat', CID], code: 1, message: /^error: bafkrei\S+ is not in the store; fetch it with codio-chunk get/ },
+  { name: 'an empty demo', args: () => ['demo', '--size', '0'], code: 2, message: /^error: --size must be at least 1 byte$/ },
   { name: 'a missing config file', args: () => ['ls', '--config', 'nope.json'], code: 2, message: /^error: config file .*nope\.json does not exist/ }
 ]
 
