@@ -42,6 +42,14 @@ export async function openStore (dataDir: string): Promise<Storage> {
   return fsStorage({ dir: dataDirPaths(dataDir).store })
 }
 
+/** The transports named by `--transport` (tcp when none is). */
+export function transportNames (settings: Settings): string[] {
+  return (settings.values.transport as string[] | undefined) ?? ['tcp']
+}
+
+/** Warnings already written by this process (the demo opens several nodes with one setting). */
+const warned = new Set<string>()
+
 /** What {@link openNode} needs besides the settings. */
 export interface OpenNodeOptions {
   /** Addresses to listen on; none for a node that only dials. */
@@ -62,9 +70,12 @@ export async function openNode (settings: Settings, io: CliIo, options: OpenNode
     config = await engineConfig(settings, io.cwd)
     // The identity first: transports that authenticate peers (QUIC) make their certificate from it.
     identity = options.identity ?? await loadIdentity(settings.dataDir)
-    const names = (settings.values.transport as string[] | undefined) ?? ['tcp']
+    const names = transportNames(settings)
     transports = transportsFor(names, identity)
-    for (const line of transportWarnings(names)) io.stderr.write(`${line}\n`)
+    for (const line of transportWarnings(names)) {
+      if (!warned.has(line)) io.stderr.write(`${line}\n`)
+      warned.add(line)
+    }
     verifier = verifiersFor((settings.values.verifier as string | undefined) ?? 'sha256')
   } catch (err) {
     await options.storage?.close().catch(() => {})

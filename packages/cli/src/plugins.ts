@@ -74,8 +74,8 @@ export function transportsFor (names: readonly string[], identity?: PeerIdentity
  * for (const line of transportWarnings(['tcp', 'quic'])) process.stderr.write(line + '\n')
  * ```
  */
-export function transportWarnings (names: readonly string[], patched: boolean = names.includes('quic') && quicLibraryPatched()): string[] {
-  if (!names.includes('quic') || patched) return []
+export function transportWarnings (names: readonly string[], patched?: boolean): string[] {
+  if (!names.includes('quic') || (patched ?? quicLibraryPatched())) return []
   return [`warning: @matrixai/quic is not patched, so the quic transport moves only a few MB/s; apply ${quicLibraryPatchPath()} (see the @codio-chunk/transport-quic README, "Applying the patch"), or use --transport tcp or quinn`]
 }
 

@@ -7,7 +7,7 @@ import { PeerIdentity } from '@codio-chunk/core'
 import type { ChunkDistributor, ContentId, Storage } from '@codio-chunk/core'
 import { fsStorage } from '@codio-chunk/storage-fs'
 import { CommandError, UsageError } from '../errors.js'
-import { openNode } from '../node.js'
+import { openNode, transportNames } from '../node.js'
 import { bar, shortPeerId } from '../ui/progress.js'
 import { LiveDisplay } from '../ui/live-display.js'
 import { formatBytes, formatDuration, formatRate } from '../units.js'
@@ -73,7 +73,7 @@ export async function demoCommand (ctx: CommandContext): Promise<void> {
   const size = settings.values.size as number
   if (size < 1) throw new UsageError('--size must be at least 1 byte')
   // Every node listens on loopback with each transport named by --transport (tcp by default).
-  const listen = [...new Set((settings.values.transport as string[] | undefined) ?? ['tcp'])].map(name => `${name}://127.0.0.1:0`)
+  const listen = [...new Set(transportNames(settings))].map(name => `${name}://127.0.0.1:0`)
   const dir = await mkdtemp(join(tmpdir(), 'codio-chunk-demo-'))
   const nodes: ChunkDistributor[] = []
   const storages = new Map<ChunkDistributor, Storage>()
