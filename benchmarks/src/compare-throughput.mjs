@@ -134,7 +134,7 @@ function libtorrentSystem (profile, version, work) {
 }
 
 async function sha256OfStoredContent (dir, cid) {
-  const storage = fsStorage({ dir, fsync: 'never' })
+  const storage = fsStorage({ dir, fsync: 'never' })()
   const hash = createHash('sha256')
   try {
     for await (const part of storage.readContent(ContentId.parse(cid))) hash.update(part)
@@ -159,7 +159,7 @@ async function main () {
   if (doublesRun && transports[0] === 'tcp') {
     // The digests of every block, from the seeders' storage before they start: the verifier double looks them up.
     const digestTable = join(work.dir, 'digests.json')
-    const seedStorage = fsStorage({ dir: store, fsync: 'never' })
+    const seedStorage = fsStorage({ dir: store, fsync: 'never' })()
     try { await writeDigestTable(seedStorage, ContentId.parse(cid), digestTable) } finally { await seedStorage.close() }
     for (const [label, doubles] of [[', no-op verifier (test double)', { digestTable }], [', no-op storage (test double)', { noStore: true }], [', no-op verifier and storage (test doubles)', { digestTable, noStore: true }]]) {
       systems.push(codioSystem('tcp', work, cid, store, { fsync: 'never', kind: 'diagnostic', label, doubles }))

@@ -19,7 +19,7 @@ try {
   const { cid, addresses, dir, transport, backend, fsync, timeoutMs = 300_000, profile, digestTable, noStore = false } = JSON.parse(process.argv[2])
   const real = fsStorage({ dir, fsync: fsync ?? 'batch' })
   // The storage test double keeps manifests (the engine needs the manifest) and drops chunk data.
-  const storage = noStore ? Object.assign(Object.create(real), { name: 'no-op storage (test double)', copiesOnPut: true, async putChunk () {} }) : real
+  const storage = noStore ? (components) => Object.assign(Object.create(real(components)), { name: 'no-op storage (test double)', copiesOnPut: true, async putChunk () {} }) : real
   const verifier = digestTable !== undefined ? tableVerifier(digestTable) : sha256Verifier(backend === undefined ? {} : { backend })
   const node = await ChunkDistributor.create(ChunkConfig.default(), {
     ...(await transportInit(transport)),

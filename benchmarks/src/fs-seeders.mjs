@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import { createInterface } from 'node:readline'
-import { ChunkConfig, ChunkDistributor } from '@codio-chunk/core'
+import { ChunkConfig, ChunkDistributor, chunkBuffers } from '@codio-chunk/core'
 import { fsStorage } from '@codio-chunk/storage-fs'
 import { sha256Verifier } from '@codio-chunk/verifier-sha256'
 import { listenAddress, transportInit } from './transports.mjs'
@@ -37,13 +37,14 @@ function sharedStorage (storage, users) {
 
 try {
   const { dir, count, transport } = JSON.parse(process.argv[2])
-  const storage = fsStorage({ dir, fsync: 'never' })
+  // One storage for every seeder of this process, reading into the process-wide chunk buffer pool the nodes use.
+  const storage = fsStorage({ dir, fsync: 'never' })({ buffers: chunkBuffers })
   const seeders = []
   for (let i = 0; i < count; i++) {
     seeders.push(await ChunkDistributor.create(ChunkConfig.default(), {
       ...(await transportInit(transport)),
       verifier: sha256Verifier(),
-      storage: sharedStorage(storage, count),
+      storage: () => sharedStorage(storage, count),
       listen: [listenAddress(transport)]
     }))
   }

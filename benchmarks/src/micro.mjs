@@ -1,7 +1,7 @@
 // Scenario `micro` (tinybench): the cost of one strategy pick for 10^3, 10^5 and 10^6 chunks (it
 // must stay flat or grow at most logarithmically: the engine keeps rarity incrementally and no
 // pick scans the content), the wire codec's encode / decode rates and the rate of CID computation
-// (ContentId.fromContent = buildManifest on 64 MiB). Hashing backends are the `hashing` scenario.
+// (computeContentId = buildManifest on 64 MiB). Hashing backends are the `hashing` scenario.
 //
 // Options: --quick (shorter sampling, 16 MiB for the CID rate), --sizes 1000,100000,1000000,
 // --time ms per task (300; --quick 80).
@@ -9,7 +9,7 @@ import { randomFillSync } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import { Bench } from 'tinybench'
 import {
-  Bitfield, ChunkAvailability, ContentId, FrameDecoder, PeerHoldings, createRandom, decodeFrame, encodeMessage
+  Bitfield, ChunkAvailability, ContentId, FrameDecoder, PeerHoldings, computeContentId, createRandom, decodeFrame, encodeMessage
 } from '@codio-chunk/core'
 import { rarestFirst } from '@codio-chunk/strategy-rarest-first'
 import { randomOrder } from '@codio-chunk/strategy-random'
@@ -143,9 +143,9 @@ async function cidRates () {
   const backend = await verifier.backend()
   const bench = new Bench({ time: 0, iterations: quick ? 2 : 5, warmup: false })
   bench
-    .add('ContentId.fromContent (CIDv1, default hasher)', async () => { await ContentId.fromContent(content) })
-    .add(`ContentId.fromContent (CIDv1, sha256Verifier, ${backend} backend)`, async () => { await ContentId.fromContent(content, { verifier }) })
-    .add('ContentId.fromContent (CIDv0, dag-pb leaves)', async () => { await ContentId.fromContent(content, { cidVersion: 0 }) })
+    .add('computeContentId (CIDv1, default hasher)', async () => { await computeContentId(content) })
+    .add(`computeContentId (CIDv1, sha256Verifier, ${backend} backend)`, async () => { await computeContentId(content, { verifier }) })
+    .add('computeContentId (CIDv0, dag-pb leaves)', async () => { await computeContentId(content, { cidVersion: 0 }) })
   await bench.run()
   await verifier.close?.()
   return bench.tasks.map(task => ({ operation: `${task.name}, ${size / MiB} MiB`, 'ms': task.result.latency.mean, 'MiB/s': size / MiB / (task.result.latency.mean / 1000) }))

@@ -13,13 +13,13 @@ const config = ChunkConfig.builder().chunkSize(chunkSize).build()
 const manifest = await buildManifest(content, { chunkSize })
 const seeders = []
 for (let i = 0; i < count; i++) {
-  const storage = memoryStorage()
+  const storage = memoryStorage()()
   await storage.putManifest(manifest)
   for (let c = 0; c < manifest.chunkCount; c++) {
     const offset = manifest.chunkOffset(c)
     await storage.putChunk(manifest.root, c, content.subarray(offset, offset + manifest.chunkLength(c)))
   }
-  seeders.push(await ChunkDistributor.create(config, { transports: [tcpTransport()], verifier: sha256Verifier(), storage, listen: ['tcp://127.0.0.1:0'] }))
+  seeders.push(await ChunkDistributor.create(config, { transports: [tcpTransport()], verifier: sha256Verifier(), storage: () => storage, listen: ['tcp://127.0.0.1:0'] }))
 }
 const cid = manifest.root
 const cpuStart = process.cpuUsage()

@@ -10,7 +10,7 @@
 //   compare what the binding moves with what the quinn Transport moves.
 import { randomFillSync } from 'node:crypto'
 import { createInterface } from 'node:readline'
-import { ContentId } from '@codio-chunk/core'
+import { ContentId, createComponents } from '@codio-chunk/core'
 import { tcpTransport } from '@codio-chunk/transport-tcp'
 import { quicTransport } from '@codio-chunk/transport-quic'
 
@@ -26,9 +26,10 @@ else await overTransport()
 /** A server or client over the codio-chunk transport `kind`. */
 async function overTransport () {
   const datagramSize = Number(rest[1])
-  const transport = kind === 'tcp'
+  const factory = kind === 'tcp'
     ? tcpTransport()
     : kind === 'quinn' ? (await import('@codio-chunk/transport-quinn')).quinnTransport() : quicTransport({ datagramSize })
+  const transport = factory(createComponents())
   const content = ContentId.parse('bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e').cid
 
   if (role === 'server') {

@@ -1,26 +1,24 @@
 // The transports a benchmark node can run on, by the name used in `--transports`. QUIC and quinn
 // are imported only when asked for, so a TCP run does not depend on them.
-import { PeerIdentity } from '@codio-chunk/core'
 import { tcpTransport } from '@codio-chunk/transport-tcp'
 
 /** Transport names `--transports` accepts. */
 export const TRANSPORTS = ['tcp', 'quic', 'quinn']
 
 /**
- * What a node needs to run on `kind` (`tcp`, `quic` or `quinn`): `{ transports, identity }` to spread into
- * `ChunkDistributor.create`'s init. QUIC and quinn prove the peer id in their TLS handshake, so the
- * transport and the node share one key pair.
+ * What a node needs to run on `kind` (`tcp`, `quic` or `quinn`): `{ transports }` to spread into
+ * `ChunkDistributor.create`'s init. The node gives the transport its identity (QUIC and quinn
+ * prove it in their TLS handshakes).
  */
 export async function transportInit (kind) {
-  const identity = PeerIdentity.generate()
-  if (kind === 'tcp') return { transports: [tcpTransport()], identity }
+  if (kind === 'tcp') return { transports: [tcpTransport()] }
   if (kind === 'quic') {
     const { quicTransport } = await import('@codio-chunk/transport-quic')
-    return { transports: [quicTransport({ privateKey: identity })], identity }
+    return { transports: [quicTransport()] }
   }
   if (kind === 'quinn') {
     const { quinnTransport } = await import('@codio-chunk/transport-quinn')
-    return { transports: [quinnTransport({ privateKey: identity })], identity }
+    return { transports: [quinnTransport()] }
   }
   throw new Error(`Unknown transport "${kind}"; use one of ${TRANSPORTS.join(', ')}`)
 }

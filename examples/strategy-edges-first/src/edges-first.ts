@@ -1,5 +1,5 @@
-import { pickRarest } from '@codio-chunk/core'
-import type { PickView, Strategy } from '@codio-chunk/core'
+import { pickRarest } from '@codio-chunk/strategy-rarest-first'
+import type { PickView, Strategy } from '@codio-chunk/interface'
 import { resolveEdgesFirstOptions } from './options.js'
 import type { EdgesFirstOptions } from './options.js'
 import { pickEdge } from './pick-edge.js'
@@ -21,7 +21,7 @@ import { pickEdge } from './pick-edge.js'
  *
  * @example
  * ```ts
- * import { ChunkConfig } from '@codio-chunk/core'
+ * import { ChunkConfig } from '@codio-chunk/engine'
  * import { edgesFirst } from '@codio-chunk/example-strategy-edges-first'
  * const config = ChunkConfig.builder().strategy(edgesFirst({ head: 8, tail: 4 })).build()
  * ```

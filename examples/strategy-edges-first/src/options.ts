@@ -1,4 +1,4 @@
-import { InvalidConfigError } from '@codio-chunk/core'
+import { InvalidConfigError } from '@codio-chunk/interface'
 
 /** Options of {@link edgesFirst}. */
 export interface EdgesFirstOptions {

@@ -1,4 +1,4 @@
-import type { PickView } from '@codio-chunk/core'
+import type { PickView } from '@codio-chunk/interface'
 
 /**
  * The first candidate chunk the peer has in the head (`0..head-1`), else in the tail
@@ -11,7 +11,7 @@ import type { PickView } from '@codio-chunk/core'
  *
  * @example
  * ```ts
- * import { ChunkAvailability, PeerHoldings, createRandom } from '@codio-chunk/core'
+ * import { ChunkAvailability, PeerHoldings, createRandom } from '@codio-chunk/pieces'
  * import { pickEdge } from '@codio-chunk/example-strategy-edges-first'
  * const availability = new ChunkAvailability(100)
  * const seeder = new PeerHoldings(100)

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { ChunkAvailability, InvalidConfigError, PeerHoldings, createRandom } from '@codio-chunk/core'
-import type { ChunkSet, PeerChunks, PickView, Strategy } from '@codio-chunk/core'
+import { ChunkAvailability, PeerHoldings, createRandom } from '@codio-chunk/pieces'
+import { InvalidConfigError } from '@codio-chunk/interface'
+import type { ChunkSet, PeerChunks, PickView, Strategy } from '@codio-chunk/interface'
 import * as plugin from '../src/index.js'
 import { edgesFirst } from '../src/index.js'
 

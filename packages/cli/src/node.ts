@@ -1,6 +1,6 @@
 import { format } from 'node:util'
-import { ChunkConfig, ChunkDistributor, InvalidConfigError } from '@codio-chunk/core'
-import type { Logger, LoggerFactory, PeerIdentity, Storage } from '@codio-chunk/core'
+import { ChunkConfig, ChunkDistributor, InvalidConfigError, createComponents } from '@codio-chunk/core'
+import type { Identity, Logger, LoggerFactory, Storage, StorageFactory } from '@codio-chunk/core'
 import { fsStorage } from '@codio-chunk/storage-fs'
 import { OPTIONS, flagName } from './options.js'
 import { strategyFor, transportWarnings, transportsFor, verifiersFor } from './plugins.js'
@@ -36,10 +36,15 @@ export function stderrLogger (io: CliIo): LoggerFactory {
   }
 }
 
-/** The data dir's content store (storage-fs in its `store` folder). */
-export async function openStore (dataDir: string): Promise<Storage> {
+/** The data dir's content store (storage-fs in its `store` folder), as the factory a node takes. */
+export async function storeFactory (dataDir: string): Promise<StorageFactory> {
   await ensureDataDir(dataDir)
   return fsStorage({ dir: dataDirPaths(dataDir).store })
+}
+
+/** The data dir's content store, opened for use without a node (`add`, `ls`, `stat`, `rm`). */
+export async function openStore (dataDir: string): Promise<Storage> {
+  return (await storeFactory(dataDir))(createComponents())
 }
 
 /** The transports named by `--transport` (tcp when none is). */
@@ -54,10 +59,10 @@ const warned = new Set<string>()
 export interface OpenNodeOptions {
   /** Addresses to listen on; none for a node that only dials. */
   listen?: string[]
-  /** Storage to use (default: the data dir's store, see {@link openStore}). */
-  storage?: Storage
+  /** Storage to use (default: the data dir's store, see {@link storeFactory}). */
+  storage?: StorageFactory
   /** Identity to use instead of the data dir's. */
-  identity?: PeerIdentity
+  identity?: Identity
 }
 
 /**
@@ -65,35 +70,23 @@ export interface OpenNodeOptions {
  * name, storage-fs in the data dir's `store` folder and the data dir's identity.
  */
 export async function openNode (settings: Settings, io: CliIo, options: OpenNodeOptions = {}): Promise<ChunkDistributor> {
-  let config, transports, verifier, identity
-  try {
-    config = await engineConfig(settings, io.cwd)
-    // The identity first: transports that authenticate peers (QUIC) make their certificate from it.
-    identity = options.identity ?? await loadIdentity(settings.dataDir)
-    const names = transportNames(settings)
-    transports = transportsFor(names, identity)
-    for (const line of transportWarnings(names)) {
-      if (!warned.has(line)) io.stderr.write(`${line}\n`)
-      warned.add(line)
-    }
-    verifier = verifiersFor((settings.values.verifier as string | undefined) ?? 'sha256')
-  } catch (err) {
-    await options.storage?.close().catch(() => {})
-    throw err
+  const config = await engineConfig(settings, io.cwd)
+  const identity = options.identity ?? await loadIdentity(settings.dataDir)
+  const names = transportNames(settings)
+  const transports = transportsFor(names)
+  for (const line of transportWarnings(names)) {
+    if (!warned.has(line)) io.stderr.write(`${line}\n`)
+    warned.add(line)
   }
-  const storage = options.storage ?? await openStore(settings.dataDir)
-  try {
-    return await ChunkDistributor.create(config, {
-      transports,
-      verifier,
-      storage,
-      identity,
-      listen: options.listen,
-      logger: settings.values.debug === true ? stderrLogger(io) : undefined,
-      agent: 'codio-chunk-cli'
-    })
-  } catch (err) {
-    await storage.close().catch(() => {})
-    throw err
-  }
+  const verifier = verifiersFor((settings.values.verifier as string | undefined) ?? 'sha256')
+  // The node opens the storage with its components, and closes it if it fails to start.
+  return await ChunkDistributor.create(config, {
+    transports,
+    verifier,
+    storage: options.storage ?? await storeFactory(settings.dataDir),
+    identity,
+    listen: options.listen,
+    logger: settings.values.debug === true ? stderrLogger(io) : undefined,
+    agent: 'codio-chunk-cli'
+  })
 }

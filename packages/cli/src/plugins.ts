@@ -9,23 +9,18 @@ import { blake3Verifier } from '@codio-chunk/verifier-blake3'
 import { rarestFirst } from '@codio-chunk/strategy-rarest-first'
 import { sequential } from '@codio-chunk/strategy-sequential'
 import { randomOrder } from '@codio-chunk/strategy-random'
-import type { PeerIdentity, Strategy, Transport, Verifier } from '@codio-chunk/core'
+import type { Strategy, TransportFactory, Verifier } from '@codio-chunk/core'
 import { UsageError } from './errors.js'
 
 /**
- * Transports the CLI can run, by `--transport` name. Each is made for the node's identity: QUIC
- * proves it to peers in its TLS handshake (and needs it); TCP only claims it in the hello.
+ * Transports the CLI can run, by `--transport` name, as the factories a node takes. The node gives
+ * each its identity: QUIC and quinn prove it to peers in their TLS handshakes; TCP only claims it
+ * in the hello.
  */
-export const TRANSPORTS: Record<string, (identity?: PeerIdentity) => Transport> = {
+export const TRANSPORTS: Record<string, () => TransportFactory> = {
   tcp: () => tcpTransport(),
-  quic: (identity) => {
-    if (identity === undefined) throw new UsageError('the quic transport needs the node identity (it is the key of its TLS certificate)')
-    return quicTransport({ privateKey: identity })
-  },
-  quinn: (identity) => {
-    if (identity === undefined) throw new UsageError('the quinn transport needs the node identity (libp2p TLS proves it to peers)')
-    return quinnTransport({ privateKey: identity })
-  }
+  quic: () => quicTransport(),
+  quinn: () => quinnTransport()
 }
 
 /**
@@ -48,20 +43,18 @@ export const STRATEGIES: Record<string, () => Strategy> = {
 }
 
 /**
- * The transports named by `--transport` (each name once), for a node with `identity` (required by
- * `quic`, whose certificate is made from it).
+ * The transport factories named by `--transport` (each name once), for `ChunkDistributor.create`.
  *
  * @example
  * ```ts
- * import { PeerIdentity } from '@codio-chunk/core'
- * const [tcp, quic] = transportsFor(['tcp', 'quic'], PeerIdentity.generate())
+ * const [tcp, quic] = transportsFor(['tcp', 'quic'])
  * ```
  */
-export function transportsFor (names: readonly string[], identity?: PeerIdentity): Transport[] {
+export function transportsFor (names: readonly string[]): TransportFactory[] {
   return [...new Set(names)].map(name => {
     const make = TRANSPORTS[name]
     if (make === undefined) throw new UsageError(`unknown transport "${name}": use one of ${Object.keys(TRANSPORTS).join(', ')}`)
-    return make(identity)
+    return make()
   })
 }
 

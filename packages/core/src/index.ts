@@ -1,51 +1,11 @@
-export * from './errors.js'
-export type * from './contracts/common.js'
-export type * from './contracts/transport.js'
-export type * from './contracts/verifier.js'
-export type * from './contracts/strategy.js'
-export type * from './contracts/storage.js'
-
-export * from './content/content-id.js'
-export * from './content/manifest.js'
-export * from './content/build-manifest.js'
-export * from './content/resolve-manifest.js'
-export * from './content/leaf.js'
-export * from './content/hasher.js'
-
-export * from './pieces/bitfield.js'
-export * from './pieces/chunk-set.js'
-export * from './pieces/availability.js'
-export * from './pieces/peer-chunks.js'
-export * from './pieces/rarest.js'
-
-export * from './wire/messages.js'
-export * from './wire/codec.js'
-export * from './wire/frame-decoder.js'
-export { ChunkBufferPool, chunkBuffers, DEFAULT_MAX_POOLED_BYTES, DEFAULT_POOL_IDLE_MS, MIN_POOLED_BYTES } from './util/chunk-buffer-pool.js'
-export type { ChunkBufferPoolInit } from './util/chunk-buffer-pool.js'
-export * from './wire/connection-state.js'
-export * from './wire/request-ledger.js'
-export * from './wire/transport-options.js'
-export * from './wire/address.js'
-
-export * from './storage/memory-storage.js'
-
-export * from './config.js'
-export * from './identity.js'
-export * from './events.js'
-export * from './logger.js'
-export { ChunkDistributor } from './engine/distributor.js'
-export type { DistributorInit, StoreOptions, DownloadOptions } from './engine/distributor.js'
-export type { DownloadProgress } from './engine/download.js'
-export type { DistributorEvents } from './engine/engine-context.js'
-export type { PeerStats } from './engine/peer-stats.js'
-export { decideUnchokes, slotForNewcomer, meetsRatio, RATIO_GRACE_BYTES, NEW_PEER_WEIGHT, SEED_TURN_RECHOKES } from './engine/choker.js'
-export type { ChokerPeer, ChokerInput, ChokerOptions, ChokerDecision, UploadSlot } from './engine/choker.js'
-export { RateMeter, systemClock } from './engine/rate-meter.js'
-export type { Clock } from './engine/rate-meter.js'
-export * from './engine/token-bucket.js'
-export { toContentId } from './engine/content-ref.js'
-export type { ContentRef } from './engine/content-ref.js'
-export { rechunk } from './engine/content-io.js'
-export { SuperSeedPlanner, SUPER_SEED_PENDING_PER_PEER, SUPER_SEED_UNSPREAD_PER_PEER, SUPER_SEED_STALL_TIMEOUT } from './engine/super-seed-planner.js'
-export type { SuperSeedPlannerOptions, Reveal } from './engine/super-seed-planner.js'
+/**
+ * The one import an application needs: everything of `@codio-chunk/interface` (contracts, value
+ * types, errors), `@codio-chunk/protocol` (wire protocol, identities), `@codio-chunk/content`
+ * (UnixFS content model) and `@codio-chunk/engine` (ChunkDistributor, ChunkConfig, memoryStorage).
+ * Plugins depend on the interface package alone, or on protocol and content when they need them.
+ */
+export * from '@codio-chunk/interface'
+export * from '@codio-chunk/protocol'
+export * from '@codio-chunk/content'
+export * from '@codio-chunk/pieces'
+export * from '@codio-chunk/engine'

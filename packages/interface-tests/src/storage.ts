@@ -1,13 +1,34 @@
 import { createHash } from 'node:crypto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { ContentId, Manifest } from '@codio-chunk/core'
-import type { ManifestBlock, Storage } from '@codio-chunk/core'
+import { ContentId, Manifest } from '@codio-chunk/interface'
+import { ChunkBufferPool, createComponents } from '@codio-chunk/protocol'
+import type { BufferPool, ManifestBlock, Storage, StorageFactory } from '@codio-chunk/interface'
 
-/** What a storage suite factory returns: a fresh, empty storage and how to dispose of it. */
+/**
+ * What a storage suite factory returns: the storage's factory, as a node takes it (the suite calls
+ * it with a node's components), and how to dispose of what it made.
+ */
 export interface StorageFixture {
-  storage: Storage
+  /** Makes a fresh, empty storage, e.g. `fsStorage({ dir })`. */
+  storage: StorageFactory
   /** Called after `storage.close()`, e.g. to remove a temporary directory. */
   cleanup?: () => Promise<void>
+}
+
+/** A buffer pool that remembers the buffers it lent, so the suite can check who owns them. */
+class LendingPool implements BufferPool {
+  readonly lent = new Set<ArrayBufferLike>()
+  private readonly pool = new ChunkBufferPool({ idleMs: 0 })
+
+  acquire (size: number): Uint8Array {
+    const bytes = this.pool.acquire(size)
+    this.lent.add(bytes.buffer)
+    return bytes
+  }
+
+  release (bytes: Uint8Array): void {
+    this.pool.release(bytes)
+  }
 }
 
 /** A content made for tests: its bytes, its chunks (views into `bytes`) and its manifest. */
@@ -150,13 +171,16 @@ function scrambled (n: number): number[] {
 
 /**
  * The compliance suite every {@link Storage} implementation runs. `factory` is called before each
- * test and must return a fresh, empty storage; the suite closes it (and calls `cleanup`) after.
+ * test and must return the factory of a fresh, empty storage; the suite makes the storage with a
+ * node's components, and closes it (and calls `cleanup`) after.
  *
  * It checks: manifest round-trip (root, chunk CIDs, sizes, blocks) and idempotent `putManifest`;
  * chunks put and read back in any order and concurrently; the `completed()` bitfield; `NotFoundError`
  * for missing manifests and chunks; out-of-range chunk indices rejecting; `list` and `delete`;
  * `readContent` (when implemented) yielding exactly the content; and `AbortError` for an aborted
- * signal. Errors are matched by `name`, so a plugin built against another copy of core passes too.
+ * signal; and the buffer ownership a storage declares (`copiesOnPut`: the engine reuses a chunk's
+ * buffer once `putChunk` resolved; `ownedReads`: the engine reuses what `getChunk` returned once it
+ * was sent). Errors are matched by `name`, so a plugin built against another copy passes too.
  *
  * @example
  * ```ts
@@ -171,12 +195,14 @@ export function storageComplianceSuite (name: string, factory: () => Promise<Sto
   describe(`${name} storage compliance`, () => {
     let fixture: StorageFixture
     let storage: Storage
+    let pool: LendingPool
     const content = makeTestContent(5 * 1024 + 100, 1024, 11) // 6 chunks, the last one short
     const other = makeTestContent(3000, 1024, 22)
 
     beforeEach(async () => {
       fixture = await factory()
-      storage = fixture.storage
+      pool = new LendingPool()
+      storage = fixture.storage(createComponents({ buffers: pool }))
     })
 
     afterEach(async () => {
@@ -208,6 +234,29 @@ export function storageComplianceSuite (name: string, factory: () => Promise<Sto
         expect(stored.blocks[i].cid.equals(manifest.blocks[i].cid)).toBe(true)
         expect(plain(stored.blocks[i].bytes)).toEqual(plain(manifest.blocks[i].bytes))
       }
+    })
+
+    it('keeps no reference to a chunk once putChunk resolved, if it says so (copiesOnPut)', async (context) => {
+      if (storage.copiesOnPut !== true) context.skip()
+      await storage.putManifest(content.manifest)
+      const buffer = new Uint8Array(content.chunks[1])
+      await storage.putChunk(content.manifest.root, 1, buffer)
+      buffer.fill(0xee) // the engine reuses it for the next chunk
+      expect(hex(await storage.getChunk(content.manifest.root, 1))).toBe(hex(content.chunks[1]))
+    })
+
+    it('hands each read a buffer of its own, if it says so (ownedReads)', async (context) => {
+      if (storage.ownedReads !== true) context.skip()
+      await storage.putManifest(content.manifest)
+      await storage.putChunk(content.manifest.root, 2, new Uint8Array(content.chunks[2]))
+      const first = await storage.getChunk(content.manifest.root, 2)
+      const second = await storage.getChunk(content.manifest.root, 2)
+      expect(first.buffer).not.toBe(second.buffer)
+      // The engine gives it back to the node's pool once sent, and the pool lends it out again.
+      if (pool.lent.has(first.buffer)) pool.release(first)
+      first.fill(0xee)
+      expect(hex(await storage.getChunk(content.manifest.root, 2))).toBe(hex(content.chunks[2]))
+      expect(hex(second)).toBe(hex(content.chunks[2]))
     })
 
     it('returns undefined for an unknown manifest and its completion', async () => {
@@ -369,4 +418,8 @@ export function storageComplianceSuite (name: string, factory: () => Promise<Sto
       expect(await storage.getManifest(manifest.root)).toBeDefined()
     })
   })
+}
+
+function hex (bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
 }

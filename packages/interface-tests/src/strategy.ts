@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { Bitfield, ChunkAvailability, PeerHoldings, createRandom } from '@codio-chunk/core'
-import type { PeerChunks, Strategy } from '@codio-chunk/core'
+import { Bitfield } from '@codio-chunk/interface'
+import { ChunkAvailability, PeerHoldings, createRandom } from '@codio-chunk/pieces'
+import type { PeerChunks, Strategy } from '@codio-chunk/interface'
 
 /** A download's availability with some peers joined. */
 interface Swarm {

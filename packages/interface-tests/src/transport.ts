@@ -1,15 +1,20 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import {
-  AbortError, ConnectionClosedError, ContentId, DialError, GoodbyeCode, InvalidAddressError,
-  PROTOCOL_VERSION, ProtocolError, RejectCode, parseAddress
-} from '@codio-chunk/core'
-import type { Connection, ConnectionHandler, Listener, ListenOptions, Transport, WireMessage } from '@codio-chunk/core'
+import { AbortError, ConnectionClosedError, ContentId, DialError, GoodbyeCode, InvalidAddressError, PROTOCOL_VERSION, PeerIdMismatchError, ProtocolError, RejectCode } from '@codio-chunk/interface'
+import { PeerIdentity, createComponents, formatAddress, parseAddress } from '@codio-chunk/protocol'
+import type { Components, Connection, ConnectionHandler, Listener, ListenOptions, Transport, TransportFactory, WireMessage } from '@codio-chunk/interface'
 
-/** What the transport compliance suite needs: a fresh transport and a local address to listen on. */
+/** What the transport compliance suite needs: the transport's factory and a local address to listen on. */
 export interface TransportComplianceSetup {
-  transport: Transport
+  /** The factory a node takes, e.g. `tcpTransport()`. The suite calls it with several nodes' components. */
+  transport: TransportFactory
   /** A loopback address with port 0, e.g. `tcp://127.0.0.1:0`. */
   listenAddress: string
+  /**
+   * True if the transport proves peer ids (QUIC's TLS, a signed challenge): each side's
+   * `remotePeerId` must then be the other node's id, and a dial naming another id must fail with
+   * `PeerIdMismatchError`. A transport that does not authenticate leaves `remotePeerId` unset.
+   */
+  authenticates: boolean
 }
 
 const WAIT = 10_000
@@ -121,18 +126,29 @@ async function rejection (promise: Promise<unknown>, what: string): Promise<unkn
  * // test/compliance.test.ts
  * import { transportComplianceSuite } from '@codio-chunk/interface-tests/transport'
  * import { tcpTransport } from '@codio-chunk/transport-tcp'
- * transportComplianceSuite('tcp', () => ({ transport: tcpTransport(), listenAddress: 'tcp://127.0.0.1:0' }))
+ * transportComplianceSuite('tcp', () => ({ transport: tcpTransport(), listenAddress: 'tcp://127.0.0.1:0', authenticates: false }))
  * ```
  */
 export function transportComplianceSuite (name: string, setup: () => TransportComplianceSetup | Promise<TransportComplianceSetup>): void {
   describe(`${name} transport compliance`, () => {
-    let transport: Transport
+    let factory: TransportFactory
     let listenAddress: string
+    let authenticates: boolean
+    /** The listening node's components and transport. */
+    let serverNode: Components
+    let server: Transport
+    /** The dialling node's components and transport: another identity. */
+    let clientNode: Components
+    let transport: Transport
     let listeners: Listener[] = []
     let connections: Connection[] = []
 
     beforeEach(async () => {
-      ({ transport, listenAddress } = await setup())
+      ({ transport: factory, listenAddress, authenticates } = await setup())
+      serverNode = createComponents()
+      clientNode = createComponents()
+      server = factory(serverNode)
+      transport = factory(clientNode)
     })
 
     afterEach(async () => {
@@ -142,8 +158,8 @@ export function transportComplianceSuite (name: string, setup: () => TransportCo
       listeners = []
     })
 
-    async function listen (onConnection: (connection: Connection) => void, options: Partial<ListenOptions> = {}): Promise<Listener> {
-      const listener = await transport.listen(listenAddress, {
+    async function listen (onConnection: (connection: Connection) => void, options: Partial<ListenOptions> = {}, on = server): Promise<Listener> {
+      const listener = await on.listen(listenAddress, {
         ...options,
         onConnection: (connection) => { connections.push(connection); onConnection(connection) }
       })
@@ -158,11 +174,11 @@ export function transportComplianceSuite (name: string, setup: () => TransportCo
     }
 
     /** A started connection pair: the dialler (client) and the listener's side (server). */
-    async function pair (options: Partial<ListenOptions> = {}): Promise<{ client: Connection, server: Connection, clientInbox: Inbox, serverInbox: Inbox }> {
+    async function pair (on = server): Promise<{ client: Connection, server: Connection, clientInbox: Inbox, serverInbox: Inbox }> {
       const serverInbox = new Inbox()
       let accepted!: (connection: Connection) => void
       const inbound = new Promise<Connection>((resolve) => { accepted = resolve })
-      const listener = await listen((connection) => { connection.start(serverInbox); accepted(connection) }, options)
+      const listener = await listen((connection) => { connection.start(serverInbox); accepted(connection) }, {}, on)
       const client = await dial(listener.addresses[0])
       const clientInbox = new Inbox()
       client.start(clientInbox)
@@ -175,8 +191,9 @@ export function transportComplianceSuite (name: string, setup: () => TransportCo
       expect(listener.addresses.length).toBeGreaterThan(0)
       for (const address of listener.addresses) {
         const parsed = parseAddress(address)
-        expect(transport.protocols).toContain(parsed.scheme)
+        expect(server.protocols).toContain(parsed.scheme)
         expect(parsed.port).toBeGreaterThan(0)
+        if (parsed.peerId !== undefined) expect(parsed.peerId).toBe(serverNode.identity.peerId)
       }
       const connection = await dial(listener.addresses[0])
       expect(connection.direction).toBe('outbound')
@@ -193,6 +210,25 @@ export function transportComplianceSuite (name: string, setup: () => TransportCo
       for (const message of messages) server.send(message)
       expect((await serverInbox.received(messages.length)).map(normalize)).toEqual(messages.map(normalize))
       expect((await clientInbox.received(messages.length)).map(normalize)).toEqual(messages.map(normalize))
+    })
+
+    it('gives each side the peer id the other node proves (authenticating transports), or none', async () => {
+      const { client, server: accepted } = await pair()
+      if (!authenticates) {
+        expect(client.remotePeerId).toBeUndefined()
+        expect(accepted.remotePeerId).toBeUndefined()
+        return
+      }
+      // Each side proves the identity of the node whose components made its transport.
+      expect(client.remotePeerId).toBe(serverNode.identity.peerId)
+      expect(accepted.remotePeerId).toBe(clientNode.identity.peerId)
+      const { host, port } = parseAddress(listeners[0].addresses[0])
+      const other = PeerIdentity.generate().peerId
+      const scheme = server.protocols[0]
+      expect(await rejection(transport.dial(formatAddress(scheme, host, port, other), { signal: AbortSignal.timeout(WAIT) }), 'a dial naming another peer id')).toBeInstanceOf(PeerIdMismatchError)
+      expect(await rejection(transport.dial(formatAddress(scheme, host, port), { signal: AbortSignal.timeout(WAIT), peerId: other }), 'a dial expecting another peer id')).toBeInstanceOf(PeerIdMismatchError)
+      const named = await dial(formatAddress(scheme, host, port, serverNode.identity.peerId))
+      expect(named.remotePeerId).toBe(serverNode.identity.peerId)
     })
 
     it('keeps many messages in order', async () => {
@@ -355,8 +391,8 @@ export function transportComplianceSuite (name: string, setup: () => TransportCo
       await within(client.drain(), 'drain() with nothing queued')
     })
 
-    it('closes a connection that receives a frame above its maxFrameSize', async () => {
-      const { client, clientInbox, serverInbox } = await pair({ maxFrameSize: 1024 })
+    it('closes a connection that receives a frame above its node\'s maxFrameSize', async () => {
+      const { client, clientInbox, serverInbox } = await pair(factory(createComponents({ maxFrameSize: 1024 })))
       client.send({ type: 'cancel', id: 1 })
       client.send({ type: 'data', id: 2, bytes: new Uint8Array(4096) })
       const error = await serverInbox.closed()

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest'
-import type { Verifier } from '@codio-chunk/core'
+import type { Verifier } from '@codio-chunk/interface'
 import { testBytes as bytesOf } from './storage.js'
 
 const KiB = 1024

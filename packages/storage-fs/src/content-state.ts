@@ -1,5 +1,5 @@
 import { mkdir, open, readFile, rename, stat, writeFile } from 'node:fs/promises'
-import { Bitfield, Manifest, StorageError } from '@codio-chunk/core'
+import { Bitfield, Manifest, StorageError } from '@codio-chunk/interface'
 import type { ContentPaths } from './layout.js'
 import { JournalWriter, readJournal } from './journal.js'
 import type { HandleCache } from './handle-cache.js'

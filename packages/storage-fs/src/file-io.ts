@@ -1,7 +1,7 @@
 import { read, writev } from 'node:fs'
 import { open } from 'node:fs/promises'
 import type { FileHandle } from 'node:fs/promises'
-import { StorageError } from '@codio-chunk/core'
+import { StorageError } from '@codio-chunk/interface'
 
 /** Writes all of `bytes` at `position`, looping over short writes. */
 export async function writeFully (handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {

@@ -1,7 +1,7 @@
 import { readdir, rm, stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { InvalidConfigError, MIN_POOLED_BYTES, NotFoundError, StorageError, chunkBuffers, throwIfAborted } from '@codio-chunk/core'
-import type { AbortOptions, Bitfield, ContentId, Manifest, Storage } from '@codio-chunk/core'
+import { InvalidConfigError, NotFoundError, StorageError, throwIfAborted } from '@codio-chunk/interface'
+import type { AbortOptions, Bitfield, BufferPool, ContentId, Manifest, Storage, StorageComponents } from '@codio-chunk/interface'
 import { contentKey, contentPaths, parseFolderName } from './layout.js'
 import { HandleCache } from './handle-cache.js'
 import { KeyLock } from './key-lock.js'
@@ -52,28 +52,59 @@ function positiveInteger (value: number | undefined, fallback: number, name: str
  * data of the wrong length with `RangeError`; file-system failures with `StorageError` naming the
  * path and what to do; an aborted signal with `AbortError`.
  *
+ * `fsStorage(init)` checks the options and returns the factory a node takes (`storage:
+ * fsStorage({ dir })`); the node calls it with its components (its chunk buffer pool, which
+ * `getChunk` reads into). Outside a node, call it yourself: `fsStorage({ dir })()`.
+ *
  * @example
  * ```ts
  * import { fsStorage } from '@codio-chunk/storage-fs'
- * import { buildManifest } from '@codio-chunk/core'
+ * import { buildManifest } from '@codio-chunk/content'
  * const bytes = new TextEncoder().encode('hello world\n')
  * const manifest = await buildManifest(bytes, { chunkSize: 256 * 1024 })
- * const storage = fsStorage({ dir: './codio-data' })
+ * const storage = fsStorage({ dir: './codio-data' })()
  * await storage.putManifest(manifest)
  * await storage.putChunk(manifest.root, 0, bytes)
  * for await (const part of storage.readContent!(manifest.root)) process.stdout.write(part)
  * await storage.close()
  * ```
  */
-export function fsStorage (init: FsStorageInit): Storage {
-  return new FsStorage(init)
+export function fsStorage (init: FsStorageInit): (components?: Partial<StorageComponents>) => Storage {
+  const settings = checkInit(init)
+  return (components = {}) => new FsStorage(settings, components.buffers)
+}
+
+/** The options of {@link fsStorage}, checked, with defaults filled in. */
+interface FsStorageSettings {
+  dir: string
+  fsync: FsyncMode
+  syncEvery: number
+  maxCachedContents: number
+  maxOpenFiles: number
+}
+
+function checkInit (init: FsStorageInit): FsStorageSettings {
+  if (typeof init?.dir !== 'string' || init.dir.length === 0) {
+    throw new InvalidConfigError('fsStorage needs a directory: fsStorage({ dir: \'./codio-data\' })')
+  }
+  const fsync = init.fsync ?? 'batch'
+  if (fsync !== 'always' && fsync !== 'batch' && fsync !== 'never') {
+    throw new InvalidConfigError(`fsStorage fsync must be 'always', 'batch' or 'never', got ${String(fsync)}`)
+  }
+  return {
+    dir: resolve(init.dir),
+    fsync,
+    syncEvery: positiveInteger(init.syncEvery, 64, 'syncEvery'),
+    maxCachedContents: positiveInteger(init.maxCachedContents, 256, 'maxCachedContents'),
+    maxOpenFiles: positiveInteger(init.maxOpenFiles, 32, 'maxOpenFiles')
+  }
 }
 
 class FsStorage implements Storage {
   readonly name = 'fs'
   /** `putChunk` has written the bytes to the data file when it resolves and keeps no reference. */
   readonly copiesOnPut = true
-  /** `getChunk` reads into a new buffer (from core's chunk buffer pool) and keeps no reference. */
+  /** `getChunk` reads into a new buffer (from the node's chunk buffer pool) and keeps no reference. */
   readonly ownedReads = true
   private readonly dir: string
   private readonly fsync: FsyncMode
@@ -85,20 +116,16 @@ class FsStorage implements Storage {
   private readonly states = new Map<string, ContentState>()
   private readonly loading = new Map<string, Promise<ContentState | undefined>>()
   private closed = false
+  /** Where `getChunk` takes its buffers; without a pool, each chunk gets fresh memory. */
+  private readonly buffers?: BufferPool
 
-  constructor (init: FsStorageInit) {
-    if (typeof init?.dir !== 'string' || init.dir.length === 0) {
-      throw new InvalidConfigError('fsStorage needs a directory: fsStorage({ dir: \'./codio-data\' })')
-    }
-    const fsync = init.fsync ?? 'batch'
-    if (fsync !== 'always' && fsync !== 'batch' && fsync !== 'never') {
-      throw new InvalidConfigError(`fsStorage fsync must be 'always', 'batch' or 'never', got ${String(fsync)}`)
-    }
-    this.dir = resolve(init.dir)
-    this.fsync = fsync
-    this.syncEvery = positiveInteger(init.syncEvery, 64, 'syncEvery')
-    this.maxCachedContents = positiveInteger(init.maxCachedContents, 256, 'maxCachedContents')
-    this.cache = new HandleCache(positiveInteger(init.maxOpenFiles, 32, 'maxOpenFiles'))
+  constructor (settings: FsStorageSettings, buffers?: BufferPool) {
+    this.dir = settings.dir
+    this.fsync = settings.fsync
+    this.syncEvery = settings.syncEvery
+    this.maxCachedContents = settings.maxCachedContents
+    this.cache = new HandleCache(settings.maxOpenFiles)
+    this.buffers = buffers
   }
 
   async putManifest (manifest: Manifest, options?: AbortOptions): Promise<void> {
@@ -147,7 +174,7 @@ class FsStorage implements Storage {
       throw new NotFoundError(`Chunk ${index} of content ${state.key} is not stored yet: download it first`)
     }
     const length = state.manifest.chunkLength(index)
-    const buffer = length >= MIN_POOLED_BYTES ? chunkBuffers.acquire(length) : uninitialized(length)
+    const buffer = this.buffers?.acquire(length) ?? uninitialized(length)
     const path = state.paths.data
     const position = state.manifest.chunkOffset(index)
     await fsCall('read', path, async () => {

@@ -1,5 +1,5 @@
 import type { FileHandle } from 'node:fs/promises'
-import { Bitfield } from '@codio-chunk/core'
+import { Bitfield } from '@codio-chunk/interface'
 
 /** Bytes per journal record: one big-endian u32 chunk index. */
 export const RECORD_SIZE = 4

@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { ContentId, InvalidContentIdError } from '@codio-chunk/core'
+import { ContentId, InvalidContentIdError } from '@codio-chunk/interface'
 
 /** The stored manifest (`Manifest.toBytes()`); a content exists once this file does. */
 export const MANIFEST_FILE = 'manifest'

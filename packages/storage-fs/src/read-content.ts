@@ -1,5 +1,5 @@
-import { throwIfAborted } from '@codio-chunk/core'
-import type { AbortOptions } from '@codio-chunk/core'
+import { throwIfAborted } from '@codio-chunk/interface'
+import type { AbortOptions } from '@codio-chunk/interface'
 import type { ContentState } from './content-state.js'
 import type { HandleCache } from './handle-cache.js'
 import { fsCall } from './storage-error.js'

@@ -1,4 +1,4 @@
-import { CodioChunkError, StorageError } from '@codio-chunk/core'
+import { CodioChunkError, StorageError } from '@codio-chunk/interface'
 
 const ADVICE: Record<string, string> = {
   ENOSPC: 'the disk is full: free space or give fsStorage a directory on another disk',

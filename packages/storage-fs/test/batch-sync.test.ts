@@ -3,8 +3,8 @@ import type { FileHandle } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { StorageError } from '@codio-chunk/core'
-import type { Storage } from '@codio-chunk/core'
+import { StorageError } from '@codio-chunk/interface'
+import type { Storage } from '@codio-chunk/interface'
 import { makeTestContent } from '@codio-chunk/interface-tests/storage'
 import { fsStorage, DATA_FILE } from '../src/index.js'
 
@@ -58,7 +58,7 @@ async function until (predicate: () => boolean, what: string): Promise<void> {
 
 /** A batch-mode storage (2 chunks per batch) whose first batch sync failed with EIO; later syncs wait on `gate`. */
 async function failFirstBatch (): Promise<{ gate: Gate, store: Storage }> {
-  const store = storage = fsStorage({ dir, fsync: 'batch', syncEvery: 2 })
+  const store = storage = fsStorage({ dir, fsync: 'batch', syncEvery: 2 })()
   await store.putManifest(content.manifest)
   const gate = await holdDataSyncs()
   await store.putChunk(root, 0, content.chunks[0])
@@ -81,7 +81,7 @@ afterEach(async () => {
 
 describe('fsStorage batch syncs', () => {
   it('resolves the write that completes a batch without waiting for its fsync', async () => {
-    storage = fsStorage({ dir, fsync: 'batch', syncEvery: 4 })
+    storage = fsStorage({ dir, fsync: 'batch', syncEvery: 4 })()
     await storage.putManifest(content.manifest)
     const gate = await holdDataSyncs()
     for (const index of [0, 1, 2, 3, 4, 5]) await storage.putChunk(root, index, content.chunks[index])
@@ -93,7 +93,7 @@ describe('fsStorage batch syncs', () => {
   })
 
   it('makes the write completing the next batch wait while the previous sync still runs', async () => {
-    storage = fsStorage({ dir, fsync: 'batch', syncEvery: 2 })
+    storage = fsStorage({ dir, fsync: 'batch', syncEvery: 2 })()
     await storage.putManifest(content.manifest)
     const gate = await holdDataSyncs()
     await storage.putChunk(root, 0, content.chunks[0])
@@ -130,7 +130,7 @@ describe('fsStorage batch syncs', () => {
     // close() reports the earlier failure (the kernel may have dropped those pages) after a retry that succeeds.
     await expect(store.close()).rejects.toThrow(/EIO/)
     expect(gate.calls.length).toBe(2)
-    storage = fsStorage({ dir, fsync: 'batch' })
+    storage = fsStorage({ dir, fsync: 'batch' })()
     expect([...(await storage.completed(root)) ?? []]).toEqual([0, 1])
   })
 })

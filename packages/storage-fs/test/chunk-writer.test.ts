@@ -2,7 +2,7 @@ import { mkdtemp, open, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { StorageError } from '@codio-chunk/core'
+import { StorageError } from '@codio-chunk/interface'
 import { ChunkWriter } from '../src/chunk-writer.js'
 import { readFullyAt, writevFully } from '../src/file-io.js'
 

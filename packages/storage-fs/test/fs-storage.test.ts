@@ -2,8 +2,8 @@ import { appendFile, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } fr
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { InvalidConfigError, NotFoundError, StorageError } from '@codio-chunk/core'
-import type { Storage } from '@codio-chunk/core'
+import { InvalidConfigError, NotFoundError, StorageError } from '@codio-chunk/interface'
+import type { Storage } from '@codio-chunk/interface'
 import { makeTestContent } from '@codio-chunk/interface-tests/storage'
 import { fsStorage, DATA_FILE, JOURNAL_FILE, MANIFEST_FILE } from '../src/index.js'
 import type { FsStorageInit } from '../src/index.js'
@@ -16,7 +16,7 @@ let dir: string
 const opened: Storage[] = []
 
 const open = (init: Partial<FsStorageInit> = {}): Storage => {
-  const storage = fsStorage({ dir, ...init })
+  const storage = fsStorage({ dir, ...init })()
   opened.push(storage)
   return storage
 }
@@ -104,7 +104,7 @@ describe('fsStorage layout', () => {
   })
 
   it('lists nothing when the directory does not exist yet', async () => {
-    const storage = fsStorage({ dir: join(dir, 'not', 'yet') })
+    const storage = fsStorage({ dir: join(dir, 'not', 'yet') })()
     opened.push(storage)
     expect(await storage.list()).toEqual([])
   })
@@ -212,16 +212,16 @@ describe('fsStorage caches', () => {
 
 describe('fsStorage errors', () => {
   it('rejects bad options with InvalidConfigError', () => {
-    expect(() => fsStorage({ dir: '' })).toThrow(InvalidConfigError)
-    expect(() => fsStorage({ dir, fsync: 'sometimes' as 'never' })).toThrow(InvalidConfigError)
-    expect(() => fsStorage({ dir, syncEvery: 0 })).toThrow(InvalidConfigError)
-    expect(() => fsStorage({ dir, maxOpenFiles: 1.5 })).toThrow(InvalidConfigError)
+    expect(() => fsStorage({ dir: '' })()).toThrow(InvalidConfigError)
+    expect(() => fsStorage({ dir, fsync: 'sometimes' as 'never' })()).toThrow(InvalidConfigError)
+    expect(() => fsStorage({ dir, syncEvery: 0 })()).toThrow(InvalidConfigError)
+    expect(() => fsStorage({ dir, maxOpenFiles: 1.5 })()).toThrow(InvalidConfigError)
   })
 
   it('wraps file-system failures in StorageError naming the path, with the cause chained', async () => {
     const file = join(dir, 'a-file')
     await writeFile(file, 'x')
-    const storage = fsStorage({ dir: file })
+    const storage = fsStorage({ dir: file })()
     opened.push(storage)
     const err = await storage.putManifest(content.manifest).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(StorageError)

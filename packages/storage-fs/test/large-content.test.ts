@@ -38,7 +38,7 @@ it('writes and reads back a 64 MiB content chunk by chunk and streamed, with bou
   let peak = baseline
   const sample = (): void => { peak = Math.max(peak, process.memoryUsage().rss) }
 
-  const storage = fsStorage({ dir })
+  const storage = fsStorage({ dir })()
   await storage.putManifest(manifest)
   // Out of order: odd chunks first, then even ones, a few at a time.
   const order = [...Array(COUNT).keys()].sort((a, b) => (a % 2) - (b % 2) || a - b)
@@ -48,7 +48,7 @@ it('writes and reads back a 64 MiB content chunk by chunk and streamed, with bou
   }
   await storage.close()
 
-  const reopened = fsStorage({ dir })
+  const reopened = fsStorage({ dir })()
   expect((await reopened.completed(manifest.root))?.complete).toBe(true)
 
   const byChunk = createHash('sha256')

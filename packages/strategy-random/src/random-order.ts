@@ -1,5 +1,5 @@
-import { sampleHeld } from '@codio-chunk/core'
-import type { PickView, Strategy } from '@codio-chunk/core'
+import { sampleHeld } from '@codio-chunk/interface'
+import type { PickView, Strategy } from '@codio-chunk/interface'
 
 /**
  * Random-order chunk selection: ask a peer for a random candidate chunk it has. Spreads requests
@@ -10,7 +10,7 @@ import type { PickView, Strategy } from '@codio-chunk/core'
  *
  * @example
  * ```ts
- * import { ChunkConfig } from '@codio-chunk/core'
+ * import { ChunkConfig } from '@codio-chunk/engine'
  * import { randomOrder } from '@codio-chunk/strategy-random'
  * const config = ChunkConfig.builder().strategy(randomOrder()).build()
  * ```
@@ -30,7 +30,7 @@ export function randomOrder (): Strategy {
  *
  * @example
  * ```ts
- * import { ChunkConfig } from '@codio-chunk/core'
+ * import { ChunkConfig } from '@codio-chunk/engine'
  * import { random } from '@codio-chunk/strategy-random'
  * const config = ChunkConfig.builder().strategy(random()).build()
  * ```

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ChunkAvailability, PeerHoldings, createRandom } from '@codio-chunk/core'
+import { ChunkAvailability, PeerHoldings, createRandom } from '@codio-chunk/pieces'
 import { random, randomOrder } from '../src/index.js'
 
 describe('randomOrder', () => {

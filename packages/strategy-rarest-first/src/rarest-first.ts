@@ -1,5 +1,6 @@
-import { InvalidConfigError, pickRarest } from '@codio-chunk/core'
-import type { PickView, Strategy } from '@codio-chunk/core'
+import { InvalidConfigError } from '@codio-chunk/interface'
+import { pickRarest } from './pick-rarest.js'
+import type { PickView, Strategy } from '@codio-chunk/interface'
 
 /** Options of {@link rarestFirst}. */
 export interface RarestFirstOptions {
@@ -20,7 +21,7 @@ export interface RarestFirstOptions {
  *
  * @example
  * ```ts
- * import { ChunkConfig } from '@codio-chunk/core'
+ * import { ChunkConfig } from '@codio-chunk/engine'
  * import { rarestFirst } from '@codio-chunk/strategy-rarest-first'
  * const config = ChunkConfig.builder().strategy(rarestFirst({ randomFirst: 4 })).build()
  * ```

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { Bitfield, ChunkAvailability, InvalidConfigError, PeerHoldings, createRandom } from '@codio-chunk/core'
-import type { PeerChunks, Strategy } from '@codio-chunk/core'
+import { Bitfield, InvalidConfigError } from '@codio-chunk/interface'
+import { ChunkAvailability, PeerHoldings, createRandom } from '@codio-chunk/pieces'
+import type { PeerChunks, Strategy } from '@codio-chunk/interface'
 import { rarestFirst } from '../src/index.js'
 
 function holding (n: number, indices: Iterable<number>): PeerHoldings {

@@ -1,4 +1,4 @@
-import type { PickView, Strategy } from '@codio-chunk/core'
+import type { PickView, Strategy } from '@codio-chunk/interface'
 
 /**
  * Sequential chunk selection for streaming: ask a peer for the lowest-index candidate chunk at or
@@ -10,7 +10,7 @@ import type { PickView, Strategy } from '@codio-chunk/core'
  *
  * @example
  * ```ts
- * import { ChunkConfig } from '@codio-chunk/core'
+ * import { ChunkConfig } from '@codio-chunk/engine'
  * import { sequential } from '@codio-chunk/strategy-sequential'
  * const config = ChunkConfig.builder().strategy(sequential()).build()
  * ```

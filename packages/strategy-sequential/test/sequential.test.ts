@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { ChunkAvailability, PeerHoldings, createRandom } from '@codio-chunk/core'
-import type { PeerChunks } from '@codio-chunk/core'
+import { ChunkAvailability, PeerHoldings, createRandom } from '@codio-chunk/pieces'
+import type { PeerChunks } from '@codio-chunk/interface'
 import { sequential } from '../src/index.js'
 
 const random = createRandom(1)

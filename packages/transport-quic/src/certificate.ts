@@ -1,7 +1,11 @@
-import { X509Certificate, createPublicKey, randomBytes, sign, type KeyObject } from 'node:crypto'
-import { InvalidConfigError, PeerIdentity, peerIdFromPublicKey } from '@codio-chunk/core'
+import { X509Certificate, createPrivateKey, createPublicKey, randomBytes, sign, type KeyObject } from 'node:crypto'
+import { InvalidConfigError } from '@codio-chunk/interface'
+import { peerIdFromPublicKey } from '@codio-chunk/protocol'
+import type { Identity } from '@codio-chunk/interface'
 import { bitString, explicit, oid, sequence, smallInteger, time, tlv, unsignedInteger, utf8String, Tag } from './der.js'
 
+/** DER prefix of a PKCS#8 Ed25519 private key; the 32-byte seed follows. */
+const PKCS8_ED25519_PREFIX = Uint8Array.of(0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20)
 /** DER prefix of an SPKI Ed25519 public key; the 32-byte key follows. */
 const SPKI_ED25519_PREFIX = Uint8Array.of(0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00)
 const ED25519_OID = '1.3.101.112'
@@ -23,17 +27,23 @@ export interface TlsCredentials {
 export type CertificateCheck = { ok: true, peerId: string } | { ok: false, reason: string }
 
 /**
- * The private key of an identity: a `PeerIdentity` or an Ed25519 private `KeyObject`. Throws
- * `InvalidConfigError` for any other key.
+ * The node's Ed25519 private key as a Node.js `KeyObject` (what TLS and `crypto.sign` take), made
+ * from the identity's seed. Throws `InvalidConfigError` if the identity is not an Ed25519 key pair
+ * whose public key gives its peer id.
  */
-export function identityKey (privateKey: PeerIdentity | KeyObject): { key: KeyObject, peerId: string } {
-  if (privateKey instanceof PeerIdentity) return { key: privateKey.keyObject(), peerId: privateKey.peerId }
-  const key = privateKey as KeyObject
-  if (key?.type !== 'private' || key.asymmetricKeyType !== 'ed25519') {
-    throw new InvalidConfigError('quicTransport({ privateKey }) needs a PeerIdentity or an Ed25519 private KeyObject (the node identity); got ' +
-      (key?.type === undefined ? typeof privateKey : `a ${key.asymmetricKeyType ?? 'symmetric'} ${key.type} key`))
+export function identityKey (identity: Identity): { key: KeyObject, peerId: string } {
+  const seed = typeof identity?.privateKeySeed === 'function' ? identity.privateKeySeed() : undefined
+  if (!(seed instanceof Uint8Array) || seed.length !== 32) {
+    throw new InvalidConfigError('The QUIC transport needs the node identity (an Ed25519 key pair such as PeerIdentity.generate()); it gets it from the node\'s components')
   }
-  return { key, peerId: peerIdFromPublicKey(rawEd25519(createPublicKey(key))) }
+  const der = new Uint8Array(PKCS8_ED25519_PREFIX.length + 32)
+  der.set(PKCS8_ED25519_PREFIX)
+  der.set(seed, PKCS8_ED25519_PREFIX.length)
+  const key = createPrivateKey({ key: Buffer.from(der), format: 'der', type: 'pkcs8' })
+  der.fill(0)
+  const peerId = peerIdFromPublicKey(rawEd25519(createPublicKey(key)))
+  if (peerId !== identity.peerId) throw new InvalidConfigError(`The identity's key gives peer id ${peerId}, but it names itself ${identity.peerId}`)
+  return { key, peerId }
 }
 
 /**
@@ -43,15 +53,15 @@ export function identityKey (privateKey: PeerIdentity | KeyObject): { key: KeyOb
  *
  * @example
  * ```ts
- * import { PeerIdentity } from '@codio-chunk/core'
+ * import { PeerIdentity } from '@codio-chunk/protocol'
  * import { selfSignedCertificate, checkPeerCertificate } from '@codio-chunk/transport-quic'
  * const identity = PeerIdentity.generate()
  * const tls = selfSignedCertificate(identity)
  * checkPeerCertificate(tls.certificate)   // { ok: true, peerId: identity.peerId }
  * ```
  */
-export function selfSignedCertificate (privateKey: PeerIdentity | KeyObject, now = new Date()): TlsCredentials {
-  const { key, peerId } = identityKey(privateKey)
+export function selfSignedCertificate (identity: Identity, now = new Date()): TlsCredentials {
+  const { key, peerId } = identityKey(identity)
   const spki = new Uint8Array(createPublicKey(key).export({ format: 'der', type: 'spki' }))
   const algorithm = sequence(oid(ED25519_OID))
   const name = sequence(tlv(Tag.set, sequence(oid(COMMON_NAME_OID), utf8String(peerId))))

@@ -1,8 +1,9 @@
 import { events as quicEvents } from '@matrixai/quic'
-import { ConnectionClosedError, ConnectionState, FrameDecoder, ProtocolError, RequestLedger, decodeFrame, encodeMessage } from '@codio-chunk/core'
+import { ConnectionClosedError, ProtocolError } from '@codio-chunk/interface'
+import { ConnectionState, FrameDecoder, RequestLedger, decodeFrame, encodeMessage } from '@codio-chunk/protocol'
 import { ResponseAssembler } from './response-reader.js'
 import type { QUICConnection, QUICStream } from '@matrixai/quic'
-import type { AbortOptions, Connection, ConnectionHandler, Logger, WireMessage } from '@codio-chunk/core'
+import type { AbortOptions, BufferPool, Connection, ConnectionHandler, Logger, WireMessage } from '@codio-chunk/interface'
 import type { ResponseHead } from './response-reader.js'
 
 /** Settings a {@link QuicConnection} needs from its transport. */
@@ -13,6 +14,8 @@ export interface QuicConnectionOptions {
   /** The peer id the peer's certificate proved. */
   remotePeerId: string
   maxFrameSize: number
+  /** The node's chunk buffer pool, large frames are read into. */
+  buffers: BufferPool
   /** Bytes queued for sending above which `drain()` waits. */
   highWaterMark: number
   /** Milliseconds a closing connection waits for the peer to acknowledge before it is torn down. */
@@ -77,7 +80,7 @@ export class QuicConnection implements Connection {
     this.remotePeerId = options.remotePeerId
     this.log = options.logger
     this.state = new ConnectionState(this, this.log)
-    this.decoder = new FrameDecoder({ maxFrameSize: options.maxFrameSize })
+    this.decoder = new FrameDecoder({ maxFrameSize: options.maxFrameSize, buffers: options.buffers })
     // The peer's first unidirectional stream: 2 when the peer is the client, 3 when it is the server.
     this.peerControlId = quic.type === 'client' ? 3 : 2
     // Our own first unidirectional stream is our control stream.

@@ -4,7 +4,7 @@ import { quicAddress } from './quic-address.js'
 import { QuicConnection } from './quic-connection.js'
 import { serverCrypto, silentQuicLogger, tuneSocket } from './quic-config.js'
 import type { QUICConfig, QUICConnection } from '@matrixai/quic'
-import type { Connection, Listener, Logger } from '@codio-chunk/core'
+import type { Connection, Listener, Logger } from '@codio-chunk/interface'
 
 /** What a {@link QuicListener} needs from its transport. */
 export interface QuicListenerOptions {

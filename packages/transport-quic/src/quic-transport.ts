@@ -1,29 +1,18 @@
 import { QUICClient } from '@matrixai/quic'
-import {
-  DEFAULT_MAX_FRAME_SIZE, DialError, InvalidAddressError, InvalidConfigError, ListenError, PeerIdMismatchError, PeerIdentity,
-  abortError, checkMaxFrameSize, isPeerId, silentLogger, throwIfAborted, checkListenOptions, checkPositiveInteger
-} from '@codio-chunk/core'
+import { DialError, InvalidConfigError, PeerIdMismatchError, abortError, throwIfAborted } from '@codio-chunk/interface'
+import { checkListenOptions, checkPositiveInteger, expectedPeerId, listenError, parseTransportAddress } from '@codio-chunk/protocol'
 import { checkPeerCertificate, selfSignedCertificate } from './certificate.js'
-import { parseQuicAddress, quicAddress } from './quic-address.js'
+import { quicAddress } from './quic-address.js'
 import { QuicConnection } from './quic-connection.js'
 import { QuicListener } from './quic-listener.js'
 import { DEFAULT_DATAGRAM_SIZE, clientCrypto, quicConfig, silentQuicLogger, tuneSocket } from './quic-config.js'
-import type { KeyObject } from 'node:crypto'
 import type { QUICConnection } from '@matrixai/quic'
-import type { Connection, DialOptions, ListenOptions, Logger, Transport } from '@codio-chunk/core'
+import type { BufferPool, Connection, DialOptions, ListenOptions, Logger, Transport, TransportComponents } from '@codio-chunk/interface'
 import type { TlsCredentials } from './certificate.js'
 import type { PeerRefusal, QuicTuning } from './quic-config.js'
 
 /** Options of {@link quicTransport}. */
 export interface QuicTransportInit {
-  /**
-   * The node identity (an Ed25519 key pair) the TLS certificate is made from; its peer id is what
-   * peers authenticate. Pass the node's `PeerIdentity` (the same one given to the engine) or an
-   * Ed25519 private `KeyObject`. Default: a new random identity.
-   */
-  privateKey?: PeerIdentity | KeyObject
-  /** Largest frame (type byte + payload) a connection accepts. Default `DEFAULT_MAX_FRAME_SIZE`. */
-  maxFrameSize?: number
   /** Bytes a connection may queue for sending before `drain()` waits. Default 1 MiB. */
   highWaterMark?: number
   /** Milliseconds a closing connection waits for the peer before it is torn down. Default 2000. */
@@ -45,8 +34,6 @@ export interface QuicTransportInit {
   maxPendingHandshakes?: number
   /** Connections a listener keeps open at once. Default 1024. */
   maxConnections?: number
-  /** Where to log (namespace `codio-chunk:transport-quic`). Silent by default. */
-  logger?: Logger
 }
 
 /** A {@link Transport} over QUIC that also tells the peer id its certificate proves. */
@@ -69,7 +56,7 @@ export const DEFAULT_QUIC_HIGH_WATER_MARK = 1024 * 1024
  *
  * @example
  * ```ts
- * import { PeerIdentity } from '@codio-chunk/core'
+ * import { PeerIdentity } from '@codio-chunk/protocol'
  * import { quicTransport } from '@codio-chunk/transport-quic'
  * const quic = quicTransport({ privateKey: PeerIdentity.generate() })
  * const listener = await quic.listen('quic://127.0.0.1:0', {
@@ -81,8 +68,38 @@ export const DEFAULT_QUIC_HIGH_WATER_MARK = 1024 * 1024
  * conn.send({ type: 'choke' })
  * ```
  */
-export function quicTransport (init: QuicTransportInit = {}): QuicTransport {
-  return new QuicTransportImpl(init)
+export function quicTransport (init: QuicTransportInit = {}): (components: TransportComponents) => QuicTransport {
+  const settings = quicSettings(init)
+  return (components) => new QuicTransportImpl(settings, components)
+}
+
+/** The options of {@link quicTransport}, checked, with defaults filled in. */
+interface QuicSettings {
+  tuning: QuicTuning
+  highWaterMark: number
+  closeTimeout: number
+  handshakeTimeout: number
+  maxPendingHandshakes: number
+  maxConnections: number
+}
+
+function quicSettings (init: QuicTransportInit): QuicSettings {
+  const datagramSize = checkPositiveInteger(init.datagramSize ?? DEFAULT_DATAGRAM_SIZE, 'datagramSize')
+  if (datagramSize < 1200 || datagramSize > 65527) throw new InvalidConfigError(`datagramSize must be in 1200..65527 (QUIC needs at least 1200), got ${datagramSize}`)
+  return {
+    highWaterMark: checkPositiveInteger(init.highWaterMark ?? DEFAULT_QUIC_HIGH_WATER_MARK, 'highWaterMark'),
+    closeTimeout: checkPositiveInteger(init.closeTimeout ?? 2000, 'closeTimeout'),
+    handshakeTimeout: checkPositiveInteger(init.handshakeTimeout ?? 5000, 'handshakeTimeout'),
+    maxPendingHandshakes: checkPositiveInteger(init.maxPendingHandshakes ?? 64, 'maxPendingHandshakes'),
+    maxConnections: checkPositiveInteger(init.maxConnections ?? 1024, 'maxConnections'),
+    tuning: {
+      datagramSize,
+      idleTimeout: checkPositiveInteger(init.idleTimeout ?? 15_000, 'idleTimeout'),
+      streamWindow: checkPositiveInteger(init.streamWindow ?? 2 * 1024 * 1024, 'streamWindow'),
+      connectionWindow: checkPositiveInteger(init.connectionWindow ?? 16 * 1024 * 1024, 'connectionWindow'),
+      maxStreams: 256
+    }
+  }
 }
 
 class QuicTransportImpl implements QuicTransport {
@@ -92,6 +109,7 @@ class QuicTransportImpl implements QuicTransport {
   private readonly credentials: TlsCredentials
   private readonly tuning: QuicTuning
   private readonly maxFrameSize: number
+  private readonly buffers: BufferPool
   private readonly highWaterMark: number
   private readonly closeTimeout: number
   private readonly handshakeTimeout: number
@@ -99,31 +117,24 @@ class QuicTransportImpl implements QuicTransport {
   private readonly maxConnections: number
   private readonly log: Logger
 
-  constructor (init: QuicTransportInit) {
-    this.credentials = selfSignedCertificate(init.privateKey ?? PeerIdentity.generate())
+  constructor (settings: QuicSettings, components: TransportComponents) {
+    this.credentials = selfSignedCertificate(components.identity)
     this.peerId = this.credentials.peerId
-    this.maxFrameSize = checkMaxFrameSize(init.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE)
-    this.highWaterMark = checkPositiveInteger(init.highWaterMark ?? DEFAULT_QUIC_HIGH_WATER_MARK, 'highWaterMark')
-    this.closeTimeout = checkPositiveInteger(init.closeTimeout ?? 2000, 'closeTimeout')
-    this.handshakeTimeout = checkPositiveInteger(init.handshakeTimeout ?? 5000, 'handshakeTimeout')
-    this.maxPendingHandshakes = checkPositiveInteger(init.maxPendingHandshakes ?? 64, 'maxPendingHandshakes')
-    this.maxConnections = checkPositiveInteger(init.maxConnections ?? 1024, 'maxConnections')
-    const datagramSize = checkPositiveInteger(init.datagramSize ?? DEFAULT_DATAGRAM_SIZE, 'datagramSize')
-    if (datagramSize < 1200 || datagramSize > 65527) throw new InvalidConfigError(`datagramSize must be in 1200..65527 (QUIC needs at least 1200), got ${datagramSize}`)
-    this.tuning = {
-      datagramSize,
-      idleTimeout: checkPositiveInteger(init.idleTimeout ?? 15_000, 'idleTimeout'),
-      streamWindow: checkPositiveInteger(init.streamWindow ?? 2 * 1024 * 1024, 'streamWindow'),
-      connectionWindow: checkPositiveInteger(init.connectionWindow ?? 16 * 1024 * 1024, 'connectionWindow'),
-      maxStreams: 256
-    }
-    this.log = init.logger ?? silentLogger
+    this.maxFrameSize = components.maxFrameSize
+    this.buffers = components.buffers
+    this.log = components.logger('codio-chunk:transport-quic')
+    this.tuning = settings.tuning
+    this.highWaterMark = settings.highWaterMark
+    this.closeTimeout = settings.closeTimeout
+    this.handshakeTimeout = settings.handshakeTimeout
+    this.maxPendingHandshakes = settings.maxPendingHandshakes
+    this.maxConnections = settings.maxConnections
   }
 
   async listen (address: string, options: ListenOptions): Promise<QuicListener> {
-    const { host, port, peerId } = parseQuicAddress(address)
+    const { host, port, peerId } = parseTransportAddress(address, 'quic', 'QUIC')
     const { signal, onConnection } = options
-    const maxFrameSize = checkListenOptions(address, options, this.maxFrameSize, { peerId: this.peerId, addressPeerId: peerId })
+    checkListenOptions(address, options, { peerId: this.peerId, addressPeerId: peerId })
     const listener = new QuicListener({
       config: quicConfig(this.credentials, this.tuning),
       handshakeTimeout: this.handshakeTimeout,
@@ -132,12 +143,12 @@ class QuicTransportImpl implements QuicTransport {
       peerId: this.peerId,
       logger: this.log,
       onConnection,
-      wrap: (quic, direction, destroy) => this.wrap(quic, direction, maxFrameSize, destroy, quicAddress(quic.remoteHost, quic.remotePort))
+      wrap: (quic, direction, destroy) => this.wrap(quic, direction, destroy, quicAddress(quic.remoteHost, quic.remotePort))
     })
     try {
       await listener.start(host, port)
     } catch (err) {
-      throw listenError(address, err)
+      throw listenError(address, err, 'UDP port')
     }
     if (signal?.aborted === true) {
       await listener.close()
@@ -149,10 +160,9 @@ class QuicTransportImpl implements QuicTransport {
   }
 
   async dial (address: string, options: DialOptions = {}): Promise<Connection> {
-    const { host, port, peerId: named } = parseQuicAddress(address)
+    const { host, port, peerId: named } = parseTransportAddress(address, 'quic', 'QUIC')
     const expected = expectedPeerId(address, named, options.peerId)
     const { signal } = options
-    const maxFrameSize = options.maxFrameSize === undefined ? this.maxFrameSize : checkMaxFrameSize(options.maxFrameSize)
     throwIfAborted(signal, `dial to ${address}`)
     let refusal: PeerRefusal | undefined
     const config = quicConfig(this.credentials, this.tuning, { expectedPeerId: expected, onRefused: (r) => { refusal = r } })
@@ -190,7 +200,7 @@ class QuicTransportImpl implements QuicTransport {
     }
     try {
       if (signal?.aborted === true) throw abortError(signal, `dial to ${address}`)
-      return this.wrap(client.connection, 'outbound', maxFrameSize, destroy, quicAddress(host, port, expected))
+      return this.wrap(client.connection, 'outbound', destroy, quicAddress(host, port, expected))
     } catch (err) {
       await destroy(1, 'dial failed')
       if (err instanceof Error && err.name === 'AbortError') throw err
@@ -198,7 +208,7 @@ class QuicTransportImpl implements QuicTransport {
     }
   }
 
-  private wrap (quic: QUICConnection, direction: 'inbound' | 'outbound', maxFrameSize: number, destroy: (code: number, reason: string) => Promise<void>, remoteAddress: string): QuicConnection {
+  private wrap (quic: QUICConnection, direction: 'inbound' | 'outbound', destroy: (code: number, reason: string) => Promise<void>, remoteAddress: string): QuicConnection {
     const check = checkPeerCertificate(quic.getRemoteCertsChain()[0])
     if (!check.ok) throw new DialError(`The peer at ${remoteAddress} cannot be authenticated: ${check.reason}`)
     return new QuicConnection(quic, {
@@ -206,7 +216,8 @@ class QuicTransportImpl implements QuicTransport {
       remoteAddress,
       localAddress: quicAddress(quic.localHost, quic.localPort),
       remotePeerId: check.peerId,
-      maxFrameSize,
+      maxFrameSize: this.maxFrameSize,
+      buffers: this.buffers,
       highWaterMark: this.highWaterMark,
       closeTimeout: this.closeTimeout,
       logger: this.log,
@@ -214,27 +225,3 @@ class QuicTransportImpl implements QuicTransport {
     })
   }
 }
-
-/** The peer id a dial expects: from the address, the options, or both when they agree. */
-function expectedPeerId (address: string, named: string | undefined, given: string | undefined): string | undefined {
-  if (given === undefined) return named
-  if (!isPeerId(given)) throw new InvalidAddressError(`dial(${address}, { peerId: "${given}" }): that is not a peer id (expected a libp2p Ed25519 PeerId such as 12D3KooW…)`)
-  if (named !== undefined && named !== given) throw new InvalidAddressError(`dial(${address}, { peerId }): the address names peer id ${named} but the options name ${given}; give one of them`)
-  return given
-}
-
-function listenError (address: string, err: unknown): ListenError {
-  let cause: unknown = err
-  while (cause instanceof Error && (cause as NodeJS.ErrnoException).code === undefined && cause.cause !== undefined) cause = cause.cause
-  switch ((cause as NodeJS.ErrnoException)?.code) {
-    case 'EADDRINUSE':
-      return new ListenError(`Cannot listen on ${address}: the UDP port is already in use. Stop the other process or choose another port (port 0 picks a free one)`, { cause: err })
-    case 'EADDRNOTAVAIL':
-      return new ListenError(`Cannot listen on ${address}: the host is not an address of this machine. Use one of its addresses, or 0.0.0.0 / [::] for all`, { cause: err })
-    case 'EACCES':
-      return new ListenError(`Cannot listen on ${address}: permission denied. Ports below 1024 need privileges; choose a higher port`, { cause: err })
-    default:
-      return new ListenError(`Cannot listen on ${address}: ${(err as Error)?.message ?? String(err)}`, { cause: err })
-  }
-}
-

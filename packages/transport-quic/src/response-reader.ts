@@ -1,4 +1,4 @@
-import { MessageType, ProtocolError } from '@codio-chunk/core'
+import { MessageType, ProtocolError } from '@codio-chunk/interface'
 
 /** Bytes before a response frame's body: `u32` length, type byte, `u32` request id. */
 export const RESPONSE_HEAD_SIZE = 9

@@ -1,11 +1,11 @@
 import { generateKeyPairSync, randomFillSync } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import { QUICClient, QUICServer } from '@matrixai/quic'
-import { DialError, InvalidAddressError, InvalidConfigError, PeerIdMismatchError, PeerIdentity, parseAddress } from '@codio-chunk/core'
-import { quicTransport } from '../src/index.js'
+import { DialError, InvalidAddressError, InvalidConfigError, PeerIdMismatchError } from '@codio-chunk/interface'
+import { PeerIdentity, parseAddress } from '@codio-chunk/protocol'
 import { serverCrypto, silentQuicLogger } from '../src/quic-config.js'
-import { Cleanup, Inbox, WAIT, ecdsaCertificate, rejection, until, within } from './helpers.js'
-import type { Connection } from '@codio-chunk/core'
+import { Cleanup, Inbox, WAIT, ecdsaCertificate, quicNode, rejection, until, within } from './helpers.js'
+import type { Connection } from '@codio-chunk/interface'
 
 const cleanup = new Cleanup()
 afterEach(async () => { await cleanup.run() })
@@ -13,7 +13,7 @@ afterEach(async () => { await cleanup.run() })
 /** A listener whose accepted connections are collected. */
 async function serve (identity = PeerIdentity.generate()): Promise<{ address: string, accepted: Connection[], identity: PeerIdentity }> {
   const accepted: Connection[] = []
-  const listener = cleanup.listener(await quicTransport({ privateKey: identity, handshakeTimeout: 2000 }).listen('quic://127.0.0.1:0', {
+  const listener = cleanup.listener(await quicNode({ handshakeTimeout: 2000 }, identity).listen('quic://127.0.0.1:0', {
     onConnection: (connection) => { accepted.push(cleanup.connection(connection)); connection.start(new Inbox()) }
   }))
   return { address: listener.addresses[0], accepted, identity }
@@ -24,34 +24,32 @@ describe('QUIC peer authentication', () => {
     const server = await serve()
     expect(parseAddress(server.address).peerId).toBe(server.identity.peerId)
     const client = PeerIdentity.generate()
-    const connection = cleanup.connection(await quicTransport({ privateKey: client }).dial(server.address, { signal: AbortSignal.timeout(WAIT) }))
+    const connection = cleanup.connection(await quicNode({}, client).dial(server.address, { signal: AbortSignal.timeout(WAIT) }))
     expect(connection.remotePeerId).toBe(server.identity.peerId)
     expect(connection.remoteAddress).toBe(server.address)
     await until(() => server.accepted.length === 1, 'the inbound connection')
     expect(server.accepted[0].remotePeerId).toBe(client.peerId)
   })
 
-  it('accepts an Ed25519 KeyObject as the identity', async () => {
-    const { privateKey } = generateKeyPairSync('ed25519')
-    const transport = quicTransport({ privateKey })
+  it('proves the identity of the node whose components made it, and refuses a key that does not match its id', async () => {
+    const identity = PeerIdentity.generate()
+    const transport = quicNode({}, identity)
+    expect(transport.peerId).toBe(identity.peerId)
     const server = await serve()
-    const connection = cleanup.connection(await transport.dial(server.address, { signal: AbortSignal.timeout(WAIT) }))
+    cleanup.connection(await transport.dial(server.address, { signal: AbortSignal.timeout(WAIT) }))
     await until(() => server.accepted.length === 1, 'the inbound connection')
-    expect(server.accepted[0].remotePeerId).toBe(transport.peerId)
-    expect(connection.remotePeerId).toBe(server.identity.peerId)
-  })
-
-  it('refuses a key that is not an Ed25519 private key', () => {
-    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
-    expect(() => quicTransport({ privateKey })).toThrow(InvalidConfigError)
-    expect(() => quicTransport({ privateKey: publicKey })).toThrow(/PeerIdentity or an Ed25519 private KeyObject/)
+    expect(server.accepted[0].remotePeerId).toBe(identity.peerId)
+    // An identity whose key does not give the id it names is a configuration error.
+    const liar = { peerId: PeerIdentity.generate().peerId, publicKey: identity.publicKey, privateKeySeed: () => identity.privateKeySeed(), sign: (d: Uint8Array) => identity.sign(d) }
+    expect(() => quicNode({}, liar)).toThrow(InvalidConfigError)
+    expect(() => quicNode({}, { ...liar, privateKeySeed: () => new Uint8Array(3) })).toThrow(/needs the node identity/)
   })
 
   it('fails a dial with PeerIdMismatchError when another peer answers (address form)', async () => {
     const server = await serve()
     const expected = PeerIdentity.generate().peerId
     const { host, port } = parseAddress(server.address)
-    const err = await rejection(quicTransport().dial(`quic://${host}:${port}/p2p/${expected}`, { signal: AbortSignal.timeout(WAIT) }), 'a dial to the wrong peer')
+    const err = await rejection(quicNode().dial(`quic://${host}:${port}/p2p/${expected}`, { signal: AbortSignal.timeout(WAIT) }), 'a dial to the wrong peer')
     expect(err).toBeInstanceOf(PeerIdMismatchError)
     expect(err).toBeInstanceOf(DialError)
     expect((err as PeerIdMismatchError).code).toBe('ERR_PEER_ID_MISMATCH')
@@ -65,18 +63,18 @@ describe('QUIC peer authentication', () => {
     const server = await serve()
     const { host, port } = parseAddress(server.address)
     const plain = `quic://${host}:${port}`
-    const err = await rejection(quicTransport().dial(plain, { peerId: PeerIdentity.generate().peerId, signal: AbortSignal.timeout(WAIT) }), 'a dial to the wrong peer')
+    const err = await rejection(quicNode().dial(plain, { peerId: PeerIdentity.generate().peerId, signal: AbortSignal.timeout(WAIT) }), 'a dial to the wrong peer')
     expect(err).toBeInstanceOf(PeerIdMismatchError)
-    const ok = cleanup.connection(await quicTransport().dial(plain, { peerId: server.identity.peerId, signal: AbortSignal.timeout(WAIT) }))
+    const ok = cleanup.connection(await quicNode().dial(plain, { peerId: server.identity.peerId, signal: AbortSignal.timeout(WAIT) }))
     expect(ok.remotePeerId).toBe(server.identity.peerId)
   })
 
   it('rejects conflicting or malformed expected peer ids with InvalidAddressError', async () => {
     const server = await serve()
     const other = PeerIdentity.generate().peerId
-    expect(await rejection(quicTransport().dial(server.address, { peerId: other }), 'conflicting ids')).toBeInstanceOf(InvalidAddressError)
-    expect(await rejection(quicTransport().dial(server.address.replace(/\/p2p\/.*/, ''), { peerId: 'not-a-peer-id' }), 'a bad id')).toBeInstanceOf(InvalidAddressError)
-    expect(await rejection(quicTransport().dial('quic://127.0.0.1:1/p2p/QmNotAnEd25519Key'), 'a bad address')).toBeInstanceOf(InvalidAddressError)
+    expect(await rejection(quicNode().dial(server.address, { peerId: other }), 'conflicting ids')).toBeInstanceOf(InvalidAddressError)
+    expect(await rejection(quicNode().dial(server.address.replace(/\/p2p\/.*/, ''), { peerId: 'not-a-peer-id' }), 'a bad id')).toBeInstanceOf(InvalidAddressError)
+    expect(await rejection(quicNode().dial('quic://127.0.0.1:1/p2p/QmNotAnEd25519Key'), 'a bad address')).toBeInstanceOf(InvalidAddressError)
   })
 
   it('refuses a server whose certificate is not a codio-chunk identity, with a clear DialError', async () => {
@@ -84,7 +82,7 @@ describe('QUIC peer authentication', () => {
     const server = new QUICServer({ crypto: serverCrypto(), config: { cert, key, verifyPeer: false, applicationProtos: ['codio-chunk/1'] }, logger: silentQuicLogger() })
     await server.start({ host: '127.0.0.1', port: 0 })
     cleanup.add(async () => { await server.stop({ force: true }) })
-    const err = await rejection(quicTransport().dial(`quic://127.0.0.1:${server.port}`, { signal: AbortSignal.timeout(WAIT) }), 'a dial to an ECDSA server')
+    const err = await rejection(quicNode().dial(`quic://127.0.0.1:${server.port}`, { signal: AbortSignal.timeout(WAIT) }), 'a dial to an ECDSA server')
     expect(err).toBeInstanceOf(DialError)
     expect(err).not.toBeInstanceOf(PeerIdMismatchError)
     expect(err.message).toMatch(/not the Ed25519 node key/)

@@ -1,6 +1,6 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { PeerIdentity } from '@codio-chunk/core'
+import { PeerIdentity } from '@codio-chunk/protocol'
 import { checkPeerCertificate, selfSignedCertificate } from '../src/index.js'
 import { ecdsaCertificate } from './helpers.js'
 

@@ -1,8 +1,16 @@
 import { createPublicKey, generateKeyPairSync, randomBytes, sign } from 'node:crypto'
 import { bitString, explicit, oid, sequence, smallInteger, time, tlv, unsignedInteger, utf8String, Tag } from '../src/der.js'
-import type { Connection, ConnectionHandler, Listener, WireMessage } from '@codio-chunk/core'
+import { createComponents } from '@codio-chunk/protocol'
+import { quicTransport } from '../src/index.js'
+import type { Connection, ConnectionHandler, Identity, Listener, WireMessage } from '@codio-chunk/interface'
+import type { QuicTransport, QuicTransportInit } from '../src/index.js'
 
 export const WAIT = 10_000
+
+/** A QUIC transport of a node of its own: `identity` (default: a new one) and a frame limit. */
+export function quicNode (init: QuicTransportInit = {}, identity?: Identity, maxFrameSize?: number): QuicTransport {
+  return quicTransport(init)(createComponents({ identity, maxFrameSize }))
+}
 
 /** Resolves with `promise`, or rejects after `ms` naming what it waited for. */
 export async function within<T> (promise: Promise<T>, what: string, ms = WAIT): Promise<T> {

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { ConnectionClosedError, ContentId, DialError, ListenError, ProtocolError, PeerIdentity, InvalidAddressError, parseAddress } from '@codio-chunk/core'
-import { quicTransport } from '../src/index.js'
-import type { QuicListener } from '../src/index.js'
+import { ConnectionClosedError, ContentId, DialError, ListenError, ProtocolError, InvalidAddressError } from '@codio-chunk/interface'
+import { PeerIdentity, parseAddress } from '@codio-chunk/protocol'
+import type { QuicListener, QuicTransportInit } from '../src/index.js'
 import { abandonHandshake } from './half-open.js'
-import { Cleanup, Inbox, WAIT, rejection, until, within } from './helpers.js'
+import { Cleanup, Inbox, WAIT, quicNode, rejection, until, within } from './helpers.js'
 import { UdpProxy } from './udp-proxy.js'
-import type { Connection } from '@codio-chunk/core'
+import type { Connection } from '@codio-chunk/interface'
 import type { QUICConnection } from '@matrixai/quic'
 
 const cleanup = new Cleanup()
@@ -14,15 +14,14 @@ afterEach(async () => { await cleanup.run() })
 const CONTENT = ContentId.parse('bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e').cid
 
 /** A started connection pair. */
-async function pair (serverInit: Parameters<typeof quicTransport>[0] = {}, clientInit: Parameters<typeof quicTransport>[0] = {}): Promise<{ client: Connection, server: Connection, clientInbox: Inbox, serverInbox: Inbox }> {
+async function pair (serverInit: QuicTransportInit = {}, clientInit: QuicTransportInit = {}): Promise<{ client: Connection, server: Connection, clientInbox: Inbox, serverInbox: Inbox }> {
   let resolveServer!: (c: Connection) => void
   const accepted = new Promise<Connection>((resolve) => { resolveServer = resolve })
   const serverInbox = new Inbox()
-  const listener = cleanup.listener(await quicTransport(serverInit).listen('quic://127.0.0.1:0', {
-    maxFrameSize: 64 * 1024,
+  const listener = cleanup.listener(await quicNode(serverInit, undefined, 64 * 1024).listen('quic://127.0.0.1:0', {
     onConnection: (c) => { cleanup.connection(c); c.start(serverInbox); resolveServer(c) }
   }))
-  const client = cleanup.connection(await quicTransport(clientInit).dial(listener.addresses[0], { signal: AbortSignal.timeout(WAIT), maxFrameSize: 64 * 1024 }))
+  const client = cleanup.connection(await quicNode(clientInit, undefined, 64 * 1024).dial(listener.addresses[0], { signal: AbortSignal.timeout(WAIT) }))
   const clientInbox = new Inbox()
   client.start(clientInbox)
   return { client, server: await within(accepted, 'the inbound connection'), clientInbox, serverInbox }
@@ -104,12 +103,12 @@ describe('QUIC peers that misbehave or vanish', () => {
   it('closes the connection when the peer vanishes, within the idle timeout', async () => {
     const identity = PeerIdentity.generate()
     const serverInbox = new Inbox()
-    const listener = cleanup.listener(await quicTransport({ privateKey: identity, idleTimeout: 800 }).listen('quic://127.0.0.1:0', {
+    const listener = cleanup.listener(await quicNode({ idleTimeout: 800 }, identity).listen('quic://127.0.0.1:0', {
       onConnection: (c) => { cleanup.connection(c); c.start(serverInbox) }
     }))
     const proxy = await UdpProxy.start(parseAddress(listener.addresses[0]).port)
     cleanup.add(() => proxy.close())
-    const client = cleanup.connection(await quicTransport({ idleTimeout: 800 }).dial(`quic://127.0.0.1:${proxy.port}/p2p/${identity.peerId}`, { signal: AbortSignal.timeout(WAIT) }))
+    const client = cleanup.connection(await quicNode({ idleTimeout: 800 }).dial(`quic://127.0.0.1:${proxy.port}/p2p/${identity.peerId}`, { signal: AbortSignal.timeout(WAIT) }))
     const inbox = new Inbox()
     client.start(inbox)
     client.send({ type: 'choke' })
@@ -123,7 +122,7 @@ describe('QUIC peers that misbehave or vanish', () => {
   })
 
   it('bounds the handshakes in progress under a flood of abandoned handshakes, then serves again', async () => {
-    const transport = quicTransport({ maxPendingHandshakes: 4, handshakeTimeout: 500 })
+    const transport = quicNode({ maxPendingHandshakes: 4, handshakeTimeout: 500 })
     const accepted: Connection[] = []
     const listener = cleanup.listener(await transport.listen('quic://127.0.0.1:0', {
       onConnection: (c) => { accepted.push(cleanup.connection(c)); c.start(new Inbox()) }
@@ -153,7 +152,7 @@ describe('QUIC peers that misbehave or vanish', () => {
     const address = client.remoteAddress
     const listeners = (cleanup as unknown as { listeners: Array<{ close: () => Promise<void> }> }).listeners
     await listeners[0].close()
-    expect(await rejection(quicTransport({ handshakeTimeout: 300 }).dial(address), 'a dial to a closed listener')).toBeInstanceOf(DialError)
+    expect(await rejection(quicNode({ handshakeTimeout: 300 }).dial(address), 'a dial to a closed listener')).toBeInstanceOf(DialError)
     server.send({ type: 'unchoke' })
     expect(await clientInbox.received(1)).toEqual([{ type: 'unchoke' }])
     client.close()
@@ -161,14 +160,14 @@ describe('QUIC peers that misbehave or vanish', () => {
     // The UDP port is released once its last connection is gone.
     const { port } = parseAddress(address)
     let again: QuicListener | undefined
-    await until(() => { void quicTransport().listen(`quic://127.0.0.1:${port}`, { onConnection: (c) => c.close() }).then(l => { again = cleanup.listener(l) }, () => {}); return again !== undefined }, 'the port to be free again')
+    await until(() => { void quicNode().listen(`quic://127.0.0.1:${port}`, { onConnection: (c) => c.close() }).then(l => { again = cleanup.listener(l) }, () => {}); return again !== undefined }, 'the port to be free again')
   })
 
   it('reports a port in use with ListenError and a foreign peer id with InvalidAddressError', async () => {
-    const transport = quicTransport()
+    const transport = quicNode()
     const listener = cleanup.listener(await transport.listen('quic://127.0.0.1:0', { onConnection: (c) => c.close() }))
     const { port } = parseAddress(listener.addresses[0])
-    expect(await rejection(quicTransport().listen(`quic://127.0.0.1:${port}`, { onConnection: (c) => c.close() }), 'a second listener')).toBeInstanceOf(ListenError)
+    expect(await rejection(quicNode().listen(`quic://127.0.0.1:${port}`, { onConnection: (c) => c.close() }), 'a second listener')).toBeInstanceOf(ListenError)
     expect(await rejection(transport.listen(`quic://127.0.0.1:0/p2p/${PeerIdentity.generate().peerId}`, { onConnection: (c) => c.close() }), 'a listen address of another peer')).toBeInstanceOf(InvalidAddressError)
   })
 })

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module'
-import { CodioChunkError } from '@codio-chunk/core'
+import { CodioChunkError } from '@codio-chunk/interface'
 
 /**
  * The quinn native binding is not available on this machine (no prebuilt binary for the platform,

@@ -1,4 +1,5 @@
-import { InvalidAddressError, formatAddress, isPeerId, parseAddress } from '@codio-chunk/core'
+import { InvalidAddressError } from '@codio-chunk/interface'
+import { formatAddress, isPeerId, parseTransportAddress } from '@codio-chunk/protocol'
 
 /** Host, port and expected peer id of a `quinn://host:port[/p2p/<peer id>]` address. */
 export interface QuinnEndpoint {
@@ -16,10 +17,7 @@ export interface QuinnEndpoint {
  * addresses only) with `InvalidAddressError`.
  */
 export function parseQuinnAddress (address: string): QuinnEndpoint {
-  const { scheme, host, port, peerId } = parseAddress(address)
-  if (scheme !== 'quinn') {
-    throw new InvalidAddressError(`The quinn transport cannot use "${address}": it handles quinn:// addresses only, e.g. quinn://127.0.0.1:4001 or quinn://[::1]:4001/p2p/12D3KooW…`)
-  }
+  const { host, port, peerId } = parseTransportAddress(address, 'quinn', 'quinn')
   const family = host.includes(':') ? 6 : /^\d{1,3}(\.\d{1,3}){3}$/.test(host) ? 4 : undefined
   if (family === undefined) throw new InvalidAddressError(`The quinn transport cannot use "${address}": give an IP address, not a host name (resolve "${host}" first)`)
   if (host.includes('%')) throw new InvalidAddressError(`The quinn transport cannot use "${address}": IPv6 zone ids are not supported`)
@@ -41,12 +39,4 @@ export function fromMultiaddr (multiaddr: string): { host: string, port: number,
   const port = Number(parts[4])
   if (!Number.isInteger(port) || port < 0 || port > 65535 || !isPeerId(parts[7])) return undefined
   return { host: parts[2], port, peerId: parts[7] }
-}
-
-/** The peer id a dial expects: from the address, the options, or both when they agree. */
-export function expectedPeerId (address: string, named: string | undefined, given: string | undefined): string | undefined {
-  if (given === undefined) return named
-  if (!isPeerId(given)) throw new InvalidAddressError(`dial(${address}, { peerId: "${given}" }): that is not a peer id (expected a libp2p Ed25519 PeerId such as 12D3KooW…)`)
-  if (named !== undefined && named !== given) throw new InvalidAddressError(`dial(${address}, { peerId }): the address names peer id ${named} but the options name ${given}; give one of them`)
-  return given
 }

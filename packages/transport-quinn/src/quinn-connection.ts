@@ -1,8 +1,9 @@
-import { ConnectionClosedError, ConnectionState, FrameDecoder, ProtocolError, RequestLedger, decodeFrame, encodeMessage } from '@codio-chunk/core'
+import { ConnectionClosedError, ProtocolError } from '@codio-chunk/interface'
+import { ConnectionState, FrameDecoder, RequestLedger, decodeFrame, encodeMessage } from '@codio-chunk/protocol'
 import { expectEnd, readResponse } from './response-reader.js'
 import { StreamKind } from './stream-kind.js'
 import { StreamWriter } from './stream-writer.js'
-import type { AbortOptions, Connection, ConnectionHandler, Logger, WireMessage } from '@codio-chunk/core'
+import type { AbortOptions, BufferPool, Connection, ConnectionHandler, Logger, WireMessage } from '@codio-chunk/interface'
 import type { NativeConnection, NativeStream } from './native.js'
 import type { ResponseHead } from './response-reader.js'
 
@@ -14,6 +15,8 @@ export interface QuinnConnectionOptions {
   /** The peer id libp2p TLS proved. */
   remotePeerId: string
   maxFrameSize: number
+  /** The node's chunk buffer pool, large frames are read into. */
+  buffers: BufferPool
   /** Bytes queued for sending above which `drain()` waits. */
   highWaterMark: number
   /** Milliseconds a closing connection waits for the peer before it is torn down. */
@@ -69,7 +72,7 @@ export class QuinnConnection implements Connection {
     this.remotePeerId = options.remotePeerId
     this.log = options.logger
     this.state = new ConnectionState(this, this.log)
-    this.decoder = new FrameDecoder({ maxFrameSize: options.maxFrameSize })
+    this.decoder = new FrameDecoder({ maxFrameSize: options.maxFrameSize, buffers: options.buffers })
     controlWriter.onProgress = this.wakeDrainWaiters
     native.closed().then(this.onNativeClosed, this.onNativeClosed)
   }

@@ -2,7 +2,7 @@ import { ACCEPTED, StreamKind } from './stream-kind.js'
 import { StreamWriter } from './stream-writer.js'
 import { fromMultiaddr, quinnAddress } from './quinn-address.js'
 import { withTimeout } from './timeout.js'
-import type { Connection, Listener, Logger } from '@codio-chunk/core'
+import type { Connection, Listener, Logger } from '@codio-chunk/interface'
 import type { NativeConnection, NativeServer, NativeStream } from './native.js'
 import type { QuinnConnection } from './quinn-connection.js'
 

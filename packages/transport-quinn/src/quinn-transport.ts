@@ -1,28 +1,17 @@
-import {
-  AbortError, DEFAULT_MAX_FRAME_SIZE, DialError, InvalidConfigError, ListenError, PeerIdMismatchError, PeerIdentity,
-  abortError, checkMaxFrameSize, silentLogger, throwIfAborted, checkListenOptions, checkPositiveInteger
-} from '@codio-chunk/core'
+import { DialError, InvalidConfigError, PeerIdMismatchError, abortError, throwIfAborted } from '@codio-chunk/interface'
+import { checkListenOptions, checkPositiveInteger, expectedPeerId, listenError, raceAbort } from '@codio-chunk/protocol'
 import { libp2pKey } from './identity-key.js'
 import { loadNativeBinding } from './native.js'
-import { expectedPeerId, fromMultiaddr, parseQuinnAddress, quinnAddress } from './quinn-address.js'
+import { fromMultiaddr, parseQuinnAddress, quinnAddress } from './quinn-address.js'
 import { QuinnConnection } from './quinn-connection.js'
 import { QuinnListener } from './quinn-listener.js'
 import { ACCEPTED, StreamKind } from './stream-kind.js'
 import { StreamWriter } from './stream-writer.js'
-import type { KeyObject } from 'node:crypto'
-import type { Connection, DialOptions, ListenOptions, Logger, Transport } from '@codio-chunk/core'
+import type { BufferPool, Connection, DialOptions, ListenOptions, Logger, Transport, TransportComponents } from '@codio-chunk/interface'
 import type { NativeBinding, NativeClient, NativeConnection, NativeQuinnConfig, NativeStream } from './native.js'
 
 /** Options of {@link quinnTransport}. */
 export interface QuinnTransportInit {
-  /**
-   * The node identity (an Ed25519 key pair): libp2p TLS proves its peer id to every peer. Pass
-   * the node's `PeerIdentity` (the one given to the engine) or an Ed25519 private `KeyObject`.
-   * Default: a new random identity.
-   */
-  privateKey?: PeerIdentity | KeyObject
-  /** Largest frame (type byte + payload) a connection accepts. Default `DEFAULT_MAX_FRAME_SIZE`. */
-  maxFrameSize?: number
   /** Bytes a connection may queue for sending before `drain()` waits. Default 1 MiB. */
   highWaterMark?: number
   /** Milliseconds a closing connection waits for the peer before it is torn down. Default 2000. */
@@ -43,8 +32,6 @@ export interface QuinnTransportInit {
   maxPendingHandshakes?: number
   /** Connections a listener keeps open at once. Default 1024. */
   maxConnections?: number
-  /** Where to log (namespace `codio-chunk:transport-quinn`). Silent by default. */
-  logger?: Logger
 }
 
 /** A {@link Transport} over quinn that also tells the peer id libp2p TLS proves for it. */
@@ -66,22 +53,56 @@ export const DEFAULT_QUINN_HIGH_WATER_MARK = 1024 * 1024
  * Dialling `quinn://host:port/p2p/<peer id>` (or passing `peerId`) refuses any other peer with
  * `PeerIdMismatchError`. Each answer to a chunk request travels on a stream of its own.
  *
+ * `quinnTransport(init)` returns the factory a node takes (`transports: [quinnTransport()]`): the
+ * TLS key is the node's own identity, given with its components, so the peer id the transport
+ * proves is always the node's. The logger namespace is `codio-chunk:transport-quinn`.
+ *
  * @example
  * ```ts
- * import { PeerIdentity } from '@codio-chunk/core'
+ * import { createComponents } from '@codio-chunk/protocol'
  * import { quinnTransport } from '@codio-chunk/transport-quinn'
- * const quinn = quinnTransport({ privateKey: PeerIdentity.generate() })
+ * const quinn = quinnTransport()(createComponents())
  * const listener = await quinn.listen('quinn://127.0.0.1:0', {
  *   onConnection: (conn) => conn.start({ onMessage: (m) => conn.send(m), onClose: () => {} })
  * })
  * // The listener's address names its peer id: quinn://127.0.0.1:<port>/p2p/12D3KooW…
- * const conn = await quinnTransport().dial(listener.addresses[0], { signal: AbortSignal.timeout(5000) })
+ * const conn = await quinnTransport()(createComponents()).dial(listener.addresses[0], { signal: AbortSignal.timeout(5000) })
  * conn.start({ onMessage: (m) => { console.log(m.type); conn.close() }, onClose: () => { void listener.close() } })
  * conn.send({ type: 'choke' })
  * ```
  */
-export function quinnTransport (init: QuinnTransportInit = {}): QuinnTransport {
-  return new QuinnTransportImpl(init)
+export function quinnTransport (init: QuinnTransportInit = {}): (components: TransportComponents) => QuinnTransport {
+  const settings = quinnSettings(init)
+  return (components) => new QuinnTransportImpl(settings, components)
+}
+
+/** The options of {@link quinnTransport}, checked, with defaults filled in. */
+interface QuinnSettings {
+  highWaterMark: number
+  closeTimeout: number
+  handshakeTimeout: number
+  maxPendingHandshakes: number
+  maxConnections: number
+  idleTimeout: number
+  maxStreams: number
+  streamWindow: number
+  connectionWindow: number
+  socketBuffer: number
+}
+
+function quinnSettings (init: QuinnTransportInit): QuinnSettings {
+  return {
+    highWaterMark: checkPositiveInteger(init.highWaterMark ?? DEFAULT_QUINN_HIGH_WATER_MARK, 'highWaterMark'),
+    closeTimeout: checkPositiveInteger(init.closeTimeout ?? 2000, 'closeTimeout'),
+    handshakeTimeout: checkPositiveInteger(init.handshakeTimeout ?? 5000, 'handshakeTimeout'),
+    maxPendingHandshakes: checkPositiveInteger(init.maxPendingHandshakes ?? 16, 'maxPendingHandshakes'),
+    maxConnections: checkPositiveInteger(init.maxConnections ?? 1024, 'maxConnections'),
+    idleTimeout: checkPositiveInteger(init.idleTimeout ?? 15_000, 'idleTimeout'),
+    maxStreams: u32(init.maxStreams ?? 256, 'maxStreams'),
+    streamWindow: u32(init.streamWindow ?? 8 * 1024 * 1024, 'streamWindow'),
+    connectionWindow: u32(init.connectionWindow ?? 32 * 1024 * 1024, 'connectionWindow'),
+    socketBuffer: u32(init.socketBuffer ?? 4 * 1024 * 1024, 'socketBuffer')
+  }
 }
 
 class QuinnTransportImpl implements QuinnTransport {
@@ -91,6 +112,7 @@ class QuinnTransportImpl implements QuinnTransport {
   private readonly native: NativeBinding
   private readonly config: NativeQuinnConfig
   private readonly maxFrameSize: number
+  private readonly buffers: BufferPool
   private readonly highWaterMark: number
   private readonly closeTimeout: number
   private readonly handshakeTimeout: number
@@ -98,42 +120,41 @@ class QuinnTransportImpl implements QuinnTransport {
   private readonly maxConnections: number
   private readonly log: Logger
 
-  constructor (init: QuinnTransportInit) {
-    const key = libp2pKey(init.privateKey ?? PeerIdentity.generate())
+  constructor (settings: QuinnSettings, components: TransportComponents) {
+    const key = libp2pKey(components.identity)
     this.peerId = key.peerId
-    this.maxFrameSize = checkMaxFrameSize(init.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE)
-    this.highWaterMark = checkPositiveInteger(init.highWaterMark ?? DEFAULT_QUINN_HIGH_WATER_MARK, 'highWaterMark')
-    this.closeTimeout = checkPositiveInteger(init.closeTimeout ?? 2000, 'closeTimeout')
-    this.handshakeTimeout = checkPositiveInteger(init.handshakeTimeout ?? 5000, 'handshakeTimeout')
-    this.maxPendingHandshakes = checkPositiveInteger(init.maxPendingHandshakes ?? 16, 'maxPendingHandshakes')
-    this.maxConnections = checkPositiveInteger(init.maxConnections ?? 1024, 'maxConnections')
-    const idleTimeout = checkPositiveInteger(init.idleTimeout ?? 15_000, 'idleTimeout')
-    const socketBuffer = u32(init.socketBuffer ?? 4 * 1024 * 1024, 'socketBuffer')
-    this.log = init.logger ?? silentLogger
+    this.maxFrameSize = components.maxFrameSize
+    this.buffers = components.buffers
+    this.log = components.logger('codio-chunk:transport-quinn')
+    this.highWaterMark = settings.highWaterMark
+    this.closeTimeout = settings.closeTimeout
+    this.handshakeTimeout = settings.handshakeTimeout
+    this.maxPendingHandshakes = settings.maxPendingHandshakes
+    this.maxConnections = settings.maxConnections
     this.native = loadNativeBinding()
     this.config = new this.native.QuinnConfig({
       privateKeyProto: key.privateKeyProto,
-      handshakeTimeout: this.handshakeTimeout,
-      shutdownTimeout: this.closeTimeout,
-      maxIdleTimeout: idleTimeout,
-      keepAliveInterval: Math.max(1, Math.floor(idleTimeout / 3)),
-      maxConcurrentStreamLimit: u32(init.maxStreams ?? 256, 'maxStreams'),
-      maxStreamData: u32(init.streamWindow ?? 8 * 1024 * 1024, 'streamWindow'),
-      maxConnectionData: u32(init.connectionWindow ?? 32 * 1024 * 1024, 'connectionWindow'),
-      receiveBufferSize: socketBuffer,
-      sendBufferSize: socketBuffer
+      handshakeTimeout: settings.handshakeTimeout,
+      shutdownTimeout: settings.closeTimeout,
+      maxIdleTimeout: settings.idleTimeout,
+      keepAliveInterval: Math.max(1, Math.floor(settings.idleTimeout / 3)),
+      maxConcurrentStreamLimit: settings.maxStreams,
+      maxStreamData: settings.streamWindow,
+      maxConnectionData: settings.connectionWindow,
+      receiveBufferSize: settings.socketBuffer,
+      sendBufferSize: settings.socketBuffer
     })
   }
 
   async listen (address: string, options: ListenOptions): Promise<QuinnListener> {
     const { host, port, peerId } = parseQuinnAddress(address)
     const { signal, onConnection } = options
-    const maxFrameSize = checkListenOptions(address, options, this.maxFrameSize, { peerId: this.peerId, addressPeerId: peerId })
+    checkListenOptions(address, options, { peerId: this.peerId, addressPeerId: peerId })
     let server
     try {
       server = new this.native.Server(this.config, host, port)
     } catch (err) {
-      throw listenError(address, err)
+      throw listenError(address, err, 'UDP port')
     }
     const localAddress = quinnAddress(host, server.port())
     const listener: QuinnListener = new QuinnListener({
@@ -146,7 +167,7 @@ class QuinnTransportImpl implements QuinnTransport {
       logger: this.log,
       onConnection,
       wrap: (native, control, writer, remote, onGone) => this.wrap(native, control, writer, {
-        direction: 'inbound', remoteAddress: remote.address, remotePeerId: remote.peerId, localAddress, maxFrameSize, onGone
+        direction: 'inbound', remoteAddress: remote.address, remotePeerId: remote.peerId, localAddress, onGone
       })
     })
     signal?.addEventListener('abort', () => { void listener.close() }, { once: true })
@@ -158,7 +179,6 @@ class QuinnTransportImpl implements QuinnTransport {
     const { host, port, family, peerId: named } = parseQuinnAddress(address)
     const expected = expectedPeerId(address, named, options.peerId)
     const { signal } = options
-    const maxFrameSize = options.maxFrameSize === undefined ? this.maxFrameSize : checkMaxFrameSize(options.maxFrameSize)
     throwIfAborted(signal, `dial to ${address}`)
     // One client endpoint (one UDP socket) per outbound connection, closed with it.
     let client: NativeClient
@@ -171,16 +191,16 @@ class QuinnTransportImpl implements QuinnTransport {
     const timeout = AbortSignal.timeout(this.handshakeTimeout)
     const combined = signal === undefined ? timeout : AbortSignal.any([signal, timeout])
     try {
-      native = await race(client.outboundConnection(host, port), combined)
+      native = await raceAbort(client.outboundConnection(host, port), combined, `dial to ${address}`)
       const remote = fromMultiaddr(native.remoteMultiaddr())
       if (remote === undefined) throw new DialError(`The peer at ${address} gave no peer id`)
       if (expected !== undefined && remote.peerId !== expected) {
         throw new PeerIdMismatchError(`The peer at ${address} is ${remote.peerId}, not the expected ${expected}: its TLS certificate proves another identity. A different node listens there, or the connection is intercepted; check the address`)
       }
-      const control = await race(native.outboundStream(), combined)
+      const control = await raceAbort(native.outboundStream(), combined, `dial to ${address}`)
       const writer = new StreamWriter(control)
       writer.write(Uint8Array.of(StreamKind.control))
-      const answer = await race(control.read(1), combined)
+      const answer = await raceAbort(control.read(1), combined, `dial to ${address}`)
       if (answer === null || answer[0] !== ACCEPTED) throw new DialError(`The peer at ${address} did not take the connection (its listener is closed, or it is not a codio-chunk node)`)
       const connection = native
       return this.wrap(connection, control, writer, {
@@ -188,7 +208,6 @@ class QuinnTransportImpl implements QuinnTransport {
         remoteAddress: quinnAddress(host, port, expected),
         remotePeerId: remote.peerId,
         localAddress: family === 4 ? 'quinn://0.0.0.0:0' : 'quinn://[::]:0',
-        maxFrameSize,
         onGone: () => { client.abort() }
       })
     } catch (err) {
@@ -201,39 +220,17 @@ class QuinnTransportImpl implements QuinnTransport {
     }
   }
 
-  private wrap (native: NativeConnection, control: NativeStream, writer: StreamWriter, at: { direction: 'inbound' | 'outbound', remoteAddress: string, localAddress: string, remotePeerId: string, maxFrameSize: number, onGone: () => void }): QuinnConnection {
+  private wrap (native: NativeConnection, control: NativeStream, writer: StreamWriter, at: { direction: 'inbound' | 'outbound', remoteAddress: string, localAddress: string, remotePeerId: string, onGone: () => void }): QuinnConnection {
     return new QuinnConnection(native, control, writer, {
       ...at,
+      maxFrameSize: this.maxFrameSize,
+      buffers: this.buffers,
       highWaterMark: this.highWaterMark,
       closeTimeout: this.closeTimeout,
       logger: this.log
     })
   }
 }
-
-/** Settles as `promise` does, or rejects with an `AbortError` when `signal` fires first. */
-async function race<T> (promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) throw new AbortError('aborted', { cause: signal.reason })
-  let onAbort: (() => void) | undefined
-  const aborted = new Promise<never>((_resolve, reject) => {
-    onAbort = () => reject(new AbortError('aborted', { cause: signal.reason }))
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
-  try {
-    return await Promise.race([promise, aborted])
-  } finally {
-    signal.removeEventListener('abort', onAbort as () => void)
-  }
-}
-
-function listenError (address: string, err: unknown): ListenError {
-  const message = (err as Error)?.message ?? String(err)
-  if (/in use|os error 98/i.test(message)) return new ListenError(`Cannot listen on ${address}: the UDP port is already in use. Stop the other process or choose another port (port 0 picks a free one)`, { cause: err })
-  if (/not available|os error 99/i.test(message)) return new ListenError(`Cannot listen on ${address}: the host is not an address of this machine. Use one of its addresses, or 0.0.0.0 / [::] for all`, { cause: err })
-  if (/permission|os error 13/i.test(message)) return new ListenError(`Cannot listen on ${address}: permission denied. Ports below 1024 need privileges; choose a higher port`, { cause: err })
-  return new ListenError(`Cannot listen on ${address}: ${message}`, { cause: err })
-}
-
 
 function u32 (value: number, name: string): number {
   if (checkPositiveInteger(value, name) > 0xffffffff) throw new InvalidConfigError(`${name} must be at most 4294967295, got ${value}`)

@@ -1,4 +1,4 @@
-import { MessageType, ProtocolError } from '@codio-chunk/core'
+import { MessageType, ProtocolError } from '@codio-chunk/interface'
 import type { NativeStream } from './native.js'
 
 /** Bytes of a response frame's head: `u32` length, type byte, `u32` request id. */

@@ -1,4 +1,4 @@
-import { TimeoutError } from '@codio-chunk/core'
+import { TimeoutError } from '@codio-chunk/interface'
 
 /**
  * Settles as `promise` does, or rejects with `TimeoutError` after `ms` milliseconds. The native

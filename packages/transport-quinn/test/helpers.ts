@@ -1,5 +1,13 @@
 import dgram from 'node:dgram'
-import type { Connection, ConnectionHandler, Listener, Transport, WireMessage } from '@codio-chunk/core'
+import { createComponents } from '@codio-chunk/protocol'
+import { quinnTransport } from '../src/index.js'
+import type { Connection, ConnectionHandler, Identity, Listener, Transport, WireMessage } from '@codio-chunk/interface'
+import type { QuinnTransport, QuinnTransportInit } from '../src/index.js'
+
+/** A quinn transport of a node of its own: `identity` (default: a new one) and a frame limit. */
+export function quinnNode (init: QuinnTransportInit = {}, identity?: Identity, maxFrameSize?: number): QuinnTransport {
+  return quinnTransport(init)(createComponents({ identity, maxFrameSize }))
+}
 
 /** Rejects after `ms` milliseconds unless `promise` settles first. */
 export async function within<T> (promise: Promise<T>, what: string, ms = 20_000): Promise<T> {

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { ContentId, PeerIdentity, ProtocolError, encodeMessage } from '@codio-chunk/core'
-import { libp2pKey, loadNativeBinding, quinnTransport } from '../src/index.js'
-import { Inbox, eventually } from './helpers.js'
-import type { Connection, Listener } from '@codio-chunk/core'
+import { ContentId, ProtocolError } from '@codio-chunk/interface'
+import { PeerIdentity, encodeMessage } from '@codio-chunk/protocol'
+import { libp2pKey, loadNativeBinding } from '../src/index.js'
+import { Inbox, eventually, quinnNode } from './helpers.js'
+import type { Connection, Listener } from '@codio-chunk/interface'
 import type { NativeConnection, NativeStream } from '../src/native.js'
 
 const CONTENT = ContentId.parse('bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e').cid
@@ -52,8 +53,7 @@ describe('quinn against a peer that breaks the protocol', () => {
     const inbox = new Inbox()
     let accepted!: (conn: Connection) => void
     const server = new Promise<Connection>((resolve) => { accepted = resolve })
-    const listener = await quinnTransport({ handshakeTimeout: options.handshakeTimeout ?? 5000 }).listen('quinn://127.0.0.1:0', {
-      maxFrameSize: 64 * 1024,
+    const listener = await quinnNode({ handshakeTimeout: options.handshakeTimeout ?? 5000 }, undefined, 64 * 1024).listen('quinn://127.0.0.1:0', {
       onConnection: (conn) => { connections.push(conn); conn.start(inbox); accepted(conn) }
     }) as Listener & { connections: number }
     listeners.push(listener)
@@ -77,7 +77,7 @@ describe('quinn against a peer that breaks the protocol', () => {
       await control.write(Uint8Array.of(0x01))
       return { native, control }
     })()
-    const conn = await quinnTransport().dial(`quinn://127.0.0.1:${server.port()}`, { maxFrameSize: 64 * 1024, signal: AbortSignal.timeout(10_000) })
+    const conn = await quinnNode({}, undefined, 64 * 1024).dial(`quinn://127.0.0.1:${server.port()}`, { signal: AbortSignal.timeout(10_000) })
     connections.push(conn)
     const { native, control } = await accepting
     natives.push(native)
@@ -138,7 +138,7 @@ describe('quinn against a peer that breaks the protocol', () => {
 
   it('drops a peer that completes the handshake but opens no control stream, and keeps serving', async () => {
     const inbox = new Inbox()
-    const listener = await quinnTransport({ handshakeTimeout: 300 }).listen('quinn://127.0.0.1:0', {
+    const listener = await quinnNode({ handshakeTimeout: 300 }).listen('quinn://127.0.0.1:0', {
       onConnection: (conn) => { connections.push(conn); conn.start(inbox) }
     }) as Listener & { connections: number }
     listeners.push(listener)
@@ -148,7 +148,7 @@ describe('quinn against a peer that breaks the protocol', () => {
     void silent.closed().then(() => { gone = true })
     await eventually(() => gone, 'the listener to drop the silent peer')
     expect(listener.connections).toBe(0)
-    const conn = await quinnTransport().dial(listener.addresses[0], { signal: AbortSignal.timeout(10_000) })
+    const conn = await quinnNode().dial(listener.addresses[0], { signal: AbortSignal.timeout(10_000) })
     connections.push(conn)
     conn.start(new Inbox())
     conn.send({ type: 'choke' })

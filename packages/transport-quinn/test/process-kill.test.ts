@@ -3,11 +3,10 @@ import { existsSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
-import { ConnectionClosedError, ContentId } from '@codio-chunk/core'
-import { quinnTransport } from '../src/index.js'
-import { Inbox, chunkServer, eventually, within } from './helpers.js'
+import { ConnectionClosedError, ContentId } from '@codio-chunk/interface'
+import { Inbox, chunkServer, eventually, quinnNode, within } from './helpers.js'
 import type { ChildProcess } from 'node:child_process'
-import type { Connection, Listener } from '@codio-chunk/core'
+import type { Connection, Listener } from '@codio-chunk/interface'
 
 // Peers in other processes, killed with SIGKILL mid-transfer: no goodbye, no CONNECTION_CLOSE,
 // the UDP socket simply vanishes. They run the built package (nx builds it before these tests).
@@ -18,11 +17,12 @@ const CHUNK = new Uint8Array(MiB).fill(7)
 
 const peerScript = `
 import { quinnTransport } from ${JSON.stringify(dist)}
-import { ContentId } from '@codio-chunk/core'
+import { ContentId } from '@codio-chunk/interface'
+import { createComponents } from '@codio-chunk/protocol'
 const [role, address] = process.argv.slice(1)
 const content = ContentId.parse(${JSON.stringify(CONTENT)}).cid
 const chunk = new Uint8Array(${MiB}).fill(7)
-const transport = quinnTransport({ idleTimeout: 1500 })
+const transport = quinnTransport({ idleTimeout: 1500 })(createComponents())
 if (role === 'seeder') {
   const listener = await transport.listen('quinn://127.0.0.1:0', {
     onConnection: (conn) => conn.start({
@@ -73,7 +73,7 @@ describe('quinn with a peer process killed mid-transfer', () => {
   it('the downloader sees the dead seeder close with an error, and fetches from a new one', async () => {
     expect(existsSync(dist), `${dist} is missing: build the package first`).toBe(true)
     const { child, match } = await startPeer(['seeder'], /^listening (\S+)$/)
-    const client = await quinnTransport({ idleTimeout: 1500 }).dial(match[1], { signal: AbortSignal.timeout(10_000) })
+    const client = await quinnNode({ idleTimeout: 1500 }).dial(match[1], { signal: AbortSignal.timeout(10_000) })
     connections.push(client)
     let received = 0
     let id = 0
@@ -92,7 +92,7 @@ describe('quinn with a peer process killed mid-transfer', () => {
     expect(inbox.closeError).toBeInstanceOf(ConnectionClosedError)
 
     const next = await startPeer(['seeder'], /^listening (\S+)$/)
-    const again = await quinnTransport().dial(next.match[1], { signal: AbortSignal.timeout(10_000) })
+    const again = await quinnNode().dial(next.match[1], { signal: AbortSignal.timeout(10_000) })
     connections.push(again)
     const nextInbox = new Inbox()
     again.start(nextInbox)
@@ -103,7 +103,7 @@ describe('quinn with a peer process killed mid-transfer', () => {
   }, 40_000)
 
   it('the seeder drops the connection of a killed downloader and keeps serving', async () => {
-    const { listener, accepted, closes } = await chunkServer(quinnTransport({ idleTimeout: 1500 }), 'quinn://127.0.0.1:0', () => CHUNK)
+    const { listener, accepted, closes } = await chunkServer(quinnNode({ idleTimeout: 1500 }), 'quinn://127.0.0.1:0', () => CHUNK)
     listeners.push(listener)
     const first = await startPeer(['downloader', listener.addresses[0]], /^received 16$/)
     first.child.kill('SIGKILL')

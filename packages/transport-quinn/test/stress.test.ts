@@ -1,9 +1,9 @@
 import { randomFillSync } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
-import { ConnectionClosedError, ContentId, PeerIdentity } from '@codio-chunk/core'
-import { quinnTransport } from '../src/index.js'
-import { Inbox, SilenceableRelay, chunkServer, eventually } from './helpers.js'
-import type { Connection, Listener, WireMessage } from '@codio-chunk/core'
+import { ConnectionClosedError, ContentId } from '@codio-chunk/interface'
+import { PeerIdentity } from '@codio-chunk/protocol'
+import { Inbox, SilenceableRelay, chunkServer, eventually, quinnNode } from './helpers.js'
+import type { Connection, Listener, WireMessage } from '@codio-chunk/interface'
 
 const CONTENT = ContentId.parse('bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e').cid
 const MiB = 1024 * 1024
@@ -33,10 +33,10 @@ describe('quinn under stress', () => {
   })
 
   it('moves 1 GiB over one connection intact, 16 requests in flight, without holding on to it', async () => {
-    const seeder = quinnTransport()
+    const seeder = quinnNode()
     const { listener } = await chunkServer(seeder, 'quinn://127.0.0.1:0', chunkFor)
     listeners.push(listener)
-    const client = await quinnTransport().dial(listener.addresses[0], { signal: AbortSignal.timeout(10_000) })
+    const client = await quinnNode().dial(listener.addresses[0], { signal: AbortSignal.timeout(10_000) })
     connections.push(client)
     const total = 1024
     let received = 0
@@ -63,9 +63,9 @@ describe('quinn under stress', () => {
   })
 
   it('answers 64 requests at once, each on a stream of its own, beyond the peer\'s stream limit of 16', async () => {
-    const { listener } = await chunkServer(quinnTransport(), 'quinn://127.0.0.1:0', chunkFor)
+    const { listener } = await chunkServer(quinnNode(), 'quinn://127.0.0.1:0', chunkFor)
     listeners.push(listener)
-    const client = await quinnTransport({ maxStreams: 16 }).dial(listener.addresses[0], { signal: AbortSignal.timeout(10_000) })
+    const client = await quinnNode({ maxStreams: 16 }).dial(listener.addresses[0], { signal: AbortSignal.timeout(10_000) })
     connections.push(client)
     const inbox = new Inbox()
     client.start(inbox)
@@ -80,13 +80,13 @@ describe('quinn under stress', () => {
 
   it('survives a peer killed mid-transfer: both sides close with an error and the seeder serves the next peer', async () => {
     const identity = PeerIdentity.generate()
-    const seeder = quinnTransport({ privateKey: identity, idleTimeout: 1500 })
+    const seeder = quinnNode({ idleTimeout: 1500 }, identity)
     const { listener, accepted, closes } = await chunkServer(seeder, 'quinn://127.0.0.1:0', chunkFor)
     listeners.push(listener)
     const port = Number(listener.addresses[0].split('/')[2].split(':')[1])
     const relay = await SilenceableRelay.open(port)
     relays.push(relay)
-    const client = await quinnTransport({ idleTimeout: 1500 }).dial(`quinn://127.0.0.1:${relay.port}/p2p/${identity.peerId}`, { signal: AbortSignal.timeout(10_000) })
+    const client = await quinnNode({ idleTimeout: 1500 }).dial(`quinn://127.0.0.1:${relay.port}/p2p/${identity.peerId}`, { signal: AbortSignal.timeout(10_000) })
     connections.push(client)
     let received = 0
     let id = 0
@@ -107,7 +107,7 @@ describe('quinn under stress', () => {
     expect(() => client.send({ type: 'choke' })).toThrow(ConnectionClosedError)
     // The seeder side sees the same silence and lets the connection go.
     await closes.until(() => accepted[0]?.closed === true && listener.connections === 0, 'the seeder to drop the dead connection')
-    const next = await quinnTransport().dial(listener.addresses[0], { signal: AbortSignal.timeout(10_000) })
+    const next = await quinnNode().dial(listener.addresses[0], { signal: AbortSignal.timeout(10_000) })
     connections.push(next)
     const nextInbox = new Inbox()
     next.start(nextInbox)
@@ -117,9 +117,9 @@ describe('quinn under stress', () => {
   })
 
   it('connects and disconnects 20 times, either side closing, and keeps no connection behind', async () => {
-    const { listener, accepted, closes } = await chunkServer(quinnTransport(), 'quinn://127.0.0.1:0', chunkFor)
+    const { listener, accepted, closes } = await chunkServer(quinnNode(), 'quinn://127.0.0.1:0', chunkFor)
     listeners.push(listener)
-    const dialler = quinnTransport()
+    const dialler = quinnNode()
     for (let round = 0; round < 20; round++) {
       const client = await dialler.dial(listener.addresses[0], { signal: AbortSignal.timeout(10_000) })
       const inbox = new Inbox()

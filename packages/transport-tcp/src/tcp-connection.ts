@@ -1,12 +1,14 @@
-import { ConnectionClosedError, ConnectionState, FrameDecoder, ProtocolError, decodeFrame, encodeMessage } from '@codio-chunk/core'
-import { tcpAddress } from './tcp-address.js'
-import type { AbortOptions, Connection, ConnectionHandler, Logger, WireMessage } from '@codio-chunk/core'
+import { ConnectionClosedError, ProtocolError } from '@codio-chunk/interface'
+import { ConnectionState, FrameDecoder, decodeFrame, encodeMessage, socketAddress } from '@codio-chunk/protocol'
+import type { AbortOptions, BufferPool, Connection, ConnectionHandler, Logger, WireMessage } from '@codio-chunk/interface'
 import type { Socket } from 'node:net'
 
 /** Settings a {@link TcpConnection} needs from its transport. */
 export interface TcpConnectionOptions {
   direction: 'inbound' | 'outbound'
   maxFrameSize: number
+  /** The node's chunk buffer pool, large frames are read into. */
+  buffers: BufferPool
   logger: Logger
   /** How long a closing connection may spend flushing queued messages before it is destroyed. */
   closeFlushTimeout?: number
@@ -47,11 +49,11 @@ export class TcpConnection implements Connection {
     this.direction = options.direction
     this.log = options.logger
     this.closeFlushTimeout = options.closeFlushTimeout ?? DEFAULT_CLOSE_FLUSH_TIMEOUT
-    this.decoder = new FrameDecoder({ maxFrameSize: options.maxFrameSize })
+    this.decoder = new FrameDecoder({ maxFrameSize: options.maxFrameSize, buffers: options.buffers })
     this.directReads = options.directReads === true
     this.scratch = this.directReads ? Buffer.allocUnsafe(READ_SCRATCH_BYTES) : undefined
-    this.remoteAddress = tcpAddress(socket.remoteAddress, socket.remotePort)
-    this.localAddress = tcpAddress(socket.localAddress, socket.localPort)
+    this.remoteAddress = socketAddress('tcp', socket.remoteAddress, socket.remotePort)
+    this.localAddress = socketAddress('tcp', socket.localAddress, socket.localPort)
     this.state = new ConnectionState(this, this.log)
     socket.on('error', this.onSocketError)
     socket.on('end', this.onSocketEnd)

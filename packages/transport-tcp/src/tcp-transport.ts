@@ -1,13 +1,9 @@
 import net from 'node:net'
-import {
-  checkMaxFrameSize, isUnspecifiedHost,
-  DEFAULT_MAX_FRAME_SIZE, DialError, abortError, silentLogger, throwIfAborted, checkListenOptions, checkPositiveInteger
-} from '@codio-chunk/core'
-import { ListenError } from './errors.js'
-import { parseTcpAddress, tcpAddress } from './tcp-address.js'
+import { DialError, abortError, throwIfAborted } from '@codio-chunk/interface'
+import { checkListenOptions, checkPositiveInteger, isUnspecifiedHost, listenError, parseTransportAddress, socketAddress } from '@codio-chunk/protocol'
 import { TcpConnection } from './tcp-connection.js'
 import type { AddressInfo, Server } from 'node:net'
-import type { Connection, DialOptions, Listener, ListenOptions, Logger, Transport } from '@codio-chunk/core'
+import type { BufferPool, Connection, DialOptions, Listener, ListenOptions, Logger, Transport, TransportComponents } from '@codio-chunk/interface'
 
 /** Options of {@link tcpTransport}. */
 export interface TcpTransportInit {
@@ -18,15 +14,8 @@ export interface TcpTransportInit {
    * high-water mark). Default 1 MiB.
    */
   highWaterMark?: number
-  /**
-   * Largest frame (type byte + payload) a connection accepts, unless `listen`/`dial` options say
-   * otherwise. Default `DEFAULT_MAX_FRAME_SIZE` (4 MiB + 4 KiB).
-   */
-  maxFrameSize?: number
   /** Milliseconds a closing connection may spend flushing queued messages. Default 2000. */
   closeTimeout?: number
-  /** Where to log (namespace `codio-chunk:transport-tcp`). Silent by default. */
-  logger?: Logger
 }
 
 /** Default write high-water mark of a connection: 1 MiB. */
@@ -34,12 +23,16 @@ export const DEFAULT_TCP_HIGH_WATER_MARK = 1024 * 1024
 
 /**
  * The TCP transport: codio-chunk frames (`u32` big-endian length + type + payload) over
- * `node:net`, for `tcp://host:port` addresses.
+ * `node:net`, for `tcp://host:port` addresses. `tcpTransport(init)` returns the factory a node
+ * takes (`transports: [tcpTransport()]`); the node gives it its components: the frame limit, the
+ * buffer pool large frames are read into, and its logger (namespace `codio-chunk:transport-tcp`).
+ * Peer ids are only claimed over TCP, never proven.
  *
  * @example
  * ```ts
+ * import { createComponents } from '@codio-chunk/protocol'
  * import { tcpTransport } from '@codio-chunk/transport-tcp'
- * const tcp = tcpTransport()
+ * const tcp = tcpTransport()(createComponents())
  * const listener = await tcp.listen('tcp://127.0.0.1:0', {
  *   onConnection: (conn) => conn.start({ onMessage: (m) => conn.send(m), onClose: () => {} })
  * })
@@ -48,8 +41,13 @@ export const DEFAULT_TCP_HIGH_WATER_MARK = 1024 * 1024
  * conn.send({ type: 'choke' })
  * ```
  */
-export function tcpTransport (init: TcpTransportInit = {}): Transport {
-  return new TcpTransport(init)
+export function tcpTransport (init: TcpTransportInit = {}): (components: TransportComponents) => Transport {
+  const settings = {
+    noDelay: init.noDelay ?? true,
+    highWaterMark: checkPositiveInteger(init.highWaterMark ?? DEFAULT_TCP_HIGH_WATER_MARK, 'highWaterMark'),
+    closeTimeout: checkPositiveInteger(init.closeTimeout ?? 2000, 'closeTimeout')
+  }
+  return (components) => new TcpTransport(settings, components)
 }
 
 class TcpTransport implements Transport {
@@ -57,29 +55,31 @@ class TcpTransport implements Transport {
   readonly protocols = ['tcp'] as const
   private readonly noDelay: boolean
   private readonly highWaterMark: number
-  private readonly maxFrameSize: number
   private readonly closeTimeout: number
+  private readonly maxFrameSize: number
+  private readonly buffers: BufferPool
   private readonly log: Logger
 
-  constructor (init: TcpTransportInit) {
-    this.noDelay = init.noDelay ?? true
-    this.highWaterMark = checkPositiveInteger(init.highWaterMark ?? DEFAULT_TCP_HIGH_WATER_MARK, 'highWaterMark')
-    this.maxFrameSize = checkMaxFrameSize(init.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE)
-    this.closeTimeout = checkPositiveInteger(init.closeTimeout ?? 2000, 'closeTimeout')
-    this.log = init.logger ?? silentLogger
+  constructor (settings: Required<TcpTransportInit>, components: TransportComponents) {
+    this.noDelay = settings.noDelay
+    this.highWaterMark = settings.highWaterMark
+    this.closeTimeout = settings.closeTimeout
+    this.maxFrameSize = components.maxFrameSize
+    this.buffers = components.buffers
+    this.log = components.logger('codio-chunk:transport-tcp')
   }
 
   async listen (address: string, options: ListenOptions): Promise<Listener> {
-    const { host, port } = parseTcpAddress(address)
+    const { host, port } = parseTransportAddress(address, 'tcp', 'TCP')
     const { signal, onConnection } = options
-    const maxFrameSize = checkListenOptions(address, options, this.maxFrameSize)
+    checkListenOptions(address, options)
 
     const server = net.createServer({ pauseOnConnect: true, noDelay: this.noDelay, highWaterMark: this.highWaterMark })
     server.on('connection', (socket) => {
       let connection: TcpConnection
       try {
         socket.setNoDelay(this.noDelay)
-        connection = this.wrap(socket, 'inbound', maxFrameSize)
+        connection = this.wrap(socket, 'inbound')
       } catch (err) {
         this.log.error('dropping an inbound connection: %s', (err as Error)?.message)
         socket.destroy()
@@ -98,7 +98,7 @@ class TcpTransport implements Transport {
         server.off('error', onError)
         signal?.removeEventListener('abort', onAbort)
       }
-      const onError = (err: NodeJS.ErrnoException): void => {
+      const onError = (err: Error): void => {
         cleanup()
         server.close()
         reject(listenError(address, err))
@@ -115,15 +115,14 @@ class TcpTransport implements Transport {
 
     server.on('error', (err) => this.log.error('listener %s failed: %s', address, err.message))
     const bound = server.address() as AddressInfo
-    const reported = tcpAddress(isUnspecifiedHost(host) ? host : bound.address, bound.port)
+    const reported = socketAddress('tcp', isUnspecifiedHost(host) ? host : bound.address, bound.port)
     this.log('listening on %s', reported)
     return new TcpListener(server, [reported], signal)
   }
 
   async dial (address: string, options: DialOptions = {}): Promise<Connection> {
-    const { host, port } = parseTcpAddress(address)
+    const { host, port } = parseTransportAddress(address, 'tcp', 'TCP')
     const { signal } = options
-    const maxFrameSize = options.maxFrameSize === undefined ? this.maxFrameSize : checkMaxFrameSize(options.maxFrameSize)
     throwIfAborted(signal, `dial to ${address}`)
     return await new Promise<Connection>((resolve, reject) => {
       // Outbound sockets read large frames straight into their buffers (`onread`); the connection
@@ -151,7 +150,7 @@ class TcpTransport implements Transport {
       const onConnect = (): void => {
         cleanup()
         try {
-          connection = this.wrap(socket, 'outbound', maxFrameSize, true)
+          connection = this.wrap(socket, 'outbound', true)
           resolve(connection)
         } catch (err) {
           socket.destroy()
@@ -174,8 +173,8 @@ class TcpTransport implements Transport {
     })
   }
 
-  private wrap (socket: net.Socket, direction: 'inbound' | 'outbound', maxFrameSize: number, directReads = false): TcpConnection {
-    return new TcpConnection(socket, { direction, maxFrameSize, logger: this.log, closeFlushTimeout: this.closeTimeout, directReads })
+  private wrap (socket: net.Socket, direction: 'inbound' | 'outbound', directReads = false): TcpConnection {
+    return new TcpConnection(socket, { direction, maxFrameSize: this.maxFrameSize, buffers: this.buffers, logger: this.log, closeFlushTimeout: this.closeTimeout, directReads })
   }
 }
 
@@ -200,17 +199,3 @@ class TcpListener implements Listener {
     void this.close()
   }
 }
-
-function listenError (address: string, err: NodeJS.ErrnoException): ListenError {
-  switch (err.code) {
-    case 'EADDRINUSE':
-      return new ListenError(`Cannot listen on ${address}: the port is already in use. Stop the other process or choose another port (port 0 picks a free one)`, { cause: err })
-    case 'EADDRNOTAVAIL':
-      return new ListenError(`Cannot listen on ${address}: the host is not an address of this machine. Use one of its addresses, or 0.0.0.0 / [::] for all`, { cause: err })
-    case 'EACCES':
-      return new ListenError(`Cannot listen on ${address}: permission denied. Ports below 1024 need privileges; choose a higher port`, { cause: err })
-    default:
-      return new ListenError(`Cannot listen on ${address}: ${err.message}`, { cause: err })
-  }
-}
-

@@ -1,13 +1,17 @@
 import net from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import {
-  AbortError, ConnectionClosedError, DialError, FrameDecoder, GoodbyeCode, InvalidConfigError,
-  ProtocolError, decodeFrame, encodeMessage, parseAddress
-} from '@codio-chunk/core'
+import { AbortError, ConnectionClosedError, DialError, GoodbyeCode, InvalidConfigError, ProtocolError } from '@codio-chunk/interface'
+import { FrameDecoder, createComponents, decodeFrame, encodeMessage, parseAddress } from '@codio-chunk/protocol'
 import { ListenError, tcpTransport } from '../src/index.js'
-import type { Connection, ConnectionHandler, Listener, WireMessage } from '@codio-chunk/core'
+import type { Connection, ConnectionHandler, Listener, Transport, WireMessage } from '@codio-chunk/interface'
+import type { TcpTransportInit } from '../src/index.js'
 
 const WAIT = 10_000
+
+/** A TCP transport of a node of its own (components with the given frame limit). */
+function makeTcp (init: TcpTransportInit = {}, maxFrameSize?: number): Transport {
+  return tcpTransport(init)(createComponents({ maxFrameSize }))
+}
 
 async function within<T> (promise: Promise<T>, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined
@@ -86,8 +90,7 @@ describe('tcp transport', () => {
   async function recordingListener (options: { maxFrameSize?: number, address?: string } = {}): Promise<{ listener: Listener, inbound: Array<Recorder>, next: () => Promise<Recorder> }> {
     const inbound: Array<Recorder> = []
     const waiting: Array<(r: Recorder) => void> = []
-    const listener = await tcpTransport().listen(options.address ?? 'tcp://127.0.0.1:0', {
-      maxFrameSize: options.maxFrameSize,
+    const listener = await makeTcp({}, options.maxFrameSize).listen(options.address ?? 'tcp://127.0.0.1:0', {
       onConnection: (connection) => {
         connections.push(connection)
         const r = recorder()
@@ -107,7 +110,7 @@ describe('tcp transport', () => {
   }
 
   async function expectStillServing (listener: Listener, next: () => Promise<Recorder>): Promise<void> {
-    const client = await tcpTransport().dial(listener.addresses[0], { signal: AbortSignal.timeout(WAIT) })
+    const client = await makeTcp().dial(listener.addresses[0], { signal: AbortSignal.timeout(WAIT) })
     connections.push(client)
     client.start(recorder())
     client.send({ type: 'cancel', id: 77 })
@@ -117,7 +120,7 @@ describe('tcp transport', () => {
 
   it('calls a send\'s `sent` callback once per message, after its bytes were written, and on a closed socket too', async () => {
     const { listener, next } = await recordingListener()
-    const client = await tcpTransport().dial(listener.addresses[0], { signal: AbortSignal.timeout(WAIT) })
+    const client = await makeTcp().dial(listener.addresses[0], { signal: AbortSignal.timeout(WAIT) })
     connections.push(client)
     client.start(recorder())
     const payloads = Array.from({ length: 8 }, (_, i) => new Uint8Array(300 * 1024).fill(i + 1))
@@ -201,7 +204,7 @@ describe('tcp transport', () => {
 
   it('reports a port in use as ListenError', async () => {
     const { listener } = await recordingListener()
-    const err = await tcpTransport().listen(listener.addresses[0], { onConnection: () => {} }).then(() => undefined, (e: unknown) => e)
+    const err = await makeTcp().listen(listener.addresses[0], { onConnection: () => {} }).then(() => undefined, (e: unknown) => e)
     expect(err).toBeInstanceOf(ListenError)
     expect((err as ListenError).code).toBe('ERR_LISTEN')
     expect((err as Error).message).toMatch(/already in use/)
@@ -212,7 +215,7 @@ describe('tcp transport', () => {
     const { host, port } = parseAddress(listener.addresses[0])
     expect(host).toBe('0.0.0.0')
     expect(port).toBeGreaterThan(0)
-    const client = await tcpTransport().dial(`tcp://127.0.0.1:${port}`)
+    const client = await makeTcp().dial(`tcp://127.0.0.1:${port}`)
     connections.push(client)
     client.start(recorder())
     await next()
@@ -220,16 +223,16 @@ describe('tcp transport', () => {
 
   it('stops listening when the listen signal aborts, and rejects an already-aborted listen', async () => {
     const controller = new AbortController()
-    const listener = await tcpTransport().listen('tcp://127.0.0.1:0', { signal: controller.signal, onConnection: (c) => c.close() })
+    const listener = await makeTcp().listen('tcp://127.0.0.1:0', { signal: controller.signal, onConnection: (c) => c.close() })
     controller.abort()
-    const err = await tcpTransport().dial(listener.addresses[0]).then(() => undefined, (e: unknown) => e)
+    const err = await makeTcp().dial(listener.addresses[0]).then(() => undefined, (e: unknown) => e)
     expect(err).toBeInstanceOf(DialError)
-    const aborted = await tcpTransport().listen('tcp://127.0.0.1:0', { signal: AbortSignal.abort(), onConnection: () => {} }).then(() => undefined, (e: unknown) => e)
+    const aborted = await makeTcp().listen('tcp://127.0.0.1:0', { signal: AbortSignal.abort(), onConnection: () => {} }).then(() => undefined, (e: unknown) => e)
     expect(aborted).toBeInstanceOf(AbortError)
   })
 
   it('rejects a pending drain() when the connection closes, and when its signal aborts', async () => {
-    const tcp = tcpTransport({ highWaterMark: 64 * 1024, closeTimeout: 50 })
+    const tcp = makeTcp({ highWaterMark: 64 * 1024, closeTimeout: 50 })
     // The server never starts its connection, so nothing is read and the client's queue grows.
     const listener = await tcp.listen('tcp://127.0.0.1:0', { onConnection: (c) => { connections.push(c) } })
     listeners.push(listener)
@@ -251,7 +254,7 @@ describe('tcp transport', () => {
 
   it('closes a connection whose onConnection handler throws, and keeps serving', async () => {
     let calls = 0
-    const listener = await tcpTransport().listen('tcp://127.0.0.1:0', {
+    const listener = await makeTcp().listen('tcp://127.0.0.1:0', {
       onConnection: (connection) => {
         connections.push(connection)
         if (calls++ === 0) throw new Error('handler bug')
@@ -259,12 +262,12 @@ describe('tcp transport', () => {
       }
     })
     listeners.push(listener)
-    const first = await tcpTransport().dial(listener.addresses[0])
+    const first = await makeTcp().dial(listener.addresses[0])
     connections.push(first)
     const firstEvents = recorder()
     first.start(firstEvents)
     await within(firstEvents.closed, 'the first connection to close')
-    const second = await tcpTransport().dial(listener.addresses[0])
+    const second = await makeTcp().dial(listener.addresses[0])
     connections.push(second)
     const secondEvents = recorder()
     second.start(secondEvents)
@@ -274,9 +277,9 @@ describe('tcp transport', () => {
 
   it('validates its options', () => {
     expect(() => tcpTransport({ highWaterMark: 0 })).toThrow(InvalidConfigError)
-    expect(() => tcpTransport({ maxFrameSize: 2 ** 32 })).toThrow(InvalidConfigError)
     expect(() => tcpTransport({ closeTimeout: -1 })).toThrow(InvalidConfigError)
-    const tcp = tcpTransport()
+    expect(() => createComponents({ maxFrameSize: 2 ** 32 })).toThrow(InvalidConfigError)
+    const tcp = makeTcp()
     expect(tcp.name).toBe('tcp')
     expect(tcp.protocols).toEqual(['tcp'])
   })

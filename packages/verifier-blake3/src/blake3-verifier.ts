@@ -1,5 +1,5 @@
-import { BLAKE3_CODE, UnsupportedHashError, throwIfAborted } from '@codio-chunk/core'
-import type { AbortOptions, Verifier } from '@codio-chunk/core'
+import { BLAKE3_CODE, UnsupportedHashError, throwIfAborted } from '@codio-chunk/interface'
+import type { AbortOptions, Verifier } from '@codio-chunk/interface'
 
 /** The one function this package needs from `@napi-rs/blake-hash`. */
 type Blake3 = (input: Uint8Array) => Uint8Array

@@ -1,5 +1,5 @@
-import { throwIfAborted, InvalidConfigError, UnsupportedHashError } from '@codio-chunk/core'
-import type { AbortOptions, Verifier } from '@codio-chunk/core'
+import { throwIfAborted, InvalidConfigError, UnsupportedHashError } from '@codio-chunk/interface'
+import type { AbortOptions, Verifier } from '@codio-chunk/interface'
 import { DEFAULT_BACKEND } from './backend.js'
 import type { Sha256Backend, Sha256BackendName, Sha256BackendOption } from './backend.js'
 import { loadHashWasmBackend } from './hash-wasm-backend.js'

@@ -1,4 +1,4 @@
-import { AbortError, abortError } from '@codio-chunk/core'
+import { AbortError, abortError } from '@codio-chunk/interface'
 import type { Worker } from 'node:worker_threads'
 import type { Sha256BackendName } from './backend.js'
 import { createSha256x4Driver } from './sha256x4-driver.js'

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { InvalidConfigError } from '@codio-chunk/core'
+import { InvalidConfigError } from '@codio-chunk/interface'
 import { sha256Verifier, loadHashWasmBackend } from '../src/index.js'
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import { compileSha256x4, createSha256WorkerPool, loadNodeCryptoBackend, sha256Verifier } from '../src/index.js'
 import type { Sha256WorkerPool } from '../src/index.js'
-import type { Verifier } from '@codio-chunk/core'
+import type { Verifier } from '@codio-chunk/interface'
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
 const nodeHex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex')

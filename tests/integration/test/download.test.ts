@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { ContentId, NoProvidersError, type ChunkDistributor } from '@codio-chunk/core'
+import { ContentId, NoProvidersError, computeContentId, type ChunkDistributor } from '@codio-chunk/core'
 import { sequential } from '@codio-chunk/strategy-sequential'
 import { randomOrder } from '@codio-chunk/strategy-random'
 import { equalBytes, randomContent, startNode, stopAll, type NodeOptions } from './swarm-helpers.js'
@@ -107,7 +107,7 @@ describe.each(TRANSPORTS)('downloading over %s', (_name, transport) => {
     const node = await start({ listen: false })
     nodes.push(node)
     const bytes = randomContent(5000)
-    const cid = await ContentId.fromContent(bytes)
+    const cid = await computeContentId(bytes)
     expect((await node.storeContent(cid, bytes)).equals(cid)).toBe(true)
     await expect(node.storeContent(cid, randomContent(5000))).rejects.toThrow(/hash to/)
   })
@@ -115,7 +115,7 @@ describe.each(TRANSPORTS)('downloading over %s', (_name, transport) => {
   it('fails clearly when no provider is reachable', async () => {
     const leecher = await start({ listen: false, config: { dialTimeout: 2000 } })
     nodes.push(leecher)
-    const cid = await ContentId.fromContent(randomContent(100))
+    const cid = await computeContentId(randomContent(100))
     const closed = await start()
     const address = closed.addresses[0]
     await closed.stop()
@@ -129,7 +129,7 @@ describe.each(TRANSPORTS)('downloading over %s', (_name, transport) => {
     const seeder = await start()
     const leecher = await start({ listen: false })
     nodes.push(seeder, leecher)
-    const cid = await ContentId.fromContent(randomContent(100))
+    const cid = await computeContentId(randomContent(100))
     await expect(leecher.download(cid, seeder.addresses)).rejects.toBeInstanceOf(NoProvidersError)
   })
 

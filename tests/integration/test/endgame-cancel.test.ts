@@ -20,7 +20,7 @@ const cancels = (peer: ScriptedPeer): number[] => peer.received.flatMap(m => m.t
 
 /** A memory storage whose chunk writes wait until `release()` is called. */
 function heldStorage (): { storage: Storage, release: () => void, writes: () => number } {
-  const inner = memoryStorage()
+  const inner = memoryStorage()()
   let openGate!: () => void
   const gate = new Promise<void>((resolve) => { openGate = resolve })
   let writes = 0

@@ -84,7 +84,7 @@ describe('peers that misbehave', () => {
   it('drops a peer that queues endless haves behind a bitfield whose content is still loading', async () => {
     const content = randomContent(8 * CHUNK)
     const manifest = await buildManifest(content, { chunkSize: CHUNK })
-    const inner = memoryStorage()
+    const inner = memoryStorage()()
     await inner.putManifest(manifest)
     for (let i = 0; i < manifest.chunkCount; i++) await inner.putChunk(manifest.root, i, content.subarray(i * CHUNK, (i + 1) * CHUNK))
     // Loading this content's manifest never finishes, so the bitfield waits and the haves queue behind it.
@@ -105,7 +105,7 @@ describe('peers that misbehave', () => {
   })
 
   it('keeps a bounded set of addresses learned from hellos and peer exchange', async () => {
-    const seeder = await startNode({ config: { chunkSize: CHUNK }, storage: stallingStorage(memoryStorage()) })
+    const seeder = await startNode({ config: { chunkSize: CHUNK }, storage: stallingStorage(memoryStorage()()) })
     const leecher = await startNode({ config: { requestTimeout: 60_000, maxPeersPerContent: 5 } })
     nodes.push(seeder, leecher)
     const cid = await seeder.storeContent(randomContent(8 * CHUNK))
@@ -160,7 +160,7 @@ describe.each(TRANSPORTS)('swarm edge cases over %s', (_name, transport) => {
 
   it('finishes a download when the same content is published locally meanwhile', async () => {
     const content = randomContent(8 * CHUNK)
-    const seeder = await start({ config: { chunkSize: CHUNK }, storage: stallingStorage(memoryStorage()) })
+    const seeder = await start({ config: { chunkSize: CHUNK }, storage: stallingStorage(memoryStorage()()) })
     const leecher = await start({ listen: false, config: { chunkSize: CHUNK, requestTimeout: 60_000 } })
     nodes.push(seeder, leecher)
     const cid = await seeder.storeContent(content)

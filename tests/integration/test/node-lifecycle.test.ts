@@ -51,7 +51,7 @@ describe('creating and stopping a node', () => {
     const seeder = await startNode({ config: { chunkSize: 16 * 1024 } })
     nodes.push(seeder)
     const cid = await seeder.storeContent(randomContent(8 * 16 * 1024))
-    const inner = memoryStorage()
+    const inner = memoryStorage()()
     let stopping: Promise<void> | undefined
     const storage = Object.assign(Object.create(inner) as typeof inner, {
       async putManifest (...args: Parameters<typeof inner.putManifest>) {
@@ -85,7 +85,7 @@ describe('creating and stopping a node', () => {
   it('shares one download between callers asking for the same content', async () => {
     const content = randomContent(32 * 16 * 1024)
     const seeder = await startNode({ config: { chunkSize: 16 * 1024 } })
-    const leecher = await startNode({ listen: false, storage: memoryStorage() })
+    const leecher = await startNode({ listen: false, storage: memoryStorage()() })
     nodes.push(seeder, leecher)
     const cid = await seeder.storeContent(content)
     let verified = 0

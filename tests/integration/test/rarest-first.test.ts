@@ -13,7 +13,7 @@ const RARE = 16 // chunks 48..63 are held by one peer only
 
 /** A node holding only the chunks `keep` of the content. */
 async function partialHolder (content: Uint8Array, keep: (index: number) => boolean): Promise<ChunkDistributor> {
-  const storage = memoryStorage()
+  const storage = memoryStorage()()
   const manifest = await buildManifest(content, { chunkSize: CHUNK })
   await storage.putManifest(manifest)
   for (let i = 0; i < manifest.chunkCount; i++) {

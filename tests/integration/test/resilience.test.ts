@@ -16,7 +16,7 @@ describe.each(TRANSPORTS)('a download over %s survives bad peers', (_name, trans
   it('drops corrupt chunks, bans the peer that sent them and still completes', async () => {
     const content = randomContent(64 * CHUNK)
     const good = await start({ config: { chunkSize: CHUNK } })
-    const liar = await start({ config: { chunkSize: CHUNK }, storage: corruptingStorage(memoryStorage()) })
+    const liar = await start({ config: { chunkSize: CHUNK }, storage: corruptingStorage(memoryStorage()()) })
     const leecher = await start({ listen: false, config: { maxBadChunks: 3 } })
     nodes.push(good, liar, leecher)
     const cid = await good.storeContent(content)
@@ -56,7 +56,7 @@ describe.each(TRANSPORTS)('a download over %s survives bad peers', (_name, trans
 
   it('times out a peer that never answers and gets the chunks elsewhere', async () => {
     const content = randomContent(24 * CHUNK)
-    const silent = await start({ config: { chunkSize: CHUNK }, storage: stallingStorage(memoryStorage()) })
+    const silent = await start({ config: { chunkSize: CHUNK }, storage: stallingStorage(memoryStorage()()) })
     const good = await start({ config: { chunkSize: CHUNK } })
     const leecher = await start({ listen: false, config: { requestTimeout: 300 } })
     nodes.push(silent, good, leecher)
@@ -77,7 +77,7 @@ describe.each(TRANSPORTS)('a download over %s survives bad peers', (_name, trans
 
   it('finishes through endgame without waiting for a stalled peer to time out', async () => {
     const content = randomContent(32 * CHUNK)
-    const stalled = await start({ config: { chunkSize: CHUNK }, storage: stallingStorage(memoryStorage()) })
+    const stalled = await start({ config: { chunkSize: CHUNK }, storage: stallingStorage(memoryStorage()()) })
     const good = await start({ config: { chunkSize: CHUNK } })
     const leecher = await start({ listen: false, config: { requestTimeout: 600_000 } })
     nodes.push(stalled, good, leecher)
@@ -99,7 +99,7 @@ describe.each(TRANSPORTS)('a download over %s survives bad peers', (_name, trans
   it('stops on abort and resumes from the chunks already verified', async () => {
     const content = randomContent(96 * CHUNK)
     const seeder = await start({ config: { chunkSize: CHUNK } })
-    const storage = memoryStorage()
+    const storage = memoryStorage()()
     const leecher = await start({ listen: false, storage })
     nodes.push(seeder, leecher)
     const cid = await seeder.storeContent(content)

@@ -1,5 +1,5 @@
 import { afterEach } from 'vitest'
-import { Bitfield, PeerIdentity, PROTOCOL_VERSION, DEFAULT_MAX_FRAME_SIZE, type ChunkDistributor, type Connection, type Listener, type RequestChunkMessage, type WireMessage } from '@codio-chunk/core'
+import { Bitfield, PeerIdentity, PROTOCOL_VERSION, DEFAULT_MAX_FRAME_SIZE, createComponents, type ChunkDistributor, type Connection, type Listener, type RequestChunkMessage, type WireMessage } from '@codio-chunk/core'
 import { tcpTransport } from '@codio-chunk/transport-tcp'
 import { stopAll } from './swarm-helpers.js'
 
@@ -19,7 +19,7 @@ export async function scriptedPeer (respond: (message: WireMessage, send: (m: Wi
   const identity = PeerIdentity.generate()
   const received: WireMessage[] = []
   const connections: Connection[] = []
-  const listener: Listener = await tcpTransport().listen('tcp://127.0.0.1:0', {
+  const listener: Listener = await tcpTransport()(createComponents({ identity })).listen('tcp://127.0.0.1:0', {
     onConnection: (conn) => {
       connections.push(conn)
       const send = (m: WireMessage): void => { if (!conn.closed) conn.send(m) }

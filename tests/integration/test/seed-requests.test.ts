@@ -24,7 +24,7 @@ async function holder (bits: Parameters<typeof scriptedHolder>[1]): Promise<Talk
 async function downloadingFromSeed (): Promise<{ node: ChunkDistributor, seed: TalkingPeer }> {
   const content = randomContent(CHUNKS * CHUNK)
   const manifest = await buildManifest(content, { chunkSize: CHUNK })
-  const storage = memoryStorage()
+  const storage = memoryStorage()()
   await storage.putManifest(manifest)
   const node = await startNode({ storage, listen: false, strategy: rarestFirst({ randomFirst: 0 }), config: { chunkSize: CHUNK, chunksPerPeer: 2 } })
   open.nodes.push(node)

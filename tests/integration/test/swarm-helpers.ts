@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto'
-import { ChunkConfig, ChunkDistributor, PeerIdentity, memoryStorage, type ChunkConfigOptions, type ContentRef, type Storage, type Strategy } from '@codio-chunk/core'
+import { ChunkConfig, ChunkDistributor, memoryStorage, type ChunkConfigOptions, type ContentRef, type Storage, type StorageFactory, type Strategy } from '@codio-chunk/core'
 import { sha256Verifier } from '@codio-chunk/verifier-sha256'
 import { rarestFirst } from '@codio-chunk/strategy-rarest-first'
 import { tcp, type TransportUnderTest } from './transports.js'
 
 export interface NodeOptions {
-  storage?: Storage
+  /** A storage factory, or a storage already open (tests that fill it before the node starts). */
+  storage?: Storage | StorageFactory
   config?: Partial<ChunkConfigOptions>
   strategy?: Strategy
   listen?: boolean
@@ -17,12 +18,11 @@ export interface NodeOptions {
 export async function startNode (options: NodeOptions = {}): Promise<ChunkDistributor> {
   const config = ChunkConfig.from({ strategy: options.strategy ?? rarestFirst(), ...options.config })
   const transport = options.transport ?? tcp
-  const identity = PeerIdentity.generate()
+  const storage = options.storage
   return await ChunkDistributor.create(config, {
-    identity,
-    transports: [transport.create(identity)],
+    transports: [transport.create()],
     verifier: sha256Verifier(),
-    storage: options.storage ?? memoryStorage(),
+    storage: storage === undefined ? memoryStorage() : typeof storage === 'function' ? storage : () => storage,
     listen: options.listen === false ? [] : [transport.listenAddress]
   })
 }

@@ -43,7 +43,7 @@ describe('tit-for-tat', () => {
     const cooperative: ChunkDistributor[] = []
     for (let i = 0; i < COOPERATIVE; i++) cooperative.push(await startNode({ config }))
     let refusing = true
-    const freeRider = await startNode({ config, storage: refusingStorage(memoryStorage(), () => refusing) })
+    const freeRider = await startNode({ config, storage: refusingStorage(memoryStorage()(), () => refusing) })
     nodes.push(...cooperative, freeRider)
 
     // What cooperative peers upload to each other and to the free-rider while they still download.

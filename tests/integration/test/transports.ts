@@ -1,14 +1,14 @@
 import { tcpTransport } from '@codio-chunk/transport-tcp'
 import { quicTransport } from '@codio-chunk/transport-quic'
 import { quinnTransport } from '@codio-chunk/transport-quinn'
-import type { PeerIdentity, Transport } from '@codio-chunk/core'
+import type { TransportFactory } from '@codio-chunk/core'
 
 /** A transport the swarm tests run over. */
 export interface TransportUnderTest {
   /** Its name in test titles. */
   name: string
-  /** The transport of a node with this identity (QUIC proves the identity in its TLS handshake). */
-  create: (identity: PeerIdentity) => Transport
+  /** The transport factory a node takes (QUIC and quinn prove the node's identity in their TLS handshakes). */
+  create: () => TransportFactory
   /** A loopback address with port 0. */
   listenAddress: string
   /**
@@ -28,7 +28,7 @@ export const tcp: TransportUnderTest = {
 
 export const quic: TransportUnderTest = {
   name: 'QUIC',
-  create: (identity) => quicTransport({ privateKey: identity }),
+  create: () => quicTransport(),
   listenAddress: 'quic://127.0.0.1:0',
   // Measured: one QUIC connection pair in one process grows RSS by 37, 58 and 69 MB moving 32, 128
   // and 512 MiB (V8's young generation sized up by @matrixai/quic's allocation rate, and quiche's
@@ -38,7 +38,7 @@ export const quic: TransportUnderTest = {
 
 export const quinn: TransportUnderTest = {
   name: 'quinn',
-  create: (identity) => quinnTransport({ privateKey: identity }),
+  create: () => quinnTransport(),
   listenAddress: 'quinn://127.0.0.1:0',
   // Measured: the 64 MiB download from three peers grows RSS by 38, 45, 51 and 72 MB (runs of the
   // same test): every answer is read out of the binding into new buffers, and quinn's flow-control

@@ -13,11 +13,11 @@ const CHUNK = 16 * 1024
 const nodes: ChunkDistributor[] = []
 afterEach(async () => { await stopAll(nodes) })
 
-async function start (verifier: Verifier | Verifier[], storage: Storage = memoryStorage()): Promise<ChunkDistributor> {
+async function start (verifier: Verifier | Verifier[], storage: Storage = memoryStorage()()): Promise<ChunkDistributor> {
   const node = await ChunkDistributor.create(ChunkConfig.from({ strategy: rarestFirst(), chunkSize: CHUNK }), {
     transports: [tcpTransport()],
     verifier,
-    storage,
+    storage: () => storage,
     listen: ['tcp://127.0.0.1:0']
   })
   nodes.push(node)
@@ -43,7 +43,7 @@ describe('content hashed with BLAKE3', () => {
   it('is refused when only its chunks are BLAKE3, after the manifest names them', async () => {
     // A SHA-256 root node over BLAKE3 leaves: the root bytes of a BLAKE3 content, addressed by SHA-256.
     const content = randomContent(4 * CHUNK + 7)
-    const blake3Storage = memoryStorage()
+    const blake3Storage = memoryStorage()()
     const publisher = await start(blake3Verifier(), blake3Storage)
     const blake3Root = await publisher.storeContent(content)
     const original = await blake3Storage.getManifest(blake3Root)
@@ -53,7 +53,7 @@ describe('content hashed with BLAKE3', () => {
     const root = ContentId.fromBytes(Uint8Array.from([0x01, 0x70, 0x12, 0x20, ...digest])).cid
     const chunks = Array.from({ length: original.chunkCount }, (_, i) => original.chunkCid(i))
     const mixed = new Manifest({ root, chunks, sizes: chunks.map((_, i) => original.chunkLength(i)), blocks: [{ cid: root, bytes: rootBytes }] })
-    const storage = memoryStorage()
+    const storage = memoryStorage()()
     await storage.putManifest(mixed)
     for (let i = 0; i < mixed.chunkCount; i++) {
       await storage.putChunk(mixed.root, i, content.subarray(mixed.chunkOffset(i), mixed.chunkOffset(i) + mixed.chunkLength(i)))

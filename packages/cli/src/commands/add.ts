@@ -40,8 +40,8 @@ export async function addCommand (files: string[], ctx: CommandContext): Promise
   const sizes = new Map<string, number>()
   for (const file of files) if (file !== '-') sizes.set(file, await checkFile(resolve(io.cwd, file), file))
 
-  const storage = await openStore(settings.dataDir)
-  const node = await openNode(settings, io, { storage })
+  const node = await openNode(settings, io)
+  const storage = node.storage
   const added: AddedFile[] = []
   try {
     for (const file of files) {

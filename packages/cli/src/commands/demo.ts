@@ -76,12 +76,10 @@ export async function demoCommand (ctx: CommandContext): Promise<void> {
   const listen = [...new Set(transportNames(settings))].map(name => `${name}://127.0.0.1:0`)
   const dir = await mkdtemp(join(tmpdir(), 'codio-chunk-demo-'))
   const nodes: ChunkDistributor[] = []
-  const storages = new Map<ChunkDistributor, Storage>()
   try {
     const file = join(dir, 'original.bin')
     await writeRandomFile(file, size)
-    const seederStorage = fsStorage({ dir: join(dir, 'seeder'), fsync: 'never' })
-    const seeder = await openNode(settings, io, { listen, identity: PeerIdentity.generate(), storage: seederStorage })
+    const seeder = await openNode(settings, io, { listen, identity: PeerIdentity.generate(), storage: fsStorage({ dir: join(dir, 'seeder'), fsync: 'never' }) })
     nodes.push(seeder)
     const cid = await seeder.importContent(() => createReadStream(file), { signal: io.signal })
     const chunkSize = seeder.config.chunkSize
@@ -91,11 +89,9 @@ export async function demoCommand (ctx: CommandContext): Promise<void> {
 
     const peers: ChunkDistributor[] = []
     for (let i = 0; i < peerCount; i++) {
-      const storage = fsStorage({ dir: join(dir, `peer-${i + 1}`), fsync: 'never' })
-      const peer = await openNode(settings, io, { listen, identity: PeerIdentity.generate(), storage })
+      const peer = await openNode(settings, io, { listen, identity: PeerIdentity.generate(), storage: fsStorage({ dir: join(dir, `peer-${i + 1}`), fsync: 'never' }) })
       nodes.push(peer)
       peers.push(peer)
-      storages.set(peer, storage)
     }
     out.result(`${peerCount} peer${peerCount === 1 ? '' : 's'} fetching at once with ${String(settings.values.strategy)}, each told only the seeder's address\n`)
 
@@ -131,7 +127,7 @@ export async function demoCommand (ctx: CommandContext): Promise<void> {
     draw()
     display.keep()
 
-    const copies = await Promise.all(peers.map(async peer => await sameBytes(storages.get(peer)!, cid, file, size)))
+    const copies = await Promise.all(peers.map(async peer => await sameBytes(peer.storage, cid, file, size)))
     const identical = copies.every(Boolean)
     const seederBytes = seeder.peerStats().reduce((sum, s) => sum + s.bytesSent, 0)
     const peerBytes = peers.reduce((sum, peer) => sum + peer.peerStats().filter(s => s.peerId !== seeder.peerId).reduce((a, s) => a + s.bytesSent, 0), 0)

@@ -98,14 +98,14 @@ export async function getCommand (cidText: string, ctx: CommandContext): Promise
   const lock = await lockDataDir(settings.dataDir, 'get')
   let node: ChunkDistributor | undefined
   try {
-    const storage = await openStore(settings.dataDir)
-    const before = await storage.completed(cid, { signal: io.signal })
+    const store = await openStore(settings.dataDir)
+    const before = await store.completed(cid, { signal: io.signal }).finally(async () => { await store.close() })
     const resumedChunks = before?.count ?? 0
     if (before?.complete !== true && providers.length === 0) {
-      await storage.close()
       throw new UsageError('no providers: pass --peer <address> (repeatable) or --peers-file <file>')
     }
-    node = await openNode(settings, io, { storage, listen })
+    node = await openNode(settings, io, { listen })
+    const storage = node.storage
     if (seed) announceNode(node, out, (await node.listContent()).length)
 
     let fetchedChunks = 0

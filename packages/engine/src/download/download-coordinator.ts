@@ -1,0 +1,207 @@
+import { Bitfield } from '@codio-chunk/interface'
+import { resolveManifest } from '@codio-chunk/content'
+import { leafData } from '@codio-chunk/content'
+import { NodeStoppedError, abortError, throwIfAborted } from '@codio-chunk/interface'
+import { raceAbort } from '@codio-chunk/protocol'
+import { Download } from './download.js'
+import { connectProviders, fetchBlockFromPeers } from './providers.js'
+import type { ProviderConnections } from './providers.js'
+import type { ContentId } from '@codio-chunk/interface'
+import type { Logger } from '@codio-chunk/interface'
+import type { Semaphore } from '../util/semaphore.js'
+import type { EngineContext } from '../node/engine-context.js'
+import type { PeerManager } from '../peers/peer-manager.js'
+import type { PeerSession } from '../peers/peer-session.js'
+import type { ContentSwarm } from '../swarm/swarm.js'
+import type { SwarmRegistry } from '../swarm/swarm-registry.js'
+
+/** One running download, shared by every caller asking for the same content. */
+interface SharedDownload {
+  readonly promise: Promise<void>
+  /** Aborted when the last caller still waiting gives up. */
+  readonly controller: AbortController
+  callers: number
+}
+
+/** Most dials to addresses learned by peer exchange in progress at once. */
+const MAX_EXCHANGE_DIALS = 8
+
+/** What the coordinator needs from the distributor. */
+export interface DownloadCoordinatorInit {
+  ctx: EngineContext
+  peers: PeerManager
+  swarms: SwarmRegistry
+  /** Limits how many contents download at once. */
+  slots: Semaphore
+  /** Fires when the node stops. */
+  stopSignal: AbortSignal
+  isStopped: () => boolean
+  log: Logger
+}
+
+/**
+ * Runs downloads for the distributor: one shared download per content whatever the number of
+ * callers, the steps before the swarm takes over (providers, manifest), and the dials that keep a
+ * swarm supplied with peers (peer exchange, redials).
+ */
+export class DownloadCoordinator {
+  private readonly downloads = new Map<string, SharedDownload>()
+  private readonly ctx: EngineContext
+  private readonly peers: PeerManager
+  private readonly swarms: SwarmRegistry
+  private readonly slots: Semaphore
+  private readonly stopSignal: AbortSignal
+  private readonly isStopped: () => boolean
+  private readonly log: Logger
+  private exchangeDials = 0
+
+  constructor (init: DownloadCoordinatorInit) {
+    this.ctx = init.ctx
+    this.peers = init.peers
+    this.swarms = init.swarms
+    this.slots = init.slots
+    this.stopSignal = init.stopSignal
+    this.isStopped = init.isStopped
+    this.log = init.log
+  }
+
+  /**
+   * Downloads a content (or joins the download already running for it). The shared download stops
+   * only when every caller has given up; a caller's own signal rejects just that caller.
+   */
+  async download (root: ContentId, providers: readonly string[], options: { signal?: AbortSignal, seed?: number }): Promise<void> {
+    const key = root.toString()
+    let shared = this.downloads.get(key)
+    if (shared === undefined) {
+      const controller = new AbortController()
+      const promise = this.run(root, providers, controller.signal, options.seed).finally(() => this.downloads.delete(key))
+      promise.catch(() => {})
+      shared = { promise, controller, callers: 0 }
+      this.downloads.set(key, shared)
+    } else {
+      // A later caller's providers join the running download.
+      const swarm = this.swarms.swarms.get(key)
+      for (const address of providers) {
+        if (swarm !== undefined && this.swarms.remember(swarm, [address])) this.dialForSwarm(swarm, address)
+      }
+    }
+    shared.callers++
+    try {
+      await raceAbort(shared.promise, options.signal)
+    } finally {
+      shared.callers--
+      // The shared download stops only when every caller has given up on it.
+      if (options.signal?.aborted === true && shared.callers === 0) shared.controller.abort(options.signal.reason)
+    }
+  }
+
+  /** Resolves when every running download has settled (used when the node stops). */
+  async settled (): Promise<void> {
+    await Promise.allSettled([...this.downloads.values()].map(async d => { await d.promise }))
+  }
+
+  private async run (root: ContentId, providers: readonly string[], callerSignal: AbortSignal, seed?: number): Promise<void> {
+    const signal = AbortSignal.any([callerSignal, this.stopSignal])
+    const check = (): void => {
+      if (this.isStopped()) throw new NodeStoppedError('The node was stopped')
+      throwIfAborted(signal, 'download')
+    }
+    const release = await this.slots.acquire(signal)
+    try {
+      check()
+      let swarm = await this.swarms.get(root)
+      check()
+      if (swarm !== undefined && swarm.have.complete) return
+      const connections = await connectProviders(this.peers, providers, signal)
+      check()
+      if (swarm === undefined) swarm = await this.fetchManifest(root, connections, signal)
+      check()
+      for (const address of providers) {
+        swarm.providers.add(address)
+        this.swarms.remember(swarm, [address])
+      }
+      if (swarm.have.complete) return
+      const download = new Download(this.ctx, swarm, { seed })
+      swarm.download = download
+      const onAbort = (): void => {
+        download.abort(this.isStopped() ? new NodeStoppedError('The node was stopped') : abortError(signal, 'download'))
+      }
+      signal.addEventListener('abort', onAbort, { once: true })
+      try {
+        download.start()
+        for (const session of this.peers.sessions.values()) {
+          this.swarms.offerBitfield(swarm, session)
+        }
+        await download.promise
+      } finally {
+        signal.removeEventListener('abort', onAbort)
+        if (swarm.download === download) swarm.download = undefined
+      }
+    } catch (err) {
+      if (this.isStopped() && !(err instanceof NodeStoppedError)) throw new NodeStoppedError('The node was stopped', { cause: err })
+      throw err
+    } finally {
+      release()
+    }
+  }
+
+  /** Fetches and verifies the manifest from the connected providers, stores it, and keeps any leaves fetched on the way. */
+  private async fetchManifest (root: ContentId, connections: ProviderConnections, signal?: AbortSignal): Promise<ContentSwarm> {
+    const verifier = this.ctx.verify.verifierFor(root.cid.multihash.code)
+    const { manifest, leaves } = await resolveManifest(
+      root.cid,
+      async (cid, opts) => await fetchBlockFromPeers(this.ctx, () => this.candidatesFor(connections.sessions), root, cid, opts.signal ?? signal, connections.next),
+      // fetchBlockFromPeers checks each block against its CID (to try another peer on a mismatch).
+      { verifier, signal, maxChunkSize: this.ctx.config.maxChunkSize, fetchVerifies: true }
+    )
+    this.ctx.verify.assertSupported(manifest.chunkCid(0))
+    await this.ctx.storage.putManifest(manifest, { signal })
+    const have = (await this.ctx.storage.completed(manifest.root, { signal })) ?? new Bitfield(manifest.chunkCount)
+    for (const [index, block] of leaves) {
+      if (have.get(index)) continue
+      await this.ctx.storage.putChunk(manifest.root, index, leafData(manifest, index, block), { signal })
+      have.set(index)
+    }
+    return this.swarms.add(manifest, have)
+  }
+
+  /** Sessions to ask for manifest blocks: the providers first, then anyone else connected. */
+  private candidatesFor (sessions: PeerSession[]): PeerSession[] {
+    const out = sessions.filter(s => !s.closed)
+    for (const s of this.peers.sessions.values()) if (!out.includes(s)) out.push(s)
+    return out
+  }
+
+  /** Dials an address learned by peer exchange (a few at a time; the rest wait for a redial). */
+  dialForSwarm (swarm: ContentSwarm, address: string): void {
+    if (this.isStopped() || this.exchangeDials >= MAX_EXCHANGE_DIALS) return
+    this.exchangeDials++
+    this.peers.dial(address).then(session => {
+      this.swarms.offerBitfield(swarm, session)
+    }, (err: Error) => { this.log('peer exchange dial to %s failed: %s', address, err.message) })
+      .finally(() => { this.exchangeDials-- })
+  }
+
+  /** Dials the swarm's known addresses that are not connected, a few at a time; learned addresses that fail are forgotten. */
+  async redial (swarm: ContentSwarm): Promise<void> {
+    const connected = new Set<string>()
+    for (const session of this.peers.sessions.values()) {
+      connected.add(session.connection.remoteAddress)
+      for (const a of this.peers.listenAddressesOf(session)) connected.add(a)
+    }
+    for (const own of this.peers.addresses) connected.add(own)
+    const targets = [...swarm.knownAddresses].filter(a => !connected.has(a))
+    const worker = async (): Promise<void> => {
+      for (let address = targets.shift(); address !== undefined && !this.isStopped(); address = targets.shift()) {
+        try {
+          const session = await this.peers.dial(address)
+          this.swarms.offerBitfield(swarm, session)
+        } catch (err) {
+          if (!swarm.providers.has(address)) swarm.knownAddresses.delete(address)
+          this.log('redial of %s failed: %s', address, (err as Error).message)
+        }
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(MAX_EXCHANGE_DIALS, targets.length) }, worker))
+  }
+}

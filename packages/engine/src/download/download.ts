@@ -1,0 +1,400 @@
+import { ChunkAvailability, createRandom } from '@codio-chunk/pieces'
+import { ChunkVerificationError, NoProvidersError, TimeoutError } from '@codio-chunk/interface'
+import { RejectCode } from '@codio-chunk/interface'
+import { RateMeter } from '../peers/rate-meter.js'
+import { ChunkIntake } from './chunk-intake.js'
+import { InflightRequests } from './inflight-requests.js'
+import { StallWatch } from './stall-watch.js'
+import { pickChunk } from './pick-chunk.js'
+import { PeerDownload, admitRequest } from './peer-download.js'
+import type { ContentSwarm } from '../swarm/swarm.js'
+import type { EngineContext } from '../node/engine-context.js'
+import type { PeerSession, RequestOutcome } from '../peers/peer-session.js'
+import type { PeerHoldings } from '@codio-chunk/pieces'
+import type { ChunkRequest, DownloadProgress } from './peer-download.js'
+
+/**
+ * Downloads the missing chunks of one content from the peers in its swarm: asks each peer for up
+ * to `chunksPerPeer` chunks at a time in the order the strategy picks (each request issued once
+ * the node's download limiter grants the chunk's bytes), has each chunk verified and stored
+ * ({@link ChunkIntake}), re-requests failed, bad or slow chunks from other peers, duplicates the
+ * last requests (endgame, {@link InflightRequests}), bans peers that keep sending bad data and
+ * redials a swarm that ran dry ({@link StallWatch}). Two rules keep a swarm's scarce uploads busy
+ * with useful work: a request to a seed for a chunk another peer just got from it moves to that
+ * peer (`moveOffSeeds`), and interest in a peer is dropped while there is nothing to ask it for,
+ * so its upload slot goes to a peer that has requests (`fill`).
+ */
+export class Download {
+  readonly swarm: ContentSwarm
+  readonly availability: ChunkAvailability
+  readonly rate: RateMeter
+  readonly promise: Promise<void>
+  downloadedBytes = 0
+  /** Playback position for strategies that care (a chunk index); set through `setPosition()`. */
+  position = 0
+  private readonly ctx: EngineContext
+  private readonly peers = new Map<PeerSession, PeerDownload>()
+  private readonly inflight: InflightRequests
+  private readonly intake: ChunkIntake
+  private readonly stall: StallWatch
+  private readonly random: () => number
+  private finished = false
+  /** Counted as running in the engine (between start() and the end). */
+  private running = false
+  private sweepTimer?: ReturnType<typeof setInterval>
+  private lastError?: Error
+  private resolve!: () => void
+  private reject!: (err: Error) => void
+
+  constructor (ctx: EngineContext, swarm: ContentSwarm, options: { seed?: number } = {}) {
+    this.ctx = ctx
+    this.swarm = swarm
+    this.availability = new ChunkAvailability(swarm.manifest.chunkCount, swarm.have)
+    this.rate = new RateMeter({ clock: ctx.clock })
+    this.random = createRandom(options.seed ?? Math.floor(Math.random() * 0xffffffff))
+    this.inflight = new InflightRequests((session) => this.peers.get(session))
+    this.intake = new ChunkIntake(ctx, swarm.manifest, {
+      stored: (index, from, bytes) => { this.stored(index, from, bytes) },
+      rejected: (index, from) => { this.badChunk(from, index) },
+      failed: (error) => { this.abort(error) },
+      ended: () => this.finished,
+      storedLate: (index) => { this.swarm.have.set(index) }
+    })
+    this.stall = new StallWatch({
+      clock: ctx.clock,
+      requestTimeout: ctx.config.requestTimeout,
+      redial: async () => { await this.ctx.redial(this.swarm) },
+      redialed: () => { this.fillAll() },
+      waitingForUnchoke: (now) => this.waitingForUnchoke(now),
+      fail: () => { this.fail() }
+    })
+    for (const index of swarm.have) this.downloadedBytes += swarm.manifest.chunkLength(index)
+    this.promise = new Promise((resolve, reject) => {
+      this.resolve = resolve
+      this.reject = reject
+    })
+    this.promise.catch(() => {})
+  }
+
+  /** True once the download completed, failed or was aborted. */
+  get done (): boolean { return this.finished }
+
+  /** Starts requesting from the peers already in the swarm. */
+  start (): void {
+    if (this.finished) return
+    this.running = true
+    this.ctx.downloadRunning(true)
+    if (this.checkComplete()) return
+    for (const [session, holdings] of this.swarm.peers) this.peerJoined(session, holdings)
+    const every = Math.max(20, Math.min(1000, this.ctx.config.requestTimeout / 4))
+    this.sweepTimer = setInterval(() => { this.sweep() }, every)
+    this.sweepTimer.unref?.()
+    this.fillAll()
+  }
+
+  /** A peer sent its bitfield for this content. */
+  peerJoined (session: PeerSession, holdings: PeerHoldings): void {
+    if (this.finished || this.peers.has(session)) return
+    this.peers.set(session, new PeerDownload(holdings, this.ctx.clock))
+    this.availability.peerJoined(holdings)
+    this.updateInterest(session, holdings)
+    this.stall.peerJoined()
+    this.fill(session)
+  }
+
+  /** A swarm peer sent a new bitfield (its holdings object was updated in place). */
+  peerUpdated (session: PeerSession): void {
+    const peer = this.peers.get(session)
+    if (this.finished || peer === undefined) return
+    this.availability.peerUpdated(peer.holdings)
+    this.updateInterest(session, peer.holdings)
+    this.fill(session)
+  }
+
+  /** A swarm peer announced a new chunk. */
+  peerHas (session: PeerSession, index: number): void {
+    const peer = this.peers.get(session)
+    if (this.finished || peer === undefined) return
+    // Nobody but the seeds had it: if we asked a seed for it, that seed sent (or is about to send)
+    // it to this peer too, and its upload is the swarm's bottleneck (see moveOffSeeds).
+    const firstCopy = this.availability.availability(index) === this.availability.seedCount
+    this.availability.peerHas(peer.holdings, index)
+    if (!this.availability.isCompleted(index) && session.peerChoking) this.ctx.setInterest(this.swarm, session, true)
+    if (firstCopy && !peer.holdings.complete && this.inflight.isRequested(index)) this.moveOffSeeds(index, session)
+    this.fill(session)
+  }
+
+  /**
+   * A partial peer just got chunk `index`, which we had asked a seed for and so far only seeds had:
+   * two of us asked the seed for the same chunk at about the same time. The request to the seed
+   * is cancelled (it usually still waits in the seed's upload queue), so the seed sends a chunk
+   * nobody has instead of a second copy; the chunk is a candidate again, to fetch from the peer
+   * that has it or, once it is the rarest left, from a seed again. Happens at most once per chunk
+   * (only for the first non-seed copy), so a choking holder can delay the chunk but never stall it.
+   */
+  private moveOffSeeds (index: number, holder: PeerSession): void {
+    const seeds = this.inflight.cancelWhere(index, (entry) => entry.session !== holder && this.peers.get(entry.session)?.holdings.complete === true, 'a peer got the chunk from the seed first', this.release)
+    for (const seed of seeds) this.fill(seed)
+  }
+
+  /** A swarm peer disconnected: its requests go back to the pool. */
+  peerLeft (session: PeerSession): void {
+    const peer = this.peers.get(session)
+    if (peer === undefined) return
+    this.peers.delete(session)
+    this.availability.peerLeft(peer.holdings)
+    this.inflight.removeSession(session, 'peer left the swarm', this.release)
+    if (this.finished) return
+    this.fillAll()
+    if (this.peers.size === 0) this.stall.peersGone()
+  }
+
+  /**
+   * The peer choked us: its requests will be rejected, so they go to other peers at once (a
+   * cancel is sent for each; a late answer is ignored), and nothing more is asked of it until
+   * it unchokes us.
+   */
+  peerChoked (session: PeerSession): void {
+    if (this.finished || !this.peers.has(session)) return
+    if (this.inflight.removeSession(session, 'peer choked us', this.release)) this.fillAll()
+  }
+
+  /** The peer unchoked us (or anything else changed): ask it for more. */
+  fill (session: PeerSession): void {
+    if (this.finished || session.closed || session.peerChoking) return
+    const peer = this.peers.get(session)
+    if (peer === undefined) return
+    const maxServed = session.remoteHello?.maxRequests ?? this.ctx.config.chunksPerPeer
+    const limit = peer.snubbed ? 1 : Math.min(this.ctx.config.chunksPerPeer, maxServed)
+    while (peer.inflight < limit && session.outgoing.size < maxServed && !this.intake.full) {
+      let index = pickChunk(this.ctx, this.availability, peer, { position: this.position, random: this.random })
+      if (index === undefined && this.availability.candidates.size === 0) index = this.inflight.endgamePick(session, peer)
+      if (index === undefined) {
+        // Nothing to ask it for now: while we stay interested we would hold one of its few upload
+        // slots for nothing, so say so and let a peer that has requests take the slot. We ask it
+        // again (which counts as interest) as soon as it has something we lack and nobody else serves.
+        if (peer.inflight === 0) this.ctx.setInterest(this.swarm, session, false)
+        return
+      }
+      this.ctx.setInterest(this.swarm, session, true)
+      if (!this.send(session, peer, index)) return
+    }
+  }
+
+  /**
+   * Interest when a peer's chunk map arrives or changes: none in a peer with nothing; a peer that
+   * chokes us is told we are interested (so it may give us a slot); otherwise {@link fill} decides,
+   * by asking (a request counts as interest) or by dropping interest when there is nothing to ask.
+   */
+  private updateInterest (session: PeerSession, holdings: PeerHoldings): void {
+    if (holdings.count === 0) this.ctx.setInterest(this.swarm, session, false)
+    else if (session.peerChoking) this.ctx.setInterest(this.swarm, session, true)
+  }
+
+  fillAll (): void {
+    for (const session of this.peers.keys()) this.fill(session)
+  }
+
+  /** Stops the download; the promise rejects with `error`. Stored chunks stay for a later resume. */
+  abort (error: Error): void {
+    if (this.finished) return
+    this.finish()
+    this.reject(error)
+  }
+
+  progress (): DownloadProgress {
+    const total = this.swarm.manifest.totalSize
+    const rate = this.rate.rate()
+    const remaining = total - this.downloadedBytes
+    let peers = 0
+    for (const session of this.swarm.peers.keys()) if (!session.closed) peers++
+    return {
+      progress: total === 0 ? (this.availability.completedCount === this.swarm.manifest.chunkCount ? 1 : 0) : this.downloadedBytes / total,
+      downloadedBytes: this.downloadedBytes,
+      totalBytes: total,
+      downloadRate: rate,
+      peers,
+      eta: remaining === 0 ? 0 : rate > 0 ? (remaining / rate) * 1000 : undefined
+    }
+  }
+
+  /**
+   * Chunks that reached storage some other way (the content was published locally): completes
+   * them, cancels their requests and finishes the download if nothing is left.
+   */
+  storedElsewhere (indices: Iterable<number>): void {
+    if (this.finished) return
+    for (const index of indices) {
+      if (!this.availability.markCompleted(index)) continue
+      this.swarm.have.set(index)
+      this.downloadedBytes += this.swarm.manifest.chunkLength(index)
+      this.inflight.cancelChunk(index, 'chunk arrived from another peer')
+    }
+    if (!this.checkComplete()) this.fillAll()
+  }
+
+  /**
+   * Asks `session` for chunk `index`; false if nothing more should be asked of it now (closed, or
+   * the download limiter has no tokens yet: the chunk then stays reserved and is asked for later).
+   */
+  private send (session: PeerSession, peer: PeerDownload, index: number): boolean {
+    const entry: ChunkRequest = { index, session }
+    const limiter = this.ctx.downloadLimiter
+    const bytes = Math.min(this.swarm.manifest.chunkLength(index), this.ctx.config.maxChunkSize)
+    const now = admitRequest(limiter, entry, bytes, () => {
+      const wanted = !this.finished && this.inflight.has(entry)
+      if (wanted && !session.peerChoking && this.issue(entry)) { this.fill(session); return }
+      limiter.refund(bytes)
+      if (wanted) { this.drop(entry); this.fillAll() }
+    })
+    if (now && !this.issue(entry)) { limiter.refund(bytes); return false }
+    if (this.inflight.add(entry)) this.availability.markRequested(index)
+    return now
+  }
+
+  private issue (entry: ChunkRequest): boolean {
+    entry.request = entry.session.request(
+      { type: 'request-chunk', content: this.swarm.root, index: entry.index },
+      this.ctx.config.requestTimeout,
+      (outcome) => { this.onOutcome(entry, outcome) }
+    )
+    return entry.request !== undefined
+  }
+
+  /** Back to the pool: a chunk nobody fetches any more is a candidate again unless done or pending. */
+  private readonly release = (index: number): void => {
+    if (!this.availability.isCompleted(index) && !this.intake.isPending(index)) this.availability.markReleased(index)
+  }
+
+  /** Forgets a request; returns the chunk to the pool if nobody else is fetching it. */
+  private drop (entry: ChunkRequest): void {
+    if (this.inflight.remove(entry)) this.release(entry.index)
+  }
+
+  private onOutcome (entry: ChunkRequest, outcome: RequestOutcome): void {
+    if (this.finished || !this.inflight.has(entry)) return
+    const session = entry.session
+    if (!outcome.ok) {
+      this.lastError = outcome.error
+      if (outcome.rejected === RejectCode.Choked) {
+        // Treat it as a choke: move every request to other peers, ask this one again only after it unchokes us.
+        session.markChoked()
+        this.inflight.removeSession(session, 'peer choked us', this.release)
+      } else {
+        this.peers.get(session)?.failed.set(entry.index, this.ctx.clock() + this.ctx.config.requestTimeout)
+      }
+      this.drop(entry)
+      this.fillAll()
+      return
+    }
+    // The chunk stays marked requested while it is verified and stored, so it is not picked again.
+    this.inflight.remove(entry)
+    const peer = this.peers.get(session)
+    if (peer !== undefined) peer.snubbed = false
+    const index = entry.index
+    if (!this.availability.isCompleted(index) && !this.intake.isPending(index)) {
+      this.intake.accept(index, session, outcome.bytes)
+      // Endgame copies asked of others are useless now (a bad copy puts the chunk back): cancel them.
+      if (this.inflight.cancelChunk(index, 'chunk arrived from another peer')) this.fillAll()
+    } // else an endgame duplicate: another copy is already done or on its way
+    this.fill(session)
+  }
+
+  /** A chunk verified and was stored. */
+  private stored (index: number, from: PeerSession, bytes: number): void {
+    if (this.availability.markCompleted(index)) {
+      this.swarm.have.set(index)
+      this.downloadedBytes += bytes
+      this.rate.add(bytes)
+      this.stall.progress()
+      this.inflight.cancelChunk(index, 'chunk arrived from another peer')
+      this.ctx.announceHave(this.swarm, index)
+      if (this.ctx.events.has('chunk:verified')) {
+        this.ctx.events.emit('chunk:verified', { cid: this.swarm.manifest.root, index, peerId: from.peerId, bytes })
+      }
+    }
+    if (!this.checkComplete()) this.fillAll()
+  }
+
+  private badChunk (session: PeerSession, index: number): void {
+    session.badChunks++
+    this.peers.get(session)?.failed.set(index, Number.POSITIVE_INFINITY)
+    if (!this.availability.isCompleted(index) && !this.inflight.isRequested(index)) this.availability.markReleased(index)
+    this.lastError = new ChunkVerificationError(`Chunk ${index} of ${this.swarm.key} from peer ${session.peerId} failed verification`)
+    this.ctx.events.emit('chunk:invalid', { cid: this.swarm.manifest.root, index, peerId: session.peerId })
+    if (session.badChunks >= this.ctx.config.maxBadChunks && !session.closed) {
+      this.ctx.ban(session, `sent ${session.badChunks} chunks that failed verification`)
+    }
+    this.fillAll()
+  }
+
+  private checkComplete (): boolean {
+    if (this.availability.completedCount < this.swarm.manifest.chunkCount) return false
+    if (!this.finished) {
+      this.finish()
+      this.ctx.events.emit('download:complete', { cid: this.swarm.manifest.root })
+      this.resolve()
+    }
+    return true
+  }
+
+  private finish (): void {
+    this.finished = true
+    clearInterval(this.sweepTimer)
+    if (this.running) {
+      this.running = false
+      this.ctx.downloadRunning(false)
+    }
+    this.inflight.cancelAll('download finished')
+    for (const session of this.peers.keys()) this.ctx.setInterest(this.swarm, session, false)
+    this.peers.clear()
+  }
+
+  /** Times out slow requests and notices a download that has run out of peers. */
+  private sweep (): void {
+    if (this.finished) return
+    const now = this.ctx.clock()
+    let timedOut = false
+    this.inflight.forEachExpired(now, (entry) => {
+      timedOut = true
+      this.timeOut(entry, now)
+    })
+    if (timedOut) this.fillAll()
+    this.stall.check(now, this.inflight.size > 0 || this.intake.size > 0)
+  }
+
+  private timeOut (entry: ChunkRequest, now: number): void {
+    const { session, index } = entry
+    session.timeouts++
+    if (entry.request !== undefined) session.cancel(entry.request, new TimeoutError('request timed out'), true)
+    const peer = this.peers.get(session)
+    if (peer !== undefined) {
+      peer.snubbed = true
+      peer.failed.set(index, now + this.ctx.config.requestTimeout)
+    }
+    this.lastError = new TimeoutError(`Peer ${session.peerId} did not deliver chunk ${index} within ${this.ctx.config.requestTimeout} ms`)
+    this.ctx.events.emit('chunk:timeout', { cid: this.swarm.manifest.root, index, peerId: session.peerId })
+    this.drop(entry)
+  }
+
+  /** True if a peer that choked us recently may still unchoke us. */
+  private waitingForUnchoke (now: number): boolean {
+    const chokeWait = 2 * this.ctx.config.optimisticUnchokeInterval
+    for (const session of this.peers.keys()) {
+      if (session.peerChoking && !session.closed && now - session.chokedAt < chokeWait) return true
+    }
+    return false
+  }
+
+  private fail (): void {
+    const missing = this.swarm.manifest.chunkCount - this.availability.completedCount
+    this.abort(new NoProvidersError(
+      `No reachable peer can supply the remaining ${missing} of ${this.swarm.manifest.chunkCount} chunks of ${this.swarm.key}` +
+      (this.lastError !== undefined ? ` (last problem: ${this.lastError.message})` : '') +
+      '; chunks already verified are kept, so retrying later resumes the download',
+      { cause: this.lastError }
+    ))
+  }
+}
+
+export type { DownloadProgress }

@@ -1,0 +1,140 @@
+import { ContentMismatchError, NoProvidersError, RequestRejectedError, TimeoutError, abortError } from '@codio-chunk/interface'
+import type { CID } from 'multiformats/cid'
+import type { ContentId } from '@codio-chunk/interface'
+import type { EngineContext } from '../node/engine-context.js'
+import type { PeerManager } from '../peers/peer-manager.js'
+import type { PeerSession } from '../peers/peer-session.js'
+
+/** The outcome of {@link connectProviders}. */
+export interface ProviderConnections {
+  /** Connected when the first provider answered: that one first, then peers already connected. */
+  sessions: PeerSession[]
+  /**
+   * Resolves when another provider dial settles (connected or failed): true then, false at once
+   * when no dial is still pending. Lets a caller that ran out of peers to ask wait for the others.
+   */
+  next: () => Promise<boolean>
+}
+
+/**
+ * Dials every provider at once and resolves as soon as one is connected (the others keep
+ * connecting and join the swarm when they are ready). Peers already connected count too.
+ * Rejects with NoProvidersError, listing each address and what went wrong, if none connects.
+ */
+export async function connectProviders (peers: PeerManager, providers: readonly string[], signal?: AbortSignal): Promise<ProviderConnections> {
+  const already = [...peers.sessions.values()].filter(s => !s.closed)
+  let pending = providers.length
+  const waiters: Array<(more: boolean) => void> = []
+  const next = async (): Promise<boolean> => {
+    if (pending === 0) return false
+    return await new Promise<boolean>(resolve => { waiters.push(resolve) })
+  }
+  const dialSettled = (): void => {
+    pending--
+    for (const wake of waiters.splice(0)) wake(true)
+  }
+  if (providers.length === 0) {
+    if (already.length > 0) return { sessions: already, next }
+    throw new NoProvidersError('No providers given and no peers connected; pass at least one provider address such as tcp://127.0.0.1:4001')
+  }
+  const failures: string[] = []
+  return await new Promise<ProviderConnections>((resolve, reject) => {
+    let settled = false
+    const onAbort = (): void => {
+      if (settled) return
+      settled = true
+      reject(abortError(signal as AbortSignal, 'download'))
+    }
+    signal?.addEventListener('abort', onAbort, { once: true })
+    for (const address of providers) {
+      peers.dial(address, { signal }).then(session => {
+        dialSettled()
+        if (settled) return
+        settled = true
+        signal?.removeEventListener('abort', onAbort)
+        resolve({ sessions: [session, ...already.filter(s => s !== session)], next })
+      }, (err: Error) => {
+        failures.push(`${address}: ${err.message}`)
+        dialSettled()
+        if (pending > 0 || settled) return
+        settled = true
+        signal?.removeEventListener('abort', onAbort)
+        if (already.length > 0) {
+          resolve({ sessions: already, next })
+          return
+        }
+        reject(new NoProvidersError(`No provider could be reached (${failures.join('; ')}); check the addresses and that the peers are running`))
+      })
+    }
+  })
+}
+
+/** Asks one peer for one block; resolves with the (unverified) bytes. */
+async function requestBlock (ctx: EngineContext, session: PeerSession, root: ContentId, block: CID, signal?: AbortSignal): Promise<Uint8Array> {
+  return await new Promise<Uint8Array>((resolve, reject) => {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const onAbort = (): void => {
+      if (request !== undefined) session.cancel(request, abortError(signal as AbortSignal, 'block request'))
+    }
+    const request = session.request({ type: 'request-block', content: root.cid, block }, ctx.config.requestTimeout, (outcome) => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', onAbort)
+      if (outcome.ok) resolve(outcome.bytes)
+      else reject(outcome.rejected !== undefined ? new RequestRejectedError(outcome.error.message, { cause: outcome.error }) : outcome.error)
+    })
+    if (request === undefined) {
+      reject(new RequestRejectedError(`Connection to ${session.peerId} is closed`))
+      return
+    }
+    timer = setTimeout(() => {
+      session.timeouts++
+      session.cancel(request, new TimeoutError(`Peer ${session.peerId} did not send block ${block.toString()} within ${ctx.config.requestTimeout} ms`))
+    }, ctx.config.requestTimeout)
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+}
+
+/**
+ * Fetches one DAG block from the first peer that delivers bytes matching its CID, waiting (through
+ * `more`) for providers still connecting once every connected peer has been asked. Peers that send
+ * a wrong block are counted (and banned past the limit) like peers sending bad chunks.
+ */
+export async function fetchBlockFromPeers (
+  ctx: EngineContext,
+  candidates: () => PeerSession[],
+  root: ContentId,
+  block: CID,
+  signal?: AbortSignal,
+  /** Waits for more candidates (providers still connecting); false when none can come. */
+  more?: () => Promise<boolean>
+): Promise<Uint8Array> {
+  const problems: string[] = []
+  const tried = new Set<PeerSession>()
+  for (;;) {
+    const session = candidates().find(s => !tried.has(s) && !s.closed)
+    if (session === undefined) {
+      // Every connected peer was asked; a provider still connecting may have the block.
+      if (more !== undefined && await more()) {
+        if (signal?.aborted === true) throw abortError(signal, 'download')
+        continue
+      }
+      break
+    }
+    tried.add(session)
+    try {
+      const bytes = await requestBlock(ctx, session, root, block, signal)
+      if (await ctx.verify.verify(block, bytes)) return bytes
+      session.badChunks++
+      problems.push(`${session.peerId} sent a block that does not match its CID`)
+      if (session.badChunks >= ctx.config.maxBadChunks) ctx.ban(session, 'sent manifest blocks that do not match their CIDs')
+    } catch (err) {
+      if (signal?.aborted === true) throw abortError(signal, 'download')
+      problems.push(`${session.peerId}: ${(err as Error).message}`)
+    }
+  }
+  const detail = problems.length > 0 ? problems.join('; ') : 'no peer connected'
+  if (problems.some(p => p.includes('does not match'))) {
+    throw new NoProvidersError(`No peer delivered block ${block.toString()} of ${root.toString()} intact (${detail})`, { cause: new ContentMismatchError(detail) })
+  }
+  throw new NoProvidersError(`No peer could deliver block ${block.toString()} of ${root.toString()} (${detail}); is the content id right and are the providers seeding it?`)
+}

@@ -1,0 +1,219 @@
+import { DialError, InvalidAddressError, NodeStoppedError, ProtocolError, TimeoutError } from '@codio-chunk/interface'
+import { GoodbyeCode } from '@codio-chunk/interface'
+import { parseAddress, formatAddress, isUnspecifiedHost } from '@codio-chunk/protocol'
+import { PeerSession } from './peer-session.js'
+import type { Clock } from './rate-meter.js'
+import type { Connection, Listener, Transport } from '@codio-chunk/interface'
+import type { Logger } from '@codio-chunk/interface'
+import type { HelloMessage, WireMessage } from '@codio-chunk/interface'
+
+export interface PeerManagerOptions {
+  transports: readonly Transport[]
+  hello: () => HelloMessage
+  localPeerId: string
+  dialTimeout: number
+  maxConnections: number
+  clock: Clock
+  log: Logger
+  onMessage: (session: PeerSession, message: WireMessage) => void
+  /** A session finished its handshake and is the one kept for its peer. */
+  onPeer: (session: PeerSession) => void
+  /** A kept session closed. */
+  onPeerGone: (session: PeerSession, error?: Error) => void
+}
+
+/**
+ * Opens, accepts, de-duplicates and bans connections. At most one session is kept per peer id;
+ * when two peers dial each other at once, both keep the connection dialled by the smaller peer id.
+ */
+export class PeerManager {
+  /** Sessions by peer id (handshake done). */
+  readonly sessions = new Map<string, PeerSession>()
+  readonly banned = new Set<string>()
+  readonly bannedAddresses = new Set<string>()
+  private readonly listeners: Listener[] = []
+  private readonly pendingDials = new Map<string, Promise<PeerSession>>()
+  private readonly handshaking = new Set<PeerSession>()
+  private readonly byScheme = new Map<string, Transport>()
+  private readonly options: PeerManagerOptions
+  private stopped = false
+  /** Aborts dials still in progress when the manager stops. */
+  private readonly stopController = new AbortController()
+
+  constructor (options: PeerManagerOptions) {
+    this.options = options
+    for (const transport of options.transports) {
+      for (const scheme of transport.protocols) this.byScheme.set(scheme, transport)
+    }
+  }
+
+  /** Addresses peers can dial us on. */
+  get addresses (): string[] {
+    return this.listeners.flatMap(l => [...l.addresses])
+  }
+
+  transportFor (address: string): Transport {
+    const { scheme } = parseAddress(address)
+    const transport = this.byScheme.get(scheme)
+    if (transport === undefined) {
+      const known = [...this.byScheme.keys()].map(s => `${s}://`).join(', ') || 'none'
+      throw new InvalidAddressError(`No transport for "${scheme}://" addresses (configured: ${known}); add a transport plugin for it`)
+    }
+    return transport
+  }
+
+  async listen (address: string): Promise<void> {
+    const transport = this.transportFor(address)
+    const listener = await transport.listen(address, {
+      onConnection: (connection) => { this.accept(connection) }
+    })
+    this.listeners.push(listener)
+  }
+
+  /**
+   * Connects to `address` (or returns the session already open to it). Rejects with DialError,
+   * InvalidAddressError, TimeoutError or AbortError.
+   */
+  async dial (address: string, options: { signal?: AbortSignal } = {}): Promise<PeerSession> {
+    if (this.stopped) throw new NodeStoppedError('The node is stopped')
+    for (const session of this.sessions.values()) {
+      if (session.connection.remoteAddress === address && !session.closed) return session
+    }
+    if (this.bannedAddresses.has(address)) throw new DialError(`Not dialling ${address}: the peer there was banned for sending bad data`)
+    let pending = this.pendingDials.get(address)
+    if (pending === undefined) {
+      pending = this.openSession(address, options.signal).finally(() => this.pendingDials.delete(address))
+      this.pendingDials.set(address, pending)
+    }
+    return await pending
+  }
+
+  /** Disconnects and bans a peer for the rest of this node's life. */
+  ban (session: PeerSession, reason: string): void {
+    this.banned.add(session.peerId)
+    if (session.connection.direction === 'outbound') this.bannedAddresses.add(session.connection.remoteAddress)
+    for (const address of session.remoteHello?.addresses ?? []) this.bannedAddresses.add(address)
+    session.close(new ProtocolError(`Peer ${session.peerId} banned: ${reason}`), { code: GoodbyeCode.Banned, reason })
+  }
+
+  /** The addresses a peer said it listens on, with unspecified hosts replaced by the address we see. */
+  listenAddressesOf (session: PeerSession): string[] {
+    const out: string[] = []
+    for (const address of session.remoteHello?.addresses ?? []) {
+      try {
+        const parsed = parseAddress(address)
+        if (isUnspecifiedHost(parsed.host)) {
+          const seen = parseAddress(session.connection.remoteAddress)
+          out.push(formatAddress(parsed.scheme, seen.host, parsed.port))
+        } else {
+          out.push(address)
+        }
+      } catch {
+        // ignore addresses we cannot parse
+      }
+    }
+    return out
+  }
+
+  async stop (): Promise<void> {
+    this.stopped = true
+    this.stopController.abort(new NodeStoppedError('The node is stopping'))
+    await Promise.allSettled(this.listeners.map(async l => { await l.close() }))
+    this.listeners.length = 0
+    for (const session of [...this.sessions.values(), ...this.handshaking]) {
+      session.close(undefined, { code: GoodbyeCode.Shutdown, reason: 'node stopping' })
+    }
+  }
+
+  private async openSession (address: string, signal?: AbortSignal): Promise<PeerSession> {
+    const transport = this.transportFor(address)
+    const timeout = AbortSignal.timeout(this.options.dialTimeout)
+    const combined = AbortSignal.any(signal === undefined ? [timeout, this.stopController.signal] : [signal, timeout, this.stopController.signal])
+    let connection: Connection
+    try {
+      connection = await transport.dial(address, { signal: combined })
+    } catch (err) {
+      if (this.stopped) throw new NodeStoppedError('The node stopped while dialling', { cause: err })
+      if (timeout.aborted && signal?.aborted !== true) throw new TimeoutError(`Dialling ${address} took longer than ${this.options.dialTimeout} ms`, { cause: err })
+      throw err
+    }
+    if (this.stopped) {
+      connection.close()
+      throw new NodeStoppedError('The node stopped while dialling')
+    }
+    const session = await this.handshake(connection)
+    if (session.closed) throw new DialError(`Connection to ${address} closed during the handshake`, { cause: session.closeError })
+    return session
+  }
+
+  private accept (connection: Connection): void {
+    if (this.stopped || this.sessions.size + this.handshaking.size >= this.options.maxConnections) {
+      this.options.log('refusing inbound connection from %s: %s', connection.remoteAddress, this.stopped ? 'stopped' : 'connection limit reached')
+      connection.close()
+      return
+    }
+    this.handshake(connection).catch((err: Error) => {
+      this.options.log('inbound connection from %s failed: %s', connection.remoteAddress, err.message)
+    })
+  }
+
+  private async handshake (connection: Connection): Promise<PeerSession> {
+    const session = new PeerSession({
+      connection,
+      hello: this.options.hello(),
+      helloTimeout: this.options.dialTimeout,
+      clock: this.options.clock,
+      onHello: (s) => this.admit(s),
+      onMessage: this.options.onMessage,
+      onClose: (s, error) => { this.closed(s, error) }
+    })
+    this.handshaking.add(session)
+    try {
+      return await session.start()
+    } finally {
+      this.handshaking.delete(session)
+    }
+  }
+
+  /** Decides synchronously, as the hello arrives, whether to keep a session. */
+  private admit (session: PeerSession): PeerSession | undefined {
+    const peerId = session.peerId
+    const address = session.connection.remoteAddress
+    if (this.stopped) {
+      session.close(new NodeStoppedError('The node is stopped'), { code: GoodbyeCode.Shutdown, reason: 'node stopping' })
+      return undefined
+    }
+    if (peerId === this.options.localPeerId) {
+      session.close(new DialError(`${address} is this node itself`), { code: GoodbyeCode.DuplicateConnection, reason: 'connected to self' })
+      return undefined
+    }
+    if (this.banned.has(peerId)) {
+      session.close(new DialError(`Peer ${peerId} at ${address} is banned for sending bad data`), { code: GoodbyeCode.Banned, reason: 'banned' })
+      return undefined
+    }
+    return this.keep(session)
+  }
+
+  /** Registers a session, resolving a duplicate connection to the same peer. Returns the kept one. */
+  private keep (session: PeerSession): PeerSession {
+    const existing = this.sessions.get(session.peerId)
+    if (existing !== undefined && !existing.closed) {
+      const dialerOf = (s: PeerSession): string => s.connection.direction === 'outbound' ? this.options.localPeerId : s.peerId
+      const keepNew = existing.connection.direction !== session.connection.direction && dialerOf(session) < dialerOf(existing)
+      // The session closes itself as a duplicate once its handshake resolves to the kept one.
+      if (!keepNew) return existing
+      // Closing the registered session reports it gone before the new one is reported.
+      existing.close(undefined, { code: GoodbyeCode.DuplicateConnection, reason: 'duplicate connection' })
+    }
+    this.sessions.set(session.peerId, session)
+    this.options.onPeer(session)
+    return session
+  }
+
+  private closed (session: PeerSession, error?: Error): void {
+    if (this.sessions.get(session.peerId) === session) {
+      this.sessions.delete(session.peerId)
+      this.options.onPeerGone(session, error)
+    }
+  }
+}

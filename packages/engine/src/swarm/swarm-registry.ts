@@ -1,0 +1,326 @@
+import { Bitfield } from '@codio-chunk/interface'
+import { PeerHoldings } from '@codio-chunk/pieces'
+import { ProtocolError } from '@codio-chunk/interface'
+import { GoodbyeCode } from '@codio-chunk/interface'
+import { ContentSwarm } from './swarm.js'
+import type { CID } from 'multiformats/cid'
+import { ContentId } from '@codio-chunk/interface'
+import type { Manifest } from '@codio-chunk/interface'
+import type { Storage } from '@codio-chunk/interface'
+import type { PeerSession } from '../peers/peer-session.js'
+import type { PeerManager } from '../peers/peer-manager.js'
+import type { BitfieldMessage, HaveMessage, PeersMessage } from '@codio-chunk/interface'
+import type { Logger } from '@codio-chunk/interface'
+import type { SuperSeeder } from './super-seeder.js'
+
+/** Most addresses sent or accepted in one peer-exchange message. */
+const MAX_PEX_ADDRESSES = 32
+/** Known addresses kept per content, as a multiple of `maxPeersPerContent`. */
+const MAX_KNOWN_PER_PEER_SLOT = 4
+/** Listen addresses remembered from one peer's hello. */
+const ADDRESSES_PER_PEER = 2
+/** Availability messages of one peer that may wait behind a bitfield whose swarm is loading. */
+const MAX_QUEUED_AVAILABILITY = 4096
+
+interface AvailabilityQueue {
+  tail: Promise<void>
+  length: number
+}
+
+/** What a {@link SwarmRegistry} needs from the node. */
+export interface SwarmRegistryInit {
+  storage: Storage
+  peers: PeerManager
+  log: Logger
+  /** Most peers connected for one content (`maxPeersPerContent`). */
+  maxPeersPerContent: number
+  /** Dials an address learned by peer exchange for a content being downloaded. */
+  onLearnedAddress: (swarm: ContentSwarm, address: string) => void
+  /**
+   * Makes the super-seeder of a content that is complete when it is registered (published, or
+   * loaded from storage), or undefined to seed it plainly. Unset: never super-seed.
+   */
+  superSeeder?: (swarm: ContentSwarm) => SuperSeeder | undefined
+}
+
+/**
+ * The swarms of every content this node holds or downloads: loads them from storage on demand,
+ * handles the availability messages (bitfield, have, peers), announces our own chunks, and feeds
+ * a super-seeded content's peers to its super-seeder.
+ */
+export class SwarmRegistry {
+  readonly swarms = new Map<string, ContentSwarm>()
+  private readonly loading = new Map<string, Promise<ContentSwarm | undefined>>()
+  /** Per peer, its availability messages still waiting for a swarm to load (see `receive`). */
+  private readonly queues = new WeakMap<PeerSession, AvailabilityQueue>()
+  private readonly storage: Storage
+  private readonly peers: PeerManager
+  private readonly log: Logger
+  private readonly maxPeersPerContent: number
+  private readonly onLearnedAddress: (swarm: ContentSwarm, address: string) => void
+  private readonly superSeeder?: (swarm: ContentSwarm) => SuperSeeder | undefined
+  /** Swarms given a super-seeder (some may have ended since). */
+  private readonly superSeeded = new Set<ContentSwarm>()
+
+  constructor (init: SwarmRegistryInit) {
+    this.storage = init.storage
+    this.peers = init.peers
+    this.log = init.log
+    this.maxPeersPerContent = init.maxPeersPerContent
+    this.onLearnedAddress = init.onLearnedAddress
+    this.superSeeder = init.superSeeder
+  }
+
+  /** True while some content is being super-seeded. O(contents being super-seeded). */
+  get superSeeding (): boolean {
+    for (const swarm of this.superSeeded) {
+      if (swarm.superSeed?.active === true) return true
+      this.superSeeded.delete(swarm)
+    }
+    return false
+  }
+
+  /** Stops every super-seeder's timer (the node is stopping). */
+  close (): void {
+    for (const swarm of this.superSeeded) swarm.superSeed?.stop()
+    this.superSeeded.clear()
+  }
+
+  /** The swarm of a content, loading its manifest and chunk map from storage if needed. */
+  get (cid: CID | ContentId): ContentSwarm | undefined | Promise<ContentSwarm | undefined> {
+    const key = cid.toString()
+    const swarm = this.swarms.get(key)
+    if (swarm !== undefined) return swarm
+    let pending = this.loading.get(key)
+    if (pending === undefined) {
+      pending = this.load(cid).finally(() => this.loading.delete(key))
+      this.loading.set(key, pending)
+    }
+    return pending
+  }
+
+  /** Registers (or replaces) the swarm of a content with this manifest and chunk map. */
+  add (manifest: Manifest, have: Bitfield): ContentSwarm {
+    const key = manifest.root.toString()
+    const existing = this.swarms.get(key)
+    if (existing !== undefined) {
+      for (const index of have) existing.have.set(index)
+      return existing
+    }
+    const swarm = new ContentSwarm(manifest, have)
+    this.swarms.set(key, swarm)
+    if (have.complete && this.superSeeder !== undefined) {
+      swarm.superSeed = this.superSeeder(swarm)
+      swarm.uploadGate = swarm.superSeed
+      if (swarm.superSeed !== undefined) this.superSeeded.add(swarm)
+    }
+    return swarm
+  }
+
+  remove (key: string): void {
+    const swarm = this.swarms.get(key)
+    swarm?.superSeed?.stop()
+    if (swarm !== undefined) this.superSeeded.delete(swarm)
+    this.swarms.delete(key)
+  }
+
+  /**
+   * Sends our chunk map of `swarm` to a peer (which answers with its own): `bits`, else what we
+   * hold (nothing while super-seeding: a member is told its own subset when it joins).
+   */
+  sendBitfield (swarm: ContentSwarm, session: PeerSession, bits?: Bitfield): void {
+    session.bitfieldSent.add(swarm.key)
+    const map = bits ?? (swarm.superSeed?.active === true ? new Bitfield(swarm.manifest.chunkCount) : swarm.have)
+    session.send({ type: 'bitfield', content: swarm.root, chunkCount: swarm.manifest.chunkCount, bits: map.toBytes() })
+  }
+
+  /** Sends our map of a content being downloaded to a peer that has not had it yet (asking for theirs). */
+  offerBitfield (swarm: ContentSwarm, session: PeerSession): void {
+    if (swarm.download !== undefined && !session.bitfieldSent.has(swarm.key)) this.sendBitfield(swarm, session)
+  }
+
+  /** Tells every swarm peer that lacks chunk `index` that we now hold it (seeders need no haves). */
+  announceHave (swarm: ContentSwarm, index: number): void {
+    for (const [session, holdings] of swarm.peers) {
+      if (!session.closed && !holdings.complete) session.send({ type: 'have', content: swarm.root, index })
+    }
+  }
+
+  /**
+   * Handles a peer's bitfield, have and peers messages in the order it sent them. A bitfield for a
+   * content not in memory waits for storage; messages behind it wait too (a `have` or `peers`
+   * handled before that bitfield would be dropped as coming from a non-member), up to a bound.
+   */
+  receive (session: PeerSession, message: BitfieldMessage | HaveMessage | PeersMessage): void {
+    const queue = this.queues.get(session)
+    if (queue === undefined) {
+      const work = this.dispatch(session, message)
+      if (work !== undefined) this.track(session, { tail: work, length: 1 })
+      return
+    }
+    if (queue.length >= MAX_QUEUED_AVAILABILITY) {
+      this.protocolError(session, `more than ${MAX_QUEUED_AVAILABILITY} availability messages queued behind a bitfield`)
+      return
+    }
+    queue.length++
+    queue.tail = queue.tail.then(() => this.dispatch(session, message))
+    this.track(session, queue)
+  }
+
+  private dispatch (session: PeerSession, message: BitfieldMessage | HaveMessage | PeersMessage): Promise<void> | undefined {
+    if (session.closed) return undefined
+    switch (message.type) {
+      case 'bitfield': {
+        const swarm = this.get(message.content)
+        if (!(swarm instanceof Promise)) return this.handleBitfield(session, message, swarm)
+        return swarm.then(loaded => { this.handleBitfield(session, message, loaded) })
+      }
+      case 'have': {
+        const swarm = this.get(message.content)
+        if (!(swarm instanceof Promise)) return this.handleHave(session, message, swarm)
+        return swarm.then(loaded => { this.handleHave(session, message, loaded) })
+      }
+      case 'peers':
+        this.handlePeers(session, message)
+        return undefined
+    }
+  }
+
+  private track (session: PeerSession, queue: AvailabilityQueue): void {
+    const settled = queue.tail.catch((err: Error) => { this.log.error('availability message from %s: %s', session.peerId, err.message) })
+    queue.tail = settled.then(() => {
+      queue.length--
+      if (queue.length === 0 && this.queues.get(session) === queue) this.queues.delete(session)
+    })
+    this.queues.set(session, queue)
+  }
+
+  private handleBitfield (session: PeerSession, message: BitfieldMessage, swarm: ContentSwarm | undefined): undefined {
+    const key = message.content.toString()
+    if (session.closed) return
+    if (swarm === undefined) {
+      // Not recorded per session, so a peer naming endless unknown contents costs no memory.
+      session.send({ type: 'bitfield', content: message.content, chunkCount: 0, bits: new Uint8Array(0) })
+      return
+    }
+    if (message.chunkCount === 0) {
+      // The peer does not hold this content; it may still be asking for our map.
+      this.leave(swarm, session)
+      if (!session.bitfieldSent.has(key)) this.sendBitfield(swarm, session)
+      return
+    }
+    const n = swarm.manifest.chunkCount
+    if (message.chunkCount !== n) {
+      this.protocolError(session, `bitfield for ${key} has ${message.chunkCount} chunks; the content has ${n}`)
+      return
+    }
+    let bits: Bitfield
+    try {
+      bits = Bitfield.fromBytes(n, message.bits)
+    } catch (err) {
+      this.protocolError(session, `malformed bitfield for ${key}: ${(err as Error).message}`)
+      return
+    }
+    const existing = swarm.peers.get(session)
+    if (existing !== undefined) {
+      // A later bitfield replaces the earlier one (PROTOCOL.md §5): update in place.
+      existing.setBitfield(bits)
+      swarm.download?.peerUpdated(session)
+      swarm.superSeed?.peerUpdated(session)
+      return
+    }
+    const holdings = new PeerHoldings(n)
+    holdings.setBitfield(bits)
+    swarm.peers.set(session, holdings)
+    session.holdings.set(key, holdings)
+    const addresses = this.peers.listenAddressesOf(session)
+    this.remember(swarm, addresses.slice(0, ADDRESSES_PER_PEER))
+    // A peer joining this swarm gets our map even if it was sent before (it may have answered
+    // "not held" then); a member does not, so the exchange ends. A super-seeder tells it only
+    // the chunks it reveals to it.
+    this.sendBitfield(swarm, session, swarm.superSeed?.peerJoined(session, holdings))
+    this.sendPeerExchange(swarm, session, addresses)
+    swarm.download?.peerJoined(session, holdings)
+  }
+
+  private handleHave (session: PeerSession, message: HaveMessage, swarm: ContentSwarm | undefined): undefined {
+    if (swarm === undefined || session.closed) return
+    const holdings = swarm.peers.get(session)
+    if (holdings === undefined) return // a have before a bitfield: ignored, the bitfield will carry it
+    if (message.index >= swarm.manifest.chunkCount) {
+      this.protocolError(session, `have for chunk ${message.index} of ${swarm.key}, which has ${swarm.manifest.chunkCount} chunks`)
+      return
+    }
+    if (!holdings.add(message.index)) return
+    swarm.download?.peerHas(session, message.index)
+    swarm.superSeed?.peerHas(session, message.index)
+  }
+
+  private handlePeers (session: PeerSession, message: PeersMessage): void {
+    const swarm = this.swarms.get(message.content.toString())
+    if (swarm?.download === undefined || !swarm.peers.has(session)) return
+    const own = this.peers.addresses
+    for (const address of message.addresses.slice(0, MAX_PEX_ADDRESSES)) {
+      if (swarm.knownAddresses.has(address) || own.includes(address)) continue
+      if (!this.remember(swarm, [address])) return
+      if (swarm.peers.size < this.maxPeersPerContent) this.onLearnedAddress(swarm, address)
+    }
+  }
+
+  /**
+   * Adds addresses to a swarm's known set, up to a bound, so peers flooding made-up addresses (in
+   * hellos or peer exchange) cannot grow it, or our dials, without limit. False once full.
+   */
+  remember (swarm: ContentSwarm, addresses: readonly string[]): boolean {
+    for (const address of addresses) {
+      if (swarm.knownAddresses.has(address)) continue
+      if (swarm.knownAddresses.size >= this.maxPeersPerContent * MAX_KNOWN_PER_PEER_SLOT) return false
+      swarm.knownAddresses.add(address)
+    }
+    return true
+  }
+
+  /** A peer disconnected: it leaves every swarm it was in. */
+  peerGone (session: PeerSession): void {
+    for (const key of session.holdings.keys()) {
+      const swarm = this.swarms.get(key)
+      if (swarm !== undefined) this.leave(swarm, session)
+    }
+  }
+
+  private leave (swarm: ContentSwarm, session: PeerSession): void {
+    if (!swarm.peers.has(session)) return
+    swarm.download?.peerLeft(session)
+    swarm.peers.delete(session)
+    session.holdings.delete(swarm.key)
+    swarm.superSeed?.peerLeft(session)
+  }
+
+  /** Tells a newly joined peer where other swarm members listen, and them about it. */
+  private sendPeerExchange (swarm: ContentSwarm, joined: PeerSession, joinedAddresses: string[]): void {
+    const others: string[] = []
+    for (const other of swarm.peers.keys()) {
+      if (other === joined || other.closed) continue
+      const theirs = this.peers.listenAddressesOf(other)
+      if (others.length < MAX_PEX_ADDRESSES && theirs.length > 0) others.push(theirs[0])
+      if (joinedAddresses.length > 0) other.send({ type: 'peers', content: swarm.root, addresses: joinedAddresses.slice(0, 1) })
+    }
+    if (others.length > 0) joined.send({ type: 'peers', content: swarm.root, addresses: others })
+  }
+
+  private protocolError (session: PeerSession, reason: string): void {
+    this.log('protocol error from %s: %s', session.peerId, reason)
+    session.close(new ProtocolError(`Peer ${session.peerId}: ${reason}`), { code: GoodbyeCode.ProtocolError, reason })
+  }
+
+  private async load (cid: CID | ContentId): Promise<ContentSwarm | undefined> {
+    const id = cid instanceof ContentId ? cid : ContentId.fromCid(cid)
+    const manifest = await this.storage.getManifest(id)
+    if (manifest === undefined) return undefined
+    const key = manifest.root.toString()
+    const again = this.swarms.get(key)
+    if (again !== undefined) return again
+    const have = (await this.storage.completed(manifest.root)) ?? new Bitfield(manifest.chunkCount)
+    return this.add(manifest, have)
+  }
+}

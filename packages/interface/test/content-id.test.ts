@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest'
+import { CID } from 'multiformats/cid'
+import { base36 } from 'multiformats/bases/base36'
+import { base58btc } from 'multiformats/bases/base58'
+import { identity } from 'multiformats/hashes/identity'
+import { sha256, sha512 } from 'multiformats/hashes/sha2'
+import { create as createDigest } from 'multiformats/hashes/digest'
+import { ContentId, InvalidContentIdError } from '../src/index.js'
+
+const HELLO_V0 = 'QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o'
+const HELLO_V1 = 'bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4'
+const hello = new TextEncoder().encode('hello world\n')
+
+describe('ContentId.parse', () => {
+  it('parses CIDv0 and CIDv1 in any common base, trimming whitespace', () => {
+    const v0 = ContentId.parse(` ${HELLO_V0}\n`)
+    expect(v0.toString()).toBe(HELLO_V0)
+    expect(v0.version).toBe(0)
+    const v1 = ContentId.parse(HELLO_V1)
+    expect(v1.version).toBe(1)
+    expect(ContentId.parse(v1.cid.toString(base36)).equals(v1)).toBe(true)
+    expect(ContentId.parse(v1.cid.toString(base58btc)).equals(v1)).toBe(true)
+    expect(v0.equals(v1)).toBe(false)
+  })
+
+  it('rejects garbage and empty strings with a message saying what a content id looks like', () => {
+    for (const text of ['', '   ', 'not-a-cid', 'Qm123', 'bafy!!!', 'x'.repeat(5000)]) {
+      let error: unknown
+      try { ContentId.parse(text) } catch (err) { error = err }
+      expect(error).toBeInstanceOf(InvalidContentIdError)
+      expect((error as Error).message).toMatch(/Qm…/)
+      expect((error as Error).message.length).toBeLessThan(500)
+    }
+    expect(() => ContentId.parse(42 as unknown as string)).toThrow(InvalidContentIdError)
+  })
+
+  it('rejects codecs other than raw and dag-pb', async () => {
+    const dagCbor = CID.createV1(0x71, await sha256.digest(hello))
+    expect(() => ContentId.parse(dagCbor.toString())).toThrow(/codec 0x71/)
+    expect(() => ContentId.parse('bafyreihdb57fdysx5h35urvxz64ros7zvywshber7id6t6c6fek37jgyfe')).toThrow(InvalidContentIdError)
+  })
+
+  it('rejects identity hashes and hashes other than sha2-256 and blake3', async () => {
+    const inline = CID.createV1(0x55, identity.digest(hello))
+    expect(() => ContentId.parse(inline.toString())).toThrow(/identity/)
+    const sha2512 = CID.createV1(0x55, await sha512.digest(hello))
+    expect(() => ContentId.parse(sha2512.toString())).toThrow(/0x13/)
+    const shortBlake3 = CID.createV1(0x55, createDigest(0x1e, new Uint8Array(16)))
+    expect(() => ContentId.parse(shortBlake3.toString())).toThrow(/16 bytes/)
+    const blake3 = CID.createV1(0x55, createDigest(0x1e, new Uint8Array(32)))
+    expect(ContentId.parse(blake3.toString()).cid.equals(blake3)).toBe(true)
+  })
+})
+
+describe('ContentId', () => {
+  it('round-trips through bytes, JSON and CID objects', () => {
+    const id = ContentId.parse(HELLO_V1)
+    expect(ContentId.fromBytes(id.bytes).equals(id)).toBe(true)
+    expect(JSON.stringify({ id })).toBe(`{"id":"${HELLO_V1}"}`)
+    expect(id.toJSON()).toBe(HELLO_V1)
+    expect(ContentId.fromCid(id.cid).equals(id)).toBe(true)
+  })
+
+  it('fromBytes and fromCid refuse what parse refuses', () => {
+    expect(() => ContentId.fromBytes(new Uint8Array([1, 2, 3]))).toThrow(InvalidContentIdError)
+    expect(() => ContentId.fromBytes(new Uint8Array(0))).toThrow(InvalidContentIdError)
+    expect(() => ContentId.fromBytes(new Uint8Array(500))).toThrow(InvalidContentIdError)
+    const inline = CID.createV1(0x55, identity.digest(hello))
+    expect(() => ContentId.fromBytes(inline.bytes)).toThrow(InvalidContentIdError)
+    expect(() => ContentId.fromCid(inline)).toThrow(InvalidContentIdError)
+    expect(() => ContentId.fromCid({} as CID)).toThrow(InvalidContentIdError)
+  })
+})
