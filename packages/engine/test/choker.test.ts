@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { ChunkConfig, NEW_PEER_WEIGHT, RATIO_GRACE_BYTES, RateMeter, SEED_TURN_RECHOKES, decideUnchokes, meetsRatio, slotForNewcomer, type ChokerDecision, type ChokerInput, type ChokerOptions, type ChokerPeer, type UploadSlot } from '../src/index.js'
+import { ChunkConfig, NEW_PEER_WEIGHT, RATIO_GRACE_BYTES, SEED_TURN_RECHOKES, decideUnchokes, meetsRatio, slotForNewcomer, type ChokerDecision, type ChokerInput, type ChokerOptions, type ChokerPeer, type UploadSlot } from '../src/index.js'
 import { createRandom } from '@codio-chunk/pieces'
 import { silentLogger } from '@codio-chunk/interface'
 import { UploadManager } from '../src/upload/upload-manager.js'
+import { openSession, type SessionFixture } from './session-fixture.js'
 import type { PeerSession } from '../src/peers/peer-session.js'
 
 const MiB = 1024 * 1024
@@ -277,43 +278,35 @@ describe('slotForNewcomer', () => {
   })
 })
 
-/** Just enough of a PeerSession for the upload manager. */
-function fakeSession (peerId: string, clock: () => number): PeerSession & { sent: string[] } {
-  const sent: string[] = []
-  return {
-    peerId,
-    closed: false,
-    amChoking: true,
-    peerInterested: new Set<string>(),
-    downloaded: new RateMeter({ clock }),
-    uploaded: new RateMeter({ clock }),
-    isSnubbing: () => false,
-    sent,
-    send (message: { type: string }) { sent.push(message.type); return true }
-  } as unknown as PeerSession & { sent: string[] }
-}
-
 describe('UploadManager', () => {
   let now = 0
   const clock = (): number => now
   const turn = async (): Promise<void> => { await new Promise(resolve => setImmediate(resolve)) }
 
-  function manager (uploadSlots: number, rejected: string[] = [], unchokeAll?: () => boolean): UploadManager {
+  function manager (uploadSlots: number, rejected: string[] = []): UploadManager {
     return new UploadManager({
       config: ChunkConfig.from({ uploadSlots, rechokeInterval: 10_000, optimisticUnchokeInterval: 60_000 }),
       clock,
       random: createRandom(5),
-      isSeeding: () => true,
-      rejectChoked: (session) => { rejected.push(session.peerId) },
-      unchokeAll,
-      log: silentLogger
+      log: silentLogger,
+      events: { choked: (session) => { rejected.push(names.get(session) ?? '?') } }
+    })
+  }
+  /** Test names of the sessions made by `sessions()`. */
+  const names = new Map<PeerSession, string>()
+  /** Real sessions of peers named by the labels, with the messages each was sent. */
+  async function sessions (...labels: string[]): Promise<Array<PeerSession & { sent: string[] }>> {
+    const made: SessionFixture[] = await Promise.all(labels.map(async (label) => await openSession(label, clock)))
+    return made.map((fixture, i) => {
+      names.set(fixture.session, labels[i])
+      return Object.assign(fixture.session, { sent: fixture.sent })
     })
   }
 
-  it('unchokes a new peer, gives it a free slot as soon as it is interested, and chokes it when none is free', () => {
+  it('unchokes a new peer, gives it a free slot as soon as it is interested, and chokes it when none is free', async () => {
     const rejected: string[] = []
     const uploads = manager(1, rejected)
-    const [a, b, c] = ['a', 'b', 'c'].map(id => fakeSession(id, clock))
+    const [a, b, c] = await sessions('a', 'b', 'c')
     for (const s of [a, b, c]) uploads.peerConnected(s)
     expect([a, b, c].map(s => s.sent)).toEqual([['unchoke'], ['unchoke'], ['unchoke']])
     uploads.addInterest(a, 'cid')
@@ -332,11 +325,11 @@ describe('UploadManager', () => {
 
   it('refills a slot freed by a peer that leaves or loses interest on the next event-loop turn', async () => {
     const uploads = manager(1)
-    const [a, b, c] = ['a', 'b', 'c'].map(id => fakeSession(id, clock))
+    const [a, b, c] = await sessions('a', 'b', 'c')
     for (const s of [a, b, c]) { uploads.peerConnected(s); uploads.addInterest(s, 'cid') }
     expect(uploads.slotOf(c)).toBeUndefined()
     uploads.peerGone(a)
-    ;(a as { closed: boolean }).closed = true
+    a.close()
     await turn()
     expect(uploads.slotOf(c)).toBe('regular')
     expect(c.sent).toEqual(['unchoke', 'choke', 'unchoke'])
@@ -347,9 +340,9 @@ describe('UploadManager', () => {
     uploads.stop()
   })
 
-  it('rotates a seeding node\'s slot on rechoke and makes no decision once stopped', () => {
+  it('rotates a seeding node\'s slot on rechoke and makes no decision once stopped', async () => {
     const uploads = manager(1)
-    const [a, b, c] = ['a', 'b', 'c'].map(id => fakeSession(id, clock))
+    const [a, b, c] = await sessions('a', 'b', 'c')
     for (const s of [a, b, c]) { uploads.peerConnected(s); uploads.addInterest(s, 'cid') }
     now += SEED_TURN_RECHOKES * 10_000
     uploads.rechoke()
@@ -362,19 +355,18 @@ describe('UploadManager', () => {
     expect(uploads.slotOf(c)).toBe('regular')
   })
 
-  it('chokes nobody while unchokeAll holds (super-seeding), and chokes again at the next rechoke after', () => {
+  it('chokes nobody while open to all (super-seeding), and chokes again as soon as that ends', async () => {
     const rejected: string[] = []
-    let open = true
-    const uploads = manager(1, rejected, () => open)
-    const peers = ['a', 'b', 'c', 'd'].map(id => fakeSession(id, clock))
+    const uploads = manager(1, rejected)
+    uploads.setOpenToAll(true)
+    const peers = await sessions('a', 'b', 'c', 'd')
     for (const s of peers) { uploads.peerConnected(s); uploads.addInterest(s, 'cid') }
     uploads.rechoke()
     expect(peers.map(s => s.sent)).toEqual([['unchoke'], ['unchoke'], ['unchoke'], ['unchoke']])
     expect(rejected).toEqual([])
     // Slots are still kept, so choking resumes sensibly: one regular, one optimistic, two choked.
     expect(peers.filter(s => uploads.slotOf(s) !== undefined)).toHaveLength(2)
-    open = false
-    uploads.rechoke()
+    uploads.setOpenToAll(false)
     expect(peers.filter(s => s.sent.at(-1) === 'choke')).toHaveLength(2)
     expect(rejected).toHaveLength(2)
     uploads.stop()

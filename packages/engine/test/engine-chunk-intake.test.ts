@@ -5,8 +5,8 @@ import { ChunkIntake } from '../src/download/chunk-intake.js'
 import { VerifyQueue } from '../src/download/verify-queue.js'
 import { memoryStorage } from '../src/memory-storage.js'
 import { silentLogger } from '@codio-chunk/interface'
+import { ChunkBufferPool } from '@codio-chunk/protocol'
 import type { ChunkIntakeEvents } from '../src/download/chunk-intake.js'
-import type { EngineContext } from '../src/node/engine-context.js'
 import type { PeerSession } from '../src/peers/peer-session.js'
 import type { Storage } from '@codio-chunk/interface'
 import type { Verifier } from '@codio-chunk/interface'
@@ -38,7 +38,7 @@ async function setup (storage: Storage = memoryStorage()()): Promise<{ intake: C
     ended: () => state.ended,
     storedLate: (index) => { note(`stored late ${index}`) }
   }
-  const ctx = { storage, verify: new VerifyQueue([sha256]), log: silentLogger } as unknown as EngineContext
+  const ctx = { storage, verify: new VerifyQueue([sha256]), log: silentLogger, buffers: new ChunkBufferPool() }
   const intake = new ChunkIntake(ctx, manifest, events)
   const settled = async (): Promise<void> => { await new Promise<void>((resolve) => { waiters.push(resolve) }) }
   return { intake, log, state, settled, storage }

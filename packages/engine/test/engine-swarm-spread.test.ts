@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { buildManifest } from '@codio-chunk/content'
 import { Bitfield } from '@codio-chunk/interface'
 import { ContentSwarm } from '../src/swarm/swarm.js'
-import type { Download } from '../src/download/download.js'
+import type { SwarmDownload } from '../src/swarm/swarm.js'
 
 async function swarmOf (chunks: number): Promise<ContentSwarm> {
   const manifest = await buildManifest(new Uint8Array(chunks * 1024).map((_, i) => i % 251), { chunkSize: 1024 })
@@ -28,10 +28,11 @@ describe('ContentSwarm.spread', () => {
   it('is the number of peers that have the chunk while a download runs', async () => {
     const swarm = await swarmOf(4)
     swarm.countSent(0)
-    swarm.download = { done: false, availability: { availability: (i: number) => i === 0 ? 5 : 1 } } as unknown as Download
+    const download = { done: false, availabilityOf: (i: number) => i === 0 ? 5 : 1 } as unknown as SwarmDownload
+    swarm.download = download
     expect(swarm.spread(0)).toBe(5)
     expect(swarm.spread(1)).toBe(1)
-    swarm.download = { done: true } as unknown as Download
+    swarm.download = { ...download, done: true }
     expect(swarm.spread(0)).toBe(1) // sends count again once the download is over
   })
 })

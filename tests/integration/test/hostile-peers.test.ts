@@ -126,7 +126,7 @@ describe('peers that misbehave', () => {
       await new Promise(resolve => socket.once('close', resolve))
     }
     // 1280 made-up addresses were offered; the swarm remembers at most 4 × maxPeersPerContent.
-    const swarm = (leecher as unknown as { swarms: { swarms: Map<string, { knownAddresses: Set<string> }> } }).swarms.swarms.get(cid.toString())
+    const swarm = (leecher as unknown as { units: { swarms: { swarms: Map<string, { knownAddresses: Set<string> }> } } }).units.swarms.swarms.get(cid.toString())
     expect(swarm?.knownAddresses.size).toBeLessThanOrEqual(20)
     await leecher.stop()
     expect(await download).toBeInstanceOf(Error)

@@ -1,6 +1,6 @@
 import { leafData } from '@codio-chunk/content'
 import type { Manifest } from '@codio-chunk/interface'
-import type { EngineContext } from '../node/engine-context.js'
+import type { EngineServices } from '../node/services.js'
 import type { PeerSession } from '../peers/peer-session.js'
 
 /** Bytes of received chunks that may wait for verification and storage before requests pause. */
@@ -40,7 +40,7 @@ export class ChunkIntake {
   private readonly maxPending: number
 
   constructor (
-    private readonly ctx: EngineContext,
+    private readonly ctx: Pick<EngineServices, 'verify' | 'storage' | 'buffers' | 'log'>,
     private readonly manifest: Manifest,
     private readonly events: ChunkIntakeEvents
   ) {

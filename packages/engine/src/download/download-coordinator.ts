@@ -9,7 +9,8 @@ import type { ProviderConnections } from './providers.js'
 import type { ContentId } from '@codio-chunk/interface'
 import type { Logger } from '@codio-chunk/interface'
 import type { Semaphore } from '../util/semaphore.js'
-import type { EngineContext } from '../node/engine-context.js'
+import type { EngineServices } from '../node/services.js'
+import type { BlockFetchContext } from './providers.js'
 import type { PeerManager } from '../peers/peer-manager.js'
 import type { PeerSession } from '../peers/peer-session.js'
 import type { ContentSwarm } from '../swarm/swarm.js'
@@ -26,17 +27,23 @@ interface SharedDownload {
 /** Most dials to addresses learned by peer exchange in progress at once. */
 const MAX_EXCHANGE_DIALS = 8
 
-/** What the coordinator needs from the distributor. */
+/** What a {@link DownloadCoordinator} reports to the node. */
+export interface DownloadCoordinatorEvents {
+  /** The number of downloads running changed (none running: the node only seeds). */
+  downloadsRunning(count: number): void
+}
+
+/** What a {@link DownloadCoordinator} is made of. */
 export interface DownloadCoordinatorInit {
-  ctx: EngineContext
+  services: EngineServices
   peers: PeerManager
   swarms: SwarmRegistry
   /** Limits how many contents download at once. */
   slots: Semaphore
   /** Fires when the node stops. */
   stopSignal: AbortSignal
-  isStopped: () => boolean
   log: Logger
+  events: DownloadCoordinatorEvents
 }
 
 /**
@@ -46,23 +53,38 @@ export interface DownloadCoordinatorInit {
  */
 export class DownloadCoordinator {
   private readonly downloads = new Map<string, SharedDownload>()
-  private readonly ctx: EngineContext
+  private readonly ctx: EngineServices
   private readonly peers: PeerManager
   private readonly swarms: SwarmRegistry
   private readonly slots: Semaphore
   private readonly stopSignal: AbortSignal
-  private readonly isStopped: () => boolean
   private readonly log: Logger
+  private readonly events: DownloadCoordinatorEvents
+  private readonly blocks: BlockFetchContext
+  /** The download of each content being fetched, by CID string. */
+  private readonly active = new Map<string, Download>()
   private exchangeDials = 0
+  /** Downloads started and not ended. */
+  private runningCount = 0
 
   constructor (init: DownloadCoordinatorInit) {
-    this.ctx = init.ctx
+    this.ctx = init.services
     this.peers = init.peers
     this.swarms = init.swarms
     this.slots = init.slots
     this.stopSignal = init.stopSignal
-    this.isStopped = init.isStopped
     this.log = init.log
+    this.events = init.events
+    this.blocks = {
+      requestTimeout: this.ctx.config.requestTimeout,
+      maxBadChunks: this.ctx.config.maxBadChunks,
+      verify: this.ctx.verify,
+      ban: (session, reason) => { this.peers.ban(session, reason) }
+    }
+  }
+
+  private isStopped (): boolean {
+    return this.stopSignal.aborted
   }
 
   /**
@@ -95,6 +117,16 @@ export class DownloadCoordinator {
     }
   }
 
+  /** The download fetching a content, if one runs. */
+  running (root: ContentId): Download | undefined {
+    return this.active.get(root.toString())
+  }
+
+  /** Aborts every running download with `error` (the node is stopping). */
+  abortAll (error: Error): void {
+    for (const download of this.active.values()) download.abort(error)
+  }
+
   /** Resolves when every running download has settled (used when the node stops). */
   async settled (): Promise<void> {
     await Promise.allSettled([...this.downloads.values()].map(async d => { await d.promise }))
@@ -121,21 +153,26 @@ export class DownloadCoordinator {
         this.swarms.remember(swarm, [address])
       }
       if (swarm.have.complete) return
-      const download = new Download(this.ctx, swarm, { seed })
+      const download = new Download(this.ctx, swarm, {
+        chunkStored: (index) => { this.swarms.announceHave(swarm, index) },
+        peerMisbehaved: (session, reason) => { this.peers.ban(session, reason) },
+        needPeers: async () => { await this.redial(swarm) },
+        running: (active) => { this.countRunning(active) }
+      }, { seed })
       swarm.download = download
+      this.active.set(swarm.key, download)
       const onAbort = (): void => {
         download.abort(this.isStopped() ? new NodeStoppedError('The node was stopped') : abortError(signal, 'download'))
       }
       signal.addEventListener('abort', onAbort, { once: true })
       try {
         download.start()
-        for (const session of this.peers.sessions.values()) {
-          this.swarms.offerBitfield(swarm, session)
-        }
+        for (const session of this.peers.sessions()) this.swarms.offerBitfield(swarm, session)
         await download.promise
       } finally {
         signal.removeEventListener('abort', onAbort)
         if (swarm.download === download) swarm.download = undefined
+        if (this.active.get(swarm.key) === download) this.active.delete(swarm.key)
       }
     } catch (err) {
       if (this.isStopped() && !(err instanceof NodeStoppedError)) throw new NodeStoppedError('The node was stopped', { cause: err })
@@ -150,7 +187,7 @@ export class DownloadCoordinator {
     const verifier = this.ctx.verify.verifierFor(root.cid.multihash.code)
     const { manifest, leaves } = await resolveManifest(
       root.cid,
-      async (cid, opts) => await fetchBlockFromPeers(this.ctx, () => this.candidatesFor(connections.sessions), root, cid, opts.signal ?? signal, connections.next),
+      async (cid, opts) => await fetchBlockFromPeers(this.blocks, () => this.candidatesFor(connections.sessions), root, cid, opts.signal ?? signal, connections.next),
       // fetchBlockFromPeers checks each block against its CID (to try another peer on a mismatch).
       { verifier, signal, maxChunkSize: this.ctx.config.maxChunkSize, fetchVerifies: true }
     )
@@ -168,7 +205,7 @@ export class DownloadCoordinator {
   /** Sessions to ask for manifest blocks: the providers first, then anyone else connected. */
   private candidatesFor (sessions: PeerSession[]): PeerSession[] {
     const out = sessions.filter(s => !s.closed)
-    for (const s of this.peers.sessions.values()) if (!out.includes(s)) out.push(s)
+    for (const s of this.peers.sessions()) if (!out.includes(s)) out.push(s)
     return out
   }
 
@@ -182,12 +219,17 @@ export class DownloadCoordinator {
       .finally(() => { this.exchangeDials-- })
   }
 
+  private countRunning (active: boolean): void {
+    this.runningCount += active ? 1 : -1
+    this.events.downloadsRunning(this.runningCount)
+  }
+
   /** Dials the swarm's known addresses that are not connected, a few at a time; learned addresses that fail are forgotten. */
-  async redial (swarm: ContentSwarm): Promise<void> {
+  private async redial (swarm: ContentSwarm): Promise<void> {
     const connected = new Set<string>()
-    for (const session of this.peers.sessions.values()) {
+    for (const session of this.peers.sessions()) {
       connected.add(session.connection.remoteAddress)
-      for (const a of this.peers.listenAddressesOf(session)) connected.add(a)
+      for (const a of session.listenAddresses()) connected.add(a)
     }
     for (const own of this.peers.addresses) connected.add(own)
     const targets = [...swarm.knownAddresses].filter(a => !connected.has(a))

@@ -7,11 +7,24 @@ import { InflightRequests } from './inflight-requests.js'
 import { StallWatch } from './stall-watch.js'
 import { pickChunk } from './pick-chunk.js'
 import { PeerDownload, admitRequest } from './peer-download.js'
-import type { ContentSwarm } from '../swarm/swarm.js'
-import type { EngineContext } from '../node/engine-context.js'
+import { unrefInterval } from '../util/timers.js'
+import type { ContentSwarm, SwarmDownload } from '../swarm/swarm.js'
+import type { EngineServices } from '../node/services.js'
 import type { PeerSession, RequestOutcome } from '../peers/peer-session.js'
 import type { PeerHoldings } from '@codio-chunk/pieces'
 import type { ChunkRequest, DownloadProgress } from './peer-download.js'
+
+/** What a {@link Download} tells the node. */
+export interface DownloadEvents {
+  /** Chunk `index` was verified and stored: the swarm is to hear of it (`have`). */
+  chunkStored(index: number): void
+  /** A peer broke the rules past the limit (bad chunks): it is to be disconnected and banned. */
+  peerMisbehaved(session: PeerSession, reason: string): void
+  /** The swarm ran dry: dial its known addresses again; resolves when the attempts settle. */
+  needPeers(): Promise<void>
+  /** The download started (true) or ended (false): a node with none running ranks peers as a seeder. */
+  running(active: boolean): void
+}
 
 /**
  * Downloads the missing chunks of one content from the peers in its swarm: asks each peer for up
@@ -24,15 +37,16 @@ import type { ChunkRequest, DownloadProgress } from './peer-download.js'
  * peer (`moveOffSeeds`), and interest in a peer is dropped while there is nothing to ask it for,
  * so its upload slot goes to a peer that has requests (`fill`).
  */
-export class Download {
+export class Download implements SwarmDownload {
   readonly swarm: ContentSwarm
   readonly availability: ChunkAvailability
   readonly rate: RateMeter
   readonly promise: Promise<void>
-  downloadedBytes = 0
-  /** Playback position for strategies that care (a chunk index); set through `setPosition()`. */
-  position = 0
-  private readonly ctx: EngineContext
+  private downloadedBytes = 0
+  /** Playback position for strategies that care (a chunk index); see {@link setPosition}. */
+  private position = 0
+  private readonly ctx: EngineServices
+  private readonly events: DownloadEvents
   private readonly peers = new Map<PeerSession, PeerDownload>()
   private readonly inflight: InflightRequests
   private readonly intake: ChunkIntake
@@ -46,8 +60,9 @@ export class Download {
   private resolve!: () => void
   private reject!: (err: Error) => void
 
-  constructor (ctx: EngineContext, swarm: ContentSwarm, options: { seed?: number } = {}) {
+  constructor (ctx: EngineServices, swarm: ContentSwarm, events: DownloadEvents, options: { seed?: number } = {}) {
     this.ctx = ctx
+    this.events = events
     this.swarm = swarm
     this.availability = new ChunkAvailability(swarm.manifest.chunkCount, swarm.have)
     this.rate = new RateMeter({ clock: ctx.clock })
@@ -63,7 +78,7 @@ export class Download {
     this.stall = new StallWatch({
       clock: ctx.clock,
       requestTimeout: ctx.config.requestTimeout,
-      redial: async () => { await this.ctx.redial(this.swarm) },
+      redial: async () => { await this.events.needPeers() },
       redialed: () => { this.fillAll() },
       waitingForUnchoke: (now) => this.waitingForUnchoke(now),
       fail: () => { this.fail() }
@@ -79,16 +94,28 @@ export class Download {
   /** True once the download completed, failed or was aborted. */
   get done (): boolean { return this.finished }
 
+  /** How many connected members hold chunk `index`. */
+  availabilityOf (index: number): number {
+    return this.availability.availability(index)
+  }
+
+  /** Tells strategies where the consumer is (a chunk index, e.g. a playback position). */
+  setPosition (index: number): void {
+    if (!Number.isInteger(index) || index < 0 || index >= this.swarm.manifest.chunkCount) {
+      throw new RangeError(`Position ${index} is out of range 0..${this.swarm.manifest.chunkCount - 1}`)
+    }
+    this.position = index
+  }
+
   /** Starts requesting from the peers already in the swarm. */
   start (): void {
     if (this.finished) return
     this.running = true
-    this.ctx.downloadRunning(true)
+    this.events.running(true)
     if (this.checkComplete()) return
     for (const [session, holdings] of this.swarm.peers) this.peerJoined(session, holdings)
     const every = Math.max(20, Math.min(1000, this.ctx.config.requestTimeout / 4))
-    this.sweepTimer = setInterval(() => { this.sweep() }, every)
-    this.sweepTimer.unref?.()
+    this.sweepTimer = unrefInterval(() => { this.sweep() }, every)
     this.fillAll()
   }
 
@@ -119,7 +146,7 @@ export class Download {
     // it to this peer too, and its upload is the swarm's bottleneck (see moveOffSeeds).
     const firstCopy = this.availability.availability(index) === this.availability.seedCount
     this.availability.peerHas(peer.holdings, index)
-    if (!this.availability.isCompleted(index) && session.peerChoking) this.ctx.setInterest(this.swarm, session, true)
+    if (!this.availability.isCompleted(index) && session.peerChoking) session.declareInterest(this.swarm.root, true)
     if (firstCopy && !peer.holdings.complete && this.inflight.isRequested(index)) this.moveOffSeeds(index, session)
     this.fill(session)
   }
@@ -166,17 +193,17 @@ export class Download {
     if (peer === undefined) return
     const maxServed = session.remoteHello?.maxRequests ?? this.ctx.config.chunksPerPeer
     const limit = peer.snubbed ? 1 : Math.min(this.ctx.config.chunksPerPeer, maxServed)
-    while (peer.inflight < limit && session.outgoing.size < maxServed && !this.intake.full) {
+    while (peer.inflight < limit && session.requestsOut < maxServed && !this.intake.full) {
       let index = pickChunk(this.ctx, this.availability, peer, { position: this.position, random: this.random })
       if (index === undefined && this.availability.candidates.size === 0) index = this.inflight.endgamePick(session, peer)
       if (index === undefined) {
         // Nothing to ask it for now: while we stay interested we would hold one of its few upload
         // slots for nothing, so say so and let a peer that has requests take the slot. We ask it
         // again (which counts as interest) as soon as it has something we lack and nobody else serves.
-        if (peer.inflight === 0) this.ctx.setInterest(this.swarm, session, false)
+        if (peer.inflight === 0) session.declareInterest(this.swarm.root, false)
         return
       }
-      this.ctx.setInterest(this.swarm, session, true)
+      session.declareInterest(this.swarm.root, true)
       if (!this.send(session, peer, index)) return
     }
   }
@@ -187,8 +214,8 @@ export class Download {
    * by asking (a request counts as interest) or by dropping interest when there is nothing to ask.
    */
   private updateInterest (session: PeerSession, holdings: PeerHoldings): void {
-    if (holdings.count === 0) this.ctx.setInterest(this.swarm, session, false)
-    else if (session.peerChoking) this.ctx.setInterest(this.swarm, session, true)
+    if (holdings.count === 0) session.declareInterest(this.swarm.root, false)
+    else if (session.peerChoking) session.declareInterest(this.swarm.root, true)
   }
 
   fillAll (): void {
@@ -308,7 +335,7 @@ export class Download {
       this.rate.add(bytes)
       this.stall.progress()
       this.inflight.cancelChunk(index, 'chunk arrived from another peer')
-      this.ctx.announceHave(this.swarm, index)
+      this.events.chunkStored(index)
       if (this.ctx.events.has('chunk:verified')) {
         this.ctx.events.emit('chunk:verified', { cid: this.swarm.manifest.root, index, peerId: from.peerId, bytes })
       }
@@ -317,13 +344,13 @@ export class Download {
   }
 
   private badChunk (session: PeerSession, index: number): void {
-    session.badChunks++
+    const bad = session.countBadChunk()
     this.peers.get(session)?.failed.set(index, Number.POSITIVE_INFINITY)
     if (!this.availability.isCompleted(index) && !this.inflight.isRequested(index)) this.availability.markReleased(index)
     this.lastError = new ChunkVerificationError(`Chunk ${index} of ${this.swarm.key} from peer ${session.peerId} failed verification`)
     this.ctx.events.emit('chunk:invalid', { cid: this.swarm.manifest.root, index, peerId: session.peerId })
-    if (session.badChunks >= this.ctx.config.maxBadChunks && !session.closed) {
-      this.ctx.ban(session, `sent ${session.badChunks} chunks that failed verification`)
+    if (bad >= this.ctx.config.maxBadChunks && !session.closed) {
+      this.events.peerMisbehaved(session, `sent ${bad} chunks that failed verification`)
     }
     this.fillAll()
   }
@@ -343,10 +370,10 @@ export class Download {
     clearInterval(this.sweepTimer)
     if (this.running) {
       this.running = false
-      this.ctx.downloadRunning(false)
+      this.events.running(false)
     }
     this.inflight.cancelAll('download finished')
-    for (const session of this.peers.keys()) this.ctx.setInterest(this.swarm, session, false)
+    for (const session of this.peers.keys()) session.declareInterest(this.swarm.root, false)
     this.peers.clear()
   }
 
@@ -365,7 +392,7 @@ export class Download {
 
   private timeOut (entry: ChunkRequest, now: number): void {
     const { session, index } = entry
-    session.timeouts++
+    session.countTimeout()
     if (entry.request !== undefined) session.cancel(entry.request, new TimeoutError('request timed out'), true)
     const peer = this.peers.get(session)
     if (peer !== undefined) {

@@ -1,7 +1,7 @@
 import { defaultStrategy } from '../default-strategy.js'
 import type { ChunkAvailability } from '@codio-chunk/pieces'
 import type { PeerChunks } from '@codio-chunk/interface'
-import type { EngineContext } from '../node/engine-context.js'
+import type { EngineServices } from '../node/services.js'
 
 /**
  * The next chunk to ask `peer` for, as the configured strategy picks it, or undefined if there is
@@ -15,7 +15,7 @@ import type { EngineContext } from '../node/engine-context.js'
  * ```
  */
 export function pickChunk (
-  ctx: Pick<EngineContext, 'strategy' | 'log'>,
+  ctx: Pick<EngineServices, 'strategy' | 'log'>,
   availability: ChunkAvailability,
   peer: PeerChunks,
   options: { position: number, random: () => number }

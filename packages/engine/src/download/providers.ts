@@ -1,9 +1,20 @@
 import { ContentMismatchError, NoProvidersError, RequestRejectedError, TimeoutError, abortError } from '@codio-chunk/interface'
 import type { CID } from 'multiformats/cid'
 import type { ContentId } from '@codio-chunk/interface'
-import type { EngineContext } from '../node/engine-context.js'
+import type { VerifyQueue } from './verify-queue.js'
 import type { PeerManager } from '../peers/peer-manager.js'
 import type { PeerSession } from '../peers/peer-session.js'
+
+/** What fetching blocks from peers needs from the node. */
+export interface BlockFetchContext {
+  /** Milliseconds a peer has to answer a block request. */
+  requestTimeout: number
+  /** Wrong blocks after which a peer is banned. */
+  maxBadChunks: number
+  verify: VerifyQueue
+  /** Disconnects and bans a peer that sent too many wrong blocks. */
+  ban(session: PeerSession, reason: string): void
+}
 
 /** The outcome of {@link connectProviders}. */
 export interface ProviderConnections {
@@ -22,7 +33,7 @@ export interface ProviderConnections {
  * Rejects with NoProvidersError, listing each address and what went wrong, if none connects.
  */
 export async function connectProviders (peers: PeerManager, providers: readonly string[], signal?: AbortSignal): Promise<ProviderConnections> {
-  const already = [...peers.sessions.values()].filter(s => !s.closed)
+  const already = [...peers.sessions()].filter(s => !s.closed)
   let pending = providers.length
   const waiters: Array<(more: boolean) => void> = []
   const next = async (): Promise<boolean> => {
@@ -70,13 +81,13 @@ export async function connectProviders (peers: PeerManager, providers: readonly 
 }
 
 /** Asks one peer for one block; resolves with the (unverified) bytes. */
-async function requestBlock (ctx: EngineContext, session: PeerSession, root: ContentId, block: CID, signal?: AbortSignal): Promise<Uint8Array> {
+async function requestBlock (ctx: BlockFetchContext, session: PeerSession, root: ContentId, block: CID, signal?: AbortSignal): Promise<Uint8Array> {
   return await new Promise<Uint8Array>((resolve, reject) => {
     let timer: ReturnType<typeof setTimeout> | undefined
     const onAbort = (): void => {
       if (request !== undefined) session.cancel(request, abortError(signal as AbortSignal, 'block request'))
     }
-    const request = session.request({ type: 'request-block', content: root.cid, block }, ctx.config.requestTimeout, (outcome) => {
+    const request = session.request({ type: 'request-block', content: root.cid, block }, ctx.requestTimeout, (outcome) => {
       clearTimeout(timer)
       signal?.removeEventListener('abort', onAbort)
       if (outcome.ok) resolve(outcome.bytes)
@@ -87,9 +98,9 @@ async function requestBlock (ctx: EngineContext, session: PeerSession, root: Con
       return
     }
     timer = setTimeout(() => {
-      session.timeouts++
-      session.cancel(request, new TimeoutError(`Peer ${session.peerId} did not send block ${block.toString()} within ${ctx.config.requestTimeout} ms`))
-    }, ctx.config.requestTimeout)
+      session.countTimeout()
+      session.cancel(request, new TimeoutError(`Peer ${session.peerId} did not send block ${block.toString()} within ${ctx.requestTimeout} ms`))
+    }, ctx.requestTimeout)
     signal?.addEventListener('abort', onAbort, { once: true })
   })
 }
@@ -100,7 +111,7 @@ async function requestBlock (ctx: EngineContext, session: PeerSession, root: Con
  * a wrong block are counted (and banned past the limit) like peers sending bad chunks.
  */
 export async function fetchBlockFromPeers (
-  ctx: EngineContext,
+  ctx: BlockFetchContext,
   candidates: () => PeerSession[],
   root: ContentId,
   block: CID,
@@ -124,9 +135,8 @@ export async function fetchBlockFromPeers (
     try {
       const bytes = await requestBlock(ctx, session, root, block, signal)
       if (await ctx.verify.verify(block, bytes)) return bytes
-      session.badChunks++
       problems.push(`${session.peerId} sent a block that does not match its CID`)
-      if (session.badChunks >= ctx.config.maxBadChunks) ctx.ban(session, 'sent manifest blocks that do not match their CIDs')
+      if (session.countBadChunk() >= ctx.maxBadChunks) ctx.ban(session, 'sent manifest blocks that do not match their CIDs')
     } catch (err) {
       if (signal?.aborted === true) throw abortError(signal, 'download')
       problems.push(`${session.peerId}: ${(err as Error).message}`)

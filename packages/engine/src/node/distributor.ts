@@ -1,33 +1,19 @@
 import { ChunkConfig } from '../config.js'
 import { defaultStrategy } from '../default-strategy.js'
-import { createComponents } from '@codio-chunk/protocol'
 import { TypedEmitter } from '../events.js'
-import { silentLoggerFactory } from '@codio-chunk/interface'
 import { memoryStorage } from '../memory-storage.js'
-import { DEFAULT_MAX_FRAME_SIZE, PROTOCOL_VERSION } from '@codio-chunk/interface'
-import { InvalidConfigError, NodeStoppedError, NotFoundError } from '@codio-chunk/interface'
-import { Semaphore } from '../util/semaphore.js'
-import { PeerManager } from '../peers/peer-manager.js'
-import { SwarmRegistry } from '../swarm/swarm-registry.js'
-import { Uploader } from '../upload/upload.js'
-import { UploadManager } from '../upload/upload-manager.js'
-import { createRandom } from '@codio-chunk/pieces'
-import type { DownloadProgress } from '../download/download.js'
-import { DownloadCoordinator } from '../download/download-coordinator.js'
-import { VerifyQueue } from '../download/verify-queue.js'
 import { systemClock, type Clock } from '../peers/rate-meter.js'
-import { TokenBucket } from '../upload/token-bucket.js'
-import { toContentId, type ContentRef } from './content-ref.js'
 import { collectPeerStats, type PeerStats } from '../peers/peer-stats.js'
+import { createEngineUnits, type EngineUnits } from './engine-units.js'
+import { toContentId, type ContentRef } from './content-ref.js'
 import { readAll, readContentFrom } from './content-io.js'
-import { ContentPublisher, type PublishOptions } from './content-publisher.js'
-import { MessageRouter } from '../peers/message-router.js'
-import { SuperSeeder } from '../swarm/super-seeder.js'
-import type { ContentId } from '@codio-chunk/interface'
-import type { AbortOptions, Logger, LoggerFactory } from '@codio-chunk/interface'
-import type { BufferPool, Components, Identity, Storage, StorageFactory, Strategy, Transport, TransportFactory, Verifier } from '@codio-chunk/interface'
-import type { DistributorEvents, EngineContext } from './engine-context.js'
+import { createComponents } from '@codio-chunk/protocol'
+import { DEFAULT_MAX_FRAME_SIZE, InvalidConfigError, NodeStoppedError, NotFoundError, silentLoggerFactory } from '@codio-chunk/interface'
+import type { PublishOptions } from './content-publisher.js'
+import type { DistributorEvents } from './distributor-events.js'
+import type { DownloadProgress } from '../download/peer-download.js'
 import type { ContentSwarm } from '../swarm/swarm.js'
+import type { AbortOptions, BufferPool, Components, ContentId, Identity, LoggerFactory, Storage, StorageFactory, Strategy, Transport, TransportFactory, Verifier } from '@codio-chunk/interface'
 
 /** The plugins and settings a {@link ChunkDistributor} runs with. */
 export interface DistributorInit {
@@ -95,21 +81,10 @@ export class ChunkDistributor {
   /** Typed events: `peer:connect`, `chunk:verified`, `download:complete`, … */
   readonly events: TypedEmitter<DistributorEvents>
   readonly storage: Storage
-  private readonly peers: PeerManager
-  private readonly swarms: SwarmRegistry
-  private readonly uploader: Uploader
-  private readonly uploads: UploadManager
-  private readonly router: MessageRouter
-  private readonly publisher: ContentPublisher
-  /** Downloads running (started and not ended): none means this node only seeds. */
-  private downloadsRunning = 0
-  private readonly ctx: EngineContext
+  private readonly units: EngineUnits
   private readonly verifiers: Verifier[]
-  private readonly coordinator: DownloadCoordinator
   /** Aborts manifest fetches and dials in progress when the node stops. */
   private readonly stopController = new AbortController()
-  private readonly slots: Semaphore
-  private readonly log: Logger
   private stopped = false
 
   private constructor (config: ChunkConfig, init: DistributorInit) {
@@ -117,80 +92,23 @@ export class ChunkDistributor {
     this.verifiers = Array.isArray(init.verifier) ? init.verifier : init.verifier === undefined ? [] : [init.verifier]
     if (this.verifiers.length === 0) throw new InvalidConfigError('A verifier is needed, e.g. verifier: sha256Verifier() from @codio-chunk/verifier-sha256')
     this.config = config
-    const loggers = init.logger ?? silentLoggerFactory
     const maxFrameSize = Math.max(DEFAULT_MAX_FRAME_SIZE, config.maxChunkSize + 4096)
-    this.components = createComponents({ identity: init.identity, logger: loggers, buffers: init.buffers, maxFrameSize })
+    this.components = createComponents({ identity: init.identity, logger: init.logger ?? silentLoggerFactory, buffers: init.buffers, maxFrameSize })
     this.identity = this.components.identity
     const transports = makeTransports(init.transports, this.components)
     this.storage = makePlugin<Storage>(init.storage ?? memoryStorage(), this.components, 'storage', 'fsStorage({ dir }) from @codio-chunk/storage-fs')
-    this.log = loggers('codio-chunk:distributor')
-    this.events = new TypedEmitter(this.log)
-    this.slots = new Semaphore(config.maxConcurrentDownloads)
-    const clock = init.clock ?? systemClock
-    const agent = init.agent ?? 'codio-chunk/0.1.0'
-    this.peers = new PeerManager({
+    this.events = new TypedEmitter(this.components.logger('codio-chunk:distributor'))
+    this.units = createEngineUnits({
+      config,
+      components: this.components,
       transports,
-      localPeerId: this.identity.peerId,
-      dialTimeout: config.dialTimeout,
-      maxConnections: config.maxConnections,
-      clock,
-      log: loggers('codio-chunk:peers'),
-      hello: () => ({ type: 'hello', version: PROTOCOL_VERSION, peerId: this.identity.peerId, maxFrameSize: this.components.maxFrameSize, maxRequests: config.maxRequestsServed, addresses: this.peers.addresses, agent }),
-      onMessage: (session, message) => { this.router.route(session, message) },
-      onPeer: (session) => { this.router.peerConnected(session) },
-      onPeerGone: (session, error) => { this.router.peerGone(session, error) }
-    })
-    const random = createRandom(Math.floor(Math.random() * 0x100000000))
-    this.swarms = new SwarmRegistry({
       storage: this.storage,
-      peers: this.peers,
-      log: this.log,
-      maxPeersPerContent: config.maxPeersPerContent,
-      onLearnedAddress: (swarm, address) => { this.coordinator.dialForSwarm(swarm, address) },
-      superSeeder: config.superSeed ? (swarm) => this.superSeeder(swarm, clock, random, loggers('codio-chunk:super-seed')) : undefined
-    })
-    this.ctx = {
-      config,
+      verifiers: this.verifiers,
       strategy,
-      storage: this.storage,
-      buffers: this.components.buffers,
-      verify: new VerifyQueue(this.verifiers),
-      clock,
       events: this.events,
-      log: this.log,
-      uploadLimiter: new TokenBucket({ rate: config.uploadLimit, clock }),
-      downloadLimiter: new TokenBucket({ rate: config.downloadLimit, clock }),
-      ban: (session, reason) => { this.router.ban(session, reason) },
-      announceHave: (swarm, index) => { this.swarms.announceHave(swarm, index) },
-      setInterest: (swarm, session, interested) => { this.router.setInterest(swarm, session, interested) },
-      redial: async (swarm) => { await this.coordinator.redial(swarm) },
-      downloadRunning: (running) => { this.downloadsRunning += running ? 1 : -1 }
-    }
-    this.uploader = new Uploader({
-      ...this.ctx,
-      swarmFor: (cid) => this.swarms.get(cid),
-      chunkRequested: (session, swarm) => { this.uploads.addInterest(session, swarm.key) }
-    })
-    this.uploads = new UploadManager({
-      config,
-      clock,
-      random,
-      isSeeding: () => this.downloadsRunning === 0,
-      rejectChoked: (session) => { this.uploader.rejectChoked(session) },
-      unchokeAll: () => this.swarms.superSeeding,
-      log: loggers('codio-chunk:choker')
-    })
-    this.uploads.start()
-    this.router = new MessageRouter({ peers: this.peers, swarms: this.swarms, uploader: this.uploader, uploads: this.uploads, events: this.events, clock })
-    this.publisher = new ContentPublisher({ config, storage: this.storage, verifier: this.verifiers[0], swarms: this.swarms })
-    this.coordinator = new DownloadCoordinator({
-      ctx: this.ctx,
-      peers: this.peers,
-      swarms: this.swarms,
-      slots: this.slots,
-      stopSignal: this.stopController.signal,
-      isStopped: () => this.stopped,
-      log: this.log
+      clock: init.clock ?? systemClock,
+      agent: init.agent ?? 'codio-chunk/1.0.0',
+      stopSignal: this.stopController.signal
     })
   }
 
@@ -202,7 +120,7 @@ export class ChunkDistributor {
   static async create (config: ChunkConfig = ChunkConfig.default(), init: DistributorInit): Promise<ChunkDistributor> {
     const node = new ChunkDistributor(config, init)
     try {
-      for (const address of init.listen ?? []) await node.peers.listen(address)
+      for (const address of init.listen ?? []) await node.units.peers.listen(address)
     } catch (err) {
       await node.stop()
       throw err
@@ -217,7 +135,7 @@ export class ChunkDistributor {
 
   /** Addresses other peers can dial, e.g. `['tcp://127.0.0.1:40123']`. */
   get addresses (): string[] {
-    return this.peers.addresses
+    return this.units.peers.addresses
   }
 
   /**
@@ -233,7 +151,7 @@ export class ChunkDistributor {
     const bytes = (a instanceof Uint8Array ? a : b) as Uint8Array
     const options = (a instanceof Uint8Array ? b : c) as StoreOptions | undefined
     if (!(bytes instanceof Uint8Array)) throw new TypeError('storeContent needs the content as a Uint8Array')
-    return await this.publisher.storeBytes(bytes, expected, options)
+    return await this.units.publisher.storeBytes(bytes, expected, options)
   }
 
   /**
@@ -248,7 +166,7 @@ export class ChunkDistributor {
    */
   async importContent (open: () => AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options?: StoreOptions): Promise<ContentId> {
     this.assertRunning()
-    return await this.publisher.importStream(open, options)
+    return await this.units.publisher.importStream(open, options)
   }
 
   /**
@@ -260,9 +178,9 @@ export class ChunkDistributor {
   async download (cid: ContentRef, providers: readonly string[], options: DownloadOptions = {}): Promise<ContentId> {
     this.assertRunning()
     const root = toContentId(cid)
-    this.ctx.verify.assertSupported(root.cid)
-    for (const address of providers) this.peers.transportFor(address)
-    await this.coordinator.download(root, providers, options)
+    this.units.services.verify.assertSupported(root.cid)
+    for (const address of providers) this.units.peers.transportFor(address)
+    await this.units.coordinator.download(root, providers, options)
     return root
   }
 
@@ -280,8 +198,7 @@ export class ChunkDistributor {
 
   /** Progress of a running download, or undefined if none is running for that content. */
   downloadProgress (cid: ContentRef): DownloadProgress | undefined {
-    const swarm = this.swarms.swarms.get(toContentId(cid).toString())
-    return swarm?.download?.progress()
+    return this.units.coordinator.running(toContentId(cid))?.progress()
   }
 
   /**
@@ -293,10 +210,10 @@ export class ChunkDistributor {
    */
   async serveChunk (cid: ContentRef, index: number, peerId?: string): Promise<Uint8Array> {
     const root = toContentId(cid)
-    if (peerId !== undefined && !this.peers.sessions.has(peerId)) throw new NotFoundError(`Peer ${peerId} is not connected to this node`)
-    const swarm = await this.swarms.get(root)
+    if (peerId !== undefined && this.units.peers.session(peerId) === undefined) throw new NotFoundError(`Peer ${peerId} is not connected to this node`)
+    const swarm = await this.units.swarms.get(root)
     if (swarm === undefined) throw new NotFoundError(`Content ${root.toString()} is not stored on this node`)
-    return await this.uploader.serve(swarm, index)
+    return await this.units.uploader.serve(swarm, index)
   }
 
   /**
@@ -304,19 +221,16 @@ export class ChunkDistributor {
    * strategies such as `sequential()` pick from there. Returns false if no download is running.
    */
   setPosition (cid: ContentRef, index: number): boolean {
-    const download = this.swarms.swarms.get(toContentId(cid).toString())?.download
+    const download = this.units.coordinator.running(toContentId(cid))
     if (download === undefined) return false
-    if (!Number.isInteger(index) || index < 0 || index >= download.swarm.manifest.chunkCount) {
-      throw new RangeError(`Position ${index} is out of range 0..${download.swarm.manifest.chunkCount - 1}`)
-    }
-    download.position = index
+    download.setPosition(index)
     return true
   }
 
   /** Connects to a peer; resolves with its peer id. */
   async connect (address: string, options: AbortOptions = {}): Promise<string> {
     this.assertRunning()
-    const session = await this.peers.dial(address, options)
+    const session = await this.units.peers.dial(address, options)
     return session.peerId
   }
 
@@ -325,9 +239,10 @@ export class ChunkDistributor {
    * state, whether it holds the optimistic upload slot or snubs us, bad chunks.
    */
   peerStats (): PeerStats[] {
-    return collectPeerStats(this.peers.sessions.values(), (session) => ({
-      snubbed: this.uploads.isSnubbing(session),
-      optimistic: this.uploads.slotOf(session) === 'optimistic'
+    const { peers, uploads } = this.units
+    return collectPeerStats(peers.sessions(), (session) => ({
+      snubbed: uploads.isSnubbing(session),
+      optimistic: uploads.slotOf(session) === 'optimistic'
     }))
   }
 
@@ -342,13 +257,14 @@ export class ChunkDistributor {
     this.stopped = true
     const error = new NodeStoppedError('The node was stopped')
     this.stopController.abort(error)
-    this.uploads.stop()
-    this.swarms.close()
-    for (const swarm of this.swarms.swarms.values()) swarm.download?.abort(error)
-    this.ctx.uploadLimiter.close()
-    this.ctx.downloadLimiter.close()
-    await this.peers.stop()
-    await this.coordinator.settled()
+    const { uploads, swarms, coordinator, services, peers } = this.units
+    uploads.stop()
+    swarms.close()
+    coordinator.abortAll(error)
+    services.uploadLimiter.close()
+    services.downloadLimiter.close()
+    await peers.stop()
+    await coordinator.settled()
     await Promise.allSettled([this.storage.close(), ...this.verifiers.map(async v => { await v.close?.() })])
   }
 
@@ -358,23 +274,12 @@ export class ChunkDistributor {
   }
 
   private async requireComplete (root: ContentId): Promise<ContentSwarm> {
-    const swarm = await this.swarms.get(root)
+    const swarm = await this.units.swarms.get(root)
     if (swarm === undefined) throw new NotFoundError(`Content ${root.toString()} is not stored on this node; download it first`)
     if (!swarm.have.complete) {
       throw new NotFoundError(`Content ${root.toString()} is incomplete on this node (${swarm.have.count} of ${swarm.manifest.chunkCount} chunks); download it to finish it`)
     }
     return swarm
-  }
-
-  /** The super-seeder of a content registered complete (`config.superSeed`). */
-  private superSeeder (swarm: ContentSwarm, clock: Clock, random: () => number, log: Logger): SuperSeeder {
-    return new SuperSeeder(swarm, {
-      clock,
-      random,
-      log,
-      // Choking resumes (the choker had kept its slots) once no content is super-seeded.
-      onEnd: () => { if (!this.swarms.superSeeding) this.uploads.rechoke() }
-    })
   }
 
   private assertRunning (): void {

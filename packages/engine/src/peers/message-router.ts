@@ -1,9 +1,7 @@
 import type { TypedEmitter } from '../events.js'
-import type { Clock } from './rate-meter.js'
-import type { DistributorEvents } from '../node/engine-context.js'
-import type { PeerManager } from './peer-manager.js'
+import type { DistributorEvents } from '../node/distributor-events.js'
+import type { PeerManagerEvents } from './peer-manager.js'
 import type { PeerSession } from './peer-session.js'
-import type { ContentSwarm } from '../swarm/swarm.js'
 import type { SwarmRegistry } from '../swarm/swarm-registry.js'
 import type { Uploader } from '../upload/upload.js'
 import type { UploadManager } from '../upload/upload-manager.js'
@@ -11,31 +9,29 @@ import type { WireMessage } from '@codio-chunk/interface'
 
 /** The units a {@link MessageRouter} hands messages and peer events to. */
 export interface MessageRouterInit {
-  peers: PeerManager
   swarms: SwarmRegistry
   uploader: Uploader
   uploads: UploadManager
   events: TypedEmitter<DistributorEvents>
-  clock: Clock
 }
 
 /**
- * Routes what peers send after the handshake to the unit that handles it (availability to the
- * swarm registry, interest to the upload manager, requests to the uploader, choke state to the
- * downloads), and handles a peer's arrival, departure and ban, and our own interest messages.
+ * What the peer manager reports, dispatched: messages after the handshake go to the unit that
+ * handles them (availability to the swarm registry, interest to the upload manager, requests to
+ * the uploader, choke state to the downloads); arrivals, departures and bans reach every unit that
+ * keeps per-peer state, and the node's events.
  *
  * @example
  * ```ts
- * const router = new MessageRouter({ peers, swarms, uploader, uploads, events, clock })
- * router.peerConnected(session)
- * router.route(session, { type: 'unchoke' })
+ * const router = new MessageRouter({ swarms, uploader, uploads, events })
+ * const peers = new PeerManager({ ...settings, events: router })
  * ```
  */
-export class MessageRouter {
+export class MessageRouter implements PeerManagerEvents {
   constructor (private readonly init: MessageRouterInit) {}
 
   /** Hands one message from a peer to the unit that handles it. */
-  route (session: PeerSession, message: WireMessage): void {
+  peerMessage (session: PeerSession, message: WireMessage): void {
     const { swarms, uploads, uploader } = this.init
     switch (message.type) {
       case 'bitfield':
@@ -55,10 +51,10 @@ export class MessageRouter {
         return
       case 'choke':
         // Requests to this peer will be rejected: move them to other peers now.
-        for (const key of session.holdings.keys()) swarms.swarms.get(key)?.download?.peerChoked(session)
+        for (const swarm of swarms.contentsOf(session)) swarm.download?.peerChoked(session)
         return
       case 'unchoke':
-        for (const key of session.holdings.keys()) swarms.swarms.get(key)?.download?.fill(session)
+        for (const swarm of swarms.contentsOf(session)) swarm.download?.fill(session)
         return
       case 'request-chunk':
         uploader.handleRequestChunk(session, message)
@@ -78,28 +74,14 @@ export class MessageRouter {
   }
 
   /** A peer's connection closed. */
-  peerGone (session: PeerSession, error?: Error): void {
+  peerDisconnected (session: PeerSession, error?: Error): void {
     this.init.uploads.peerGone(session)
     this.init.swarms.peerGone(session)
     this.init.events.emit('peer:disconnect', { peerId: session.peerId, address: session.connection.remoteAddress, error })
   }
 
-  /** Disconnects and bans a peer (once). */
-  ban (session: PeerSession, reason: string): void {
-    const { peers, events } = this.init
-    if (peers.banned.has(session.peerId)) return
-    events.emit('peer:banned', { peerId: session.peerId, address: session.connection.remoteAddress, reason })
-    peers.ban(session, reason)
-  }
-
-  /** Sends interested / not-interested when our interest in a peer for `swarm` changes. */
-  setInterest (swarm: ContentSwarm, session: PeerSession, interested: boolean): void {
-    if (session.amInterested.has(swarm.key) === interested) return
-    if (interested) session.amInterested.add(swarm.key)
-    else session.amInterested.delete(swarm.key)
-    // Snubbing is measured from when we became interested in the peer at all.
-    if (session.amInterested.size === 0) session.interestedSince = undefined
-    else session.interestedSince ??= this.init.clock()
-    session.send({ type: interested ? 'interested' : 'not-interested', content: swarm.root })
+  /** A peer is being banned. */
+  peerBanned (session: PeerSession, reason: string): void {
+    this.init.events.emit('peer:banned', { peerId: session.peerId, address: session.connection.remoteAddress, reason })
   }
 }

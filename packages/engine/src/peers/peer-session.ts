@@ -1,9 +1,10 @@
-import { ConnectionClosedError, ProtocolError, TimeoutError } from '@codio-chunk/interface'
-import { GoodbyeCode, PROTOCOL_VERSION, RejectCode } from '@codio-chunk/interface'
+import { ConnectionClosedError, GoodbyeCode, ProtocolError, TimeoutError } from '@codio-chunk/interface'
+import { formatAddress, isUnspecifiedHost, parseAddress } from '@codio-chunk/protocol'
 import { RateMeter, type Clock } from './rate-meter.js'
-import type { Connection } from '@codio-chunk/interface'
-import type { HelloMessage, WireMessage, RequestMessage } from '@codio-chunk/interface'
-import type { PeerHoldings } from '@codio-chunk/pieces'
+import { checkHello } from './hello-check.js'
+import { unrefTimeout } from '../util/timers.js'
+import type { Connection, HelloMessage, RejectCode, RequestMessage, WireMessage } from '@codio-chunk/interface'
+import type { CID } from 'multiformats/cid'
 
 /** A request message before the session assigns its id. */
 export type RequestWithoutId = RequestMessage extends infer T ? T extends RequestMessage ? Omit<T, 'id'> : never : never
@@ -20,79 +21,77 @@ export interface OutgoingRequest {
   readonly onOutcome: (outcome: RequestOutcome) => void
 }
 
-/** A request a peer sent us that is being served. */
+/** A request a peer sent us that is being served. Setting `cancelled` stops serving it. */
 export interface IncomingRequest {
   cancelled: boolean
 }
 
+/** What a {@link PeerSession} reports to whoever keeps it (the peer manager). */
+export interface PeerSessionEvents {
+  /**
+   * The peer's hello arrived, before any later message is handled. Returns the session to use for
+   * this peer: this one, an existing one if this connection is a duplicate (this one is then
+   * closed), or undefined if the peer was refused (the callee closes the session with the reason).
+   */
+  helloReceived(session: PeerSession): PeerSession | undefined
+  /** A message arrived after the handshake (requests answered here are not reported). */
+  message(session: PeerSession, message: WireMessage): void
+  /** The connection closed, once, whether or not the handshake completed. */
+  closed(session: PeerSession, error?: Error): void
+}
+
+/** What a {@link PeerSession} is made of. */
 export interface PeerSessionOptions {
   connection: Connection
+  /** Our hello, sent first. */
   hello: HelloMessage
+  /** Milliseconds the peer has to send its hello. */
   helloTimeout: number
   clock: Clock
-  /**
-   * Called synchronously when the peer's hello arrives, before any later message is handled.
-   * Returns the session to use for this peer: itself, or an existing one if this connection is a
-   * duplicate (this one is then closed), or undefined if the peer was refused (the callback closes
-   * the session with the reason).
-   */
-  onHello: (session: PeerSession) => PeerSession | undefined
-  /** Called with every message after the handshake. */
-  onMessage: (session: PeerSession, message: WireMessage) => void
-  /** Called once when the connection closes (after the handshake completed or not). */
-  onClose: (session: PeerSession, error?: Error) => void
+  events: PeerSessionEvents
 }
 
 /**
- * One connected peer: the handshake, request bookkeeping in both directions and per-peer
- * statistics. It knows nothing about contents beyond the holdings map the engine fills.
+ * One connected peer: the handshake, the choke and interest state both ways, request bookkeeping
+ * in both directions and per-peer statistics. Its state changes only through its methods, which
+ * send the matching message when the state changes. It knows nothing about contents beyond the
+ * interest declared both ways (swarm membership is the swarm registry's).
+ *
+ * @example
+ * ```ts
+ * const session = new PeerSession({ connection, hello, helloTimeout: 10_000, clock, events })
+ * await session.start()                       // resolves with the session kept for the peer
+ * session.setChoking(false)                   // sends unchoke
+ * session.declareInterest(content, true)      // sends interested
+ * ```
  */
 export class PeerSession {
   readonly connection: Connection
-  /** The peer's hello, once received. */
-  remoteHello?: HelloMessage
-  /** Set when the connection has closed. */
-  closed = false
-  /** Why the connection closed, if it failed. */
-  closeError?: Error
 
-  /** The peer has choked us: our requests would be rejected. Every connection starts choked both ways. */
-  peerChoking = true
-  /** When the peer last choked us (the connection's start at first). */
-  chokedAt: number
-  /** We have choked the peer. */
-  amChoking = true
-  /** Contents we told the peer we are interested in (by CID string). */
-  readonly amInterested = new Set<string>()
-  /** Contents the peer said it is interested in (by CID string). */
-  readonly peerInterested = new Set<string>()
-  /** When we became interested in the peer (in any content); undefined while we are not. */
-  interestedSince?: number
-  /** When the peer last sent us a data message (a chunk or block); the connection's start at first. */
-  lastDataAt: number
-
-  /** What the peer has, per content (by CID string). */
-  readonly holdings = new Map<string, PeerHoldings>()
-  /** Contents we already sent our bitfield for. */
-  readonly bitfieldSent = new Set<string>()
-
-  /** Payload bytes received in data messages, chunks and manifest blocks (download from this peer). */
-  readonly downloaded: RateMeter
-  /** Payload bytes sent in data messages, chunks and manifest blocks (upload to this peer). */
-  readonly uploaded: RateMeter
-  /** Chunks from this peer that failed verification. */
-  badChunks = 0
-  /** Requests to this peer that timed out. */
-  timeouts = 0
-
-  readonly outgoing = new Map<number, OutgoingRequest>()
-  readonly incoming = new Map<number, IncomingRequest>()
+  private hello?: HelloMessage
+  private isClosed = false
+  private closeReason?: Error
+  /** The peer chokes us; every connection starts choked both ways. */
+  private chokedByPeer = true
+  private chokedByPeerAt: number
+  private chokingPeer = true
+  /** Contents we told the peer we are interested in (CID strings). */
+  private readonly ourInterest = new Set<string>()
+  /** Contents the peer said it is interested in (CID strings). */
+  private readonly theirInterest = new Set<string>()
+  private interestedSince?: number
+  private lastData: number
+  private readonly downloaded: RateMeter
+  private readonly uploaded: RateMeter
+  private bad = 0
+  private timedOut = 0
+  private readonly outgoing = new Map<number, OutgoingRequest>()
+  private readonly incoming = new Map<number, IncomingRequest>()
   /**
    * Uploads to this peer run one after another: each waits for the previous answer to be sent and
    * for the send buffer to drain, so a peer that does not read cannot make us queue data.
    */
-  uploadQueue: Promise<void> = Promise.resolve()
-
+  private uploads: Promise<void> = Promise.resolve()
   private nextRequestId = 1
   private readonly options: PeerSessionOptions
   private readonly handshake: Promise<PeerSession>
@@ -103,8 +102,8 @@ export class PeerSession {
   constructor (options: PeerSessionOptions) {
     this.options = options
     this.connection = options.connection
-    this.chokedAt = options.clock()
-    this.lastDataAt = this.chokedAt
+    this.chokedByPeerAt = options.clock()
+    this.lastData = this.chokedByPeerAt
     this.downloaded = new RateMeter({ clock: options.clock })
     this.uploaded = new RateMeter({ clock: options.clock })
     this.handshake = new Promise((resolve, reject) => {
@@ -114,9 +113,58 @@ export class PeerSession {
     this.handshake.catch(() => {})
   }
 
-  /** The peer id the peer claimed in its hello (or the transport authenticated). */
-  get peerId (): string {
-    return this.remoteHello?.peerId ?? '(handshaking)'
+  /** The peer's hello, once received. */
+  get remoteHello (): HelloMessage | undefined { return this.hello }
+  /** The peer id the peer claimed in its hello (checked against what the transport authenticated). */
+  get peerId (): string { return this.hello?.peerId ?? '(handshaking)' }
+  /** True once the connection has closed. */
+  get closed (): boolean { return this.isClosed }
+  /** Why the connection closed, if it failed. */
+  get closeError (): Error | undefined { return this.closeReason }
+  /** The peer chokes us: our chunk requests would be rejected. */
+  get peerChoking (): boolean { return this.chokedByPeer }
+  /** When the peer last choked us (the connection's start at first). */
+  get chokedAt (): number { return this.chokedByPeerAt }
+  /** We choke the peer: its chunk requests are rejected. */
+  get amChoking (): boolean { return this.chokingPeer }
+  /** The peer is interested in at least one of our contents. */
+  get peerInterested (): boolean { return this.theirInterest.size > 0 }
+  /** When the peer last sent us a chunk or block (the connection's start at first). */
+  get lastDataAt (): number { return this.lastData }
+  /** Chunks and blocks from this peer that failed verification. */
+  get badChunks (): number { return this.bad }
+  /** Requests to this peer that timed out. */
+  get timeouts (): number { return this.timedOut }
+  /** Requests we have in flight to this peer. */
+  get requestsOut (): number { return this.outgoing.size }
+  /** Requests of the peer's we are serving. */
+  get requestsIn (): number { return this.incoming.size }
+  /** Payload bytes received in data messages (downloaded from this peer). */
+  get bytesReceived (): number { return this.downloaded.total }
+  /** Payload bytes sent in data messages (uploaded to this peer). */
+  get bytesSent (): number { return this.uploaded.total }
+  /** Bytes per second the peer sends us, over the last few seconds. */
+  receiveRate (): number { return this.downloaded.rate() }
+  /** Bytes per second we send the peer, over the last few seconds. */
+  sendRate (): number { return this.uploaded.rate() }
+
+  /** The addresses the peer said it listens on, with unspecified hosts replaced by the address we see it at. */
+  listenAddresses (): string[] {
+    const out: string[] = []
+    for (const address of this.hello?.addresses ?? []) {
+      try {
+        const parsed = parseAddress(address)
+        if (isUnspecifiedHost(parsed.host)) {
+          const seen = parseAddress(this.connection.remoteAddress)
+          out.push(formatAddress(parsed.scheme, seen.host, parsed.port))
+        } else {
+          out.push(address)
+        }
+      } catch {
+        // an address we cannot parse is left out
+      }
+    }
+    return out
   }
 
   /**
@@ -128,10 +176,9 @@ export class PeerSession {
       onMessage: (message) => { this.receive(message) },
       onClose: (error) => { this.handleClose(error) }
     })
-    this.helloTimer = setTimeout(() => {
+    this.helloTimer = unrefTimeout(() => {
       this.close(new TimeoutError(`Peer at ${this.connection.remoteAddress} sent no hello within ${this.options.helloTimeout} ms`))
     }, this.options.helloTimeout)
-    this.helloTimer.unref?.()
     try {
       this.connection.send(this.options.hello)
     } catch (err) {
@@ -146,18 +193,63 @@ export class PeerSession {
    */
   isSnubbing (now: number, timeout: number): boolean {
     if (this.interestedSince === undefined) return false
-    return now - Math.max(this.interestedSince, this.lastDataAt) >= timeout
+    return now - Math.max(this.interestedSince, this.lastData) >= timeout
   }
 
   /** Records that the peer chokes us (a `choke` message, or a request rejected as choked). */
   markChoked (): void {
-    if (!this.peerChoking) this.chokedAt = this.options.clock()
-    this.peerChoking = true
+    if (!this.chokedByPeer) this.chokedByPeerAt = this.options.clock()
+    this.chokedByPeer = true
+  }
+
+  /** Chokes or unchokes the peer, sending `choke` / `unchoke` if that changes anything. True if it did. */
+  setChoking (choking: boolean): boolean {
+    if (this.chokingPeer === choking || this.isClosed) return false
+    this.chokingPeer = choking
+    this.send({ type: choking ? 'choke' : 'unchoke' })
+    return true
+  }
+
+  /**
+   * Declares our interest in the peer's chunks of a content, sending `interested` /
+   * `not-interested` when it changes. Snubbing is measured from when we became interested in the
+   * peer at all.
+   */
+  declareInterest (content: CID, interested: boolean): void {
+    const key = content.toString()
+    if (this.ourInterest.has(key) === interested || this.isClosed) return
+    if (interested) this.ourInterest.add(key)
+    else this.ourInterest.delete(key)
+    if (this.ourInterest.size === 0) this.interestedSince = undefined
+    else this.interestedSince ??= this.options.clock()
+    this.send({ type: interested ? 'interested' : 'not-interested', content })
+  }
+
+  /** Records the peer's interest in content `key`; true if it is new. */
+  addPeerInterest (key: string): boolean {
+    if (this.theirInterest.has(key)) return false
+    this.theirInterest.add(key)
+    return true
+  }
+
+  /** Records that the peer lost interest in content `key`; true if it had any. */
+  removePeerInterest (key: string): boolean {
+    return this.theirInterest.delete(key)
+  }
+
+  /** Counts a chunk or block from this peer that failed verification; returns the count. */
+  countBadChunk (): number {
+    return ++this.bad
+  }
+
+  /** Counts a request to this peer that timed out. */
+  countTimeout (): void {
+    this.timedOut++
   }
 
   /** Sends a message; returns false (and does nothing) if the connection is closed. Data payloads count as uploaded. */
   send (message: WireMessage, sent?: () => void): boolean {
-    if (this.closed) return false
+    if (this.isClosed) return false
     try {
       this.connection.send(message, sent)
       if (message.type === 'data') this.uploaded.add(message.bytes.length)
@@ -168,14 +260,13 @@ export class PeerSession {
     }
   }
 
-  /** Sends a request and tracks it until `settle()`, a reply or the connection closing. */
+  /** Sends a request and tracks it until `cancel()`, a reply or the connection closing. */
   request (message: RequestWithoutId, timeout: number, onOutcome: (outcome: RequestOutcome) => void): OutgoingRequest | undefined {
-    if (this.closed) return undefined
+    if (this.isClosed) return undefined
     const id = this.nextRequestId
     this.nextRequestId = this.nextRequestId >= 0xffffffff ? 1 : this.nextRequestId + 1
     const full = { ...message, id } as RequestMessage
-    const now = this.options.clock()
-    const request: OutgoingRequest = { id, deadline: now + timeout, onOutcome }
+    const request: OutgoingRequest = { id, deadline: this.options.clock() + timeout, onOutcome }
     this.outgoing.set(id, request)
     if (!this.send(full)) {
       this.outgoing.delete(id)
@@ -195,9 +286,34 @@ export class PeerSession {
     if (!silent) request.onOutcome({ ok: false, error })
   }
 
+  /** The peer's request `id` being served, if any. */
+  serving (id: number): IncomingRequest | undefined {
+    return this.incoming.get(id)
+  }
+
+  /** Starts serving the peer's request `id`. */
+  startServing (id: number, request: IncomingRequest): void {
+    this.incoming.set(id, request)
+  }
+
+  /** Stops tracking the peer's request `id`, if it is still `request`. */
+  stopServing (id: number, request: IncomingRequest): void {
+    if (this.incoming.get(id) === request) this.incoming.delete(id)
+  }
+
+  /** The peer's requests being served (a copy: safe to stop serving them while iterating). */
+  servedRequests (): Array<[number, IncomingRequest]> {
+    return [...this.incoming]
+  }
+
+  /** Runs `task` after every upload queued before it has finished (uploads to one peer run in order). */
+  enqueueUpload (task: () => Promise<void>): void {
+    this.uploads = this.uploads.then(task)
+  }
+
   /** Closes the connection (with a goodbye when a reason code is given). */
   close (error?: Error, goodbye?: { code: GoodbyeCode, reason: string }): void {
-    if (this.closed) return
+    if (this.isClosed) return
     if (goodbye !== undefined) this.send({ type: 'goodbye', code: goodbye.code, reason: goodbye.reason.slice(0, 512) })
     this.connection.close(error)
     // Transports call onClose; make sure our state is final even if one does not do it synchronously.
@@ -205,8 +321,8 @@ export class PeerSession {
   }
 
   private receive (message: WireMessage): void {
-    if (this.closed) return
-    if (this.remoteHello === undefined) {
+    if (this.isClosed) return
+    if (this.hello === undefined) {
       this.receiveHello(message)
       return
     }
@@ -216,7 +332,7 @@ export class PeerSession {
         if (request === undefined) return // answer to a cancelled or timed-out request
         this.outgoing.delete(message.id)
         this.downloaded.add(message.bytes.length)
-        this.lastDataAt = this.options.clock()
+        this.lastData = this.options.clock()
         request.onOutcome({ ok: true, bytes: message.bytes })
         return
       }
@@ -242,36 +358,24 @@ export class PeerSession {
         this.markChoked()
         break
       case 'unchoke':
-        this.peerChoking = false
+        this.chokedByPeer = false
         break
     }
-    this.options.onMessage(this, message)
+    this.options.events.message(this, message)
   }
 
   private receiveHello (message: WireMessage): void {
-    if (message.type !== 'hello') {
-      this.close(new ProtocolError(`Peer at ${this.connection.remoteAddress} sent ${message.type} before hello`), { code: GoodbyeCode.ProtocolError, reason: 'expected hello' })
+    const checked = checkHello(message, this.connection)
+    if ('error' in checked) {
+      this.close(checked.error, { code: GoodbyeCode.ProtocolError, reason: checked.reason })
       return
     }
-    if (message.version !== PROTOCOL_VERSION) {
-      this.close(new ProtocolError(`Peer at ${this.connection.remoteAddress} speaks protocol version ${message.version}; this node speaks ${PROTOCOL_VERSION}`), { code: GoodbyeCode.ProtocolError, reason: `unsupported version ${message.version}` })
-      return
-    }
-    const authenticated = this.connection.remotePeerId
-    if (authenticated !== undefined && authenticated !== message.peerId) {
-      this.close(new ProtocolError(`Peer at ${this.connection.remoteAddress} claims id ${message.peerId} but authenticated as ${authenticated}`), { code: GoodbyeCode.ProtocolError, reason: 'peer id mismatch' })
-      return
-    }
-    if (message.peerId.length === 0 || message.peerId.length > 256) {
-      this.close(new ProtocolError(`Peer at ${this.connection.remoteAddress} sent an invalid peer id`), { code: GoodbyeCode.ProtocolError, reason: 'invalid peer id' })
-      return
-    }
-    this.remoteHello = message
+    this.hello = checked
     clearTimeout(this.helloTimer)
-    const kept = this.options.onHello(this)
+    const kept = this.options.events.helloReceived(this)
     if (kept === undefined) {
-      // Refused (onHello closed it with the reason); make sure it is closed.
-      this.close(new ProtocolError(`Peer ${message.peerId} at ${this.connection.remoteAddress} was refused`))
+      // Refused (the callee closed it with the reason); make sure it is closed.
+      this.close(new ProtocolError(`Peer ${checked.peerId} at ${this.connection.remoteAddress} was refused`))
       return
     }
     this.resolveHandshake(kept)
@@ -279,11 +383,11 @@ export class PeerSession {
   }
 
   private handleClose (error?: Error): void {
-    if (this.closed) return
-    this.closed = true
-    this.closeError = error
+    if (this.isClosed) return
+    this.isClosed = true
+    this.closeReason = error
     clearTimeout(this.helloTimer)
-    const reason = error ?? new ConnectionClosedError(`Connection to ${this.remoteHello?.peerId ?? this.connection.remoteAddress} closed`)
+    const reason = error ?? new ConnectionClosedError(`Connection to ${this.hello?.peerId ?? this.connection.remoteAddress} closed`)
     this.rejectHandshake(reason)
     const pending = [...this.outgoing.values()]
     this.outgoing.clear()
@@ -292,6 +396,6 @@ export class PeerSession {
     for (const request of pending) {
       request.onOutcome({ ok: false, error: new ConnectionClosedError(`Connection to ${this.peerId} closed before request ${request.id} was answered`, { cause: error }) })
     }
-    this.options.onClose(this, error)
+    this.options.events.closed(this, error)
   }
 }

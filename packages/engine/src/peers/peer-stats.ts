@@ -52,26 +52,26 @@ export interface PeerSlotStats {
 
 /** The statistics of one session. */
 export function statsOf (session: PeerSession, slot: PeerSlotStats): PeerStats {
-  const sent = session.uploaded.total
-  const received = session.downloaded.total
+  const sent = session.bytesSent
+  const received = session.bytesReceived
   return {
     peerId: session.peerId,
     address: session.connection.remoteAddress,
     direction: session.connection.direction,
     bytesSent: sent,
     bytesReceived: received,
-    uploadRate: session.uploaded.rate(),
-    downloadRate: session.downloaded.rate(),
+    uploadRate: session.sendRate(),
+    downloadRate: session.receiveRate(),
     ratio: sent === 0 ? (received > 0 ? Number.POSITIVE_INFINITY : 0) : received / sent,
     choked: session.amChoking,
     optimistic: slot.optimistic,
     snubbed: slot.snubbed,
     chokedBy: session.peerChoking,
-    interested: session.peerInterested.size > 0,
+    interested: session.peerInterested,
     badChunks: session.badChunks,
     timeouts: session.timeouts,
-    requestsOut: session.outgoing.size,
-    requestsIn: session.incoming.size,
+    requestsOut: session.requestsOut,
+    requestsIn: session.requestsIn,
     bytesQueued: session.connection.bufferedBytes
   }
 }

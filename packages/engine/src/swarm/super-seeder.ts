@@ -3,16 +3,22 @@ import { SuperSeedPlanner, type Reveal, type SuperSeedPlannerOptions } from './s
 import type { Logger } from '@codio-chunk/interface'
 import type { PeerHoldings } from '@codio-chunk/pieces'
 import type { PeerSession } from '../peers/peer-session.js'
-import type { ContentSwarm, UploadGate } from './swarm.js'
+import { unrefInterval } from '../util/timers.js'
+import type { ContentSwarm, SwarmSuperSeed } from './swarm.js'
 
 /** How often a super-seeder looks for stalled peers, in milliseconds (at most; less for short stall timeouts). */
 const TICK_INTERVAL = 250
 
+/** What a {@link SuperSeeder} reports. */
+export interface SuperSeederEvents {
+  /** Super-seeding of `swarm` ended, just before every peer is sent the full bitfield. */
+  ended(swarm: ContentSwarm): void
+}
+
 /** What a {@link SuperSeeder} needs besides its swarm. */
 export interface SuperSeederInit extends Omit<SuperSeedPlannerOptions, 'chunkCount'> {
-  /** Called once when super-seeding ends, just before every peer is sent the full bitfield. */
-  onEnd: (swarm: ContentSwarm) => void
   log: Logger
+  events: SuperSeederEvents
 }
 
 /**
@@ -28,13 +34,13 @@ export interface SuperSeederInit extends Omit<SuperSeedPlannerOptions, 'chunkCou
  *
  * @example
  * ```ts
- * const superSeed = new SuperSeeder(swarm, { clock: Date.now, random: Math.random, log, onEnd: () => uploads.rechoke() })
- * swarm.superSeed = swarm.uploadGate = superSeed
+ * const superSeed = new SuperSeeder(swarm, { clock: Date.now, random: Math.random, log, events: { ended: () => uploads.rechoke() } })
+ * swarm.superSeed = superSeed
  * const bits = superSeed.peerJoined(session, holdings)   // the bitfield to send this peer
  * superSeed.peerHas(session, 7)                           // its have: maybe reveals more to others
  * ```
  */
-export class SuperSeeder implements UploadGate {
+export class SuperSeeder implements SwarmSuperSeed {
   readonly swarm: ContentSwarm
   private readonly planner: SuperSeedPlanner<PeerSession>
   private readonly init: SuperSeederInit
@@ -101,8 +107,7 @@ export class SuperSeeder implements UploadGate {
   private startTimer (): void {
     if (this.finished || this.timer !== undefined) return
     const every = Math.max(20, Math.min(TICK_INTERVAL, (this.init.stallTimeout ?? TICK_INTERVAL * 4) / 4))
-    this.timer = setInterval(() => { this.apply(this.planner.tick()) }, every)
-    this.timer.unref?.()
+    this.timer = unrefInterval(() => { this.apply(this.planner.tick()) }, every)
   }
 
   private stopTimer (): void {
@@ -128,12 +133,11 @@ export class SuperSeeder implements UploadGate {
     const { swarm } = this
     this.init.log('super-seeding of %s ended: %d of %d chunks sent or seen at a peer', swarm.key, this.planner.presentCount, swarm.manifest.chunkCount)
     if (swarm.superSeed === this) swarm.superSeed = undefined
-    if (swarm.uploadGate === this) swarm.uploadGate = undefined
-    this.init.onEnd(swarm)
+    this.init.events.ended(swarm)
     const bits = swarm.have.toBytes()
     for (const session of swarm.peers.keys()) {
       if (session.closed) continue
-      session.bitfieldSent.add(swarm.key)
+      swarm.bitfieldSentTo.add(session)
       session.send({ type: 'bitfield', content: swarm.root, chunkCount: swarm.manifest.chunkCount, bits })
     }
   }

@@ -1,17 +1,12 @@
-import { Bitfield } from '@codio-chunk/interface'
+import { Bitfield, ContentId, GoodbyeCode, ProtocolError } from '@codio-chunk/interface'
 import { PeerHoldings } from '@codio-chunk/pieces'
-import { ProtocolError } from '@codio-chunk/interface'
-import { GoodbyeCode } from '@codio-chunk/interface'
 import { ContentSwarm } from './swarm.js'
+import { SuperSeeder } from './super-seeder.js'
+import type { BitfieldMessage, HaveMessage, Logger, Manifest, PeersMessage, Storage } from '@codio-chunk/interface'
 import type { CID } from 'multiformats/cid'
-import { ContentId } from '@codio-chunk/interface'
-import type { Manifest } from '@codio-chunk/interface'
-import type { Storage } from '@codio-chunk/interface'
+import type { Clock } from '../peers/rate-meter.js'
 import type { PeerSession } from '../peers/peer-session.js'
 import type { PeerManager } from '../peers/peer-manager.js'
-import type { BitfieldMessage, HaveMessage, PeersMessage } from '@codio-chunk/interface'
-import type { Logger } from '@codio-chunk/interface'
-import type { SuperSeeder } from './super-seeder.js'
 
 /** Most addresses sent or accepted in one peer-exchange message. */
 const MAX_PEX_ADDRESSES = 32
@@ -27,20 +22,33 @@ interface AvailabilityQueue {
   length: number
 }
 
-/** What a {@link SwarmRegistry} needs from the node. */
+/** What a {@link SwarmRegistry} reports to the engine. */
+export interface SwarmRegistryEvents {
+  /** Peer exchange named an address for a content being downloaded, and the swarm wants more peers. */
+  addressLearned(swarm: ContentSwarm, address: string): void
+  /** Some content started being super-seeded (true), or the last one ended (false). */
+  superSeedingChanged(active: boolean): void
+}
+
+/** How contents complete when registered are super-seeded (`superSeed` in the config). */
+export interface SuperSeedSettings {
+  clock: Clock
+  /** Random numbers in [0, 1) for the planner's draws. */
+  random: () => number
+  log: Logger
+}
+
+/** What a {@link SwarmRegistry} is made of. */
 export interface SwarmRegistryInit {
   storage: Storage
-  peers: PeerManager
+  /** Our listen addresses and the ones our peers announce (for peer exchange). */
+  peers: Pick<PeerManager, 'addresses'>
   log: Logger
   /** Most peers connected for one content (`maxPeersPerContent`). */
   maxPeersPerContent: number
-  /** Dials an address learned by peer exchange for a content being downloaded. */
-  onLearnedAddress: (swarm: ContentSwarm, address: string) => void
-  /**
-   * Makes the super-seeder of a content that is complete when it is registered (published, or
-   * loaded from storage), or undefined to seed it plainly. Unset: never super-seed.
-   */
-  superSeeder?: (swarm: ContentSwarm) => SuperSeeder | undefined
+  /** Super-seed every content complete when it is registered (published, or loaded from storage). Unset: never. */
+  superSeed?: SuperSeedSettings
+  events: SwarmRegistryEvents
 }
 
 /**
@@ -51,15 +59,17 @@ export interface SwarmRegistryInit {
 export class SwarmRegistry {
   readonly swarms = new Map<string, ContentSwarm>()
   private readonly loading = new Map<string, Promise<ContentSwarm | undefined>>()
+  /** Per peer, the swarms it is a member of (it sent a bitfield and holds something). */
+  private readonly memberships = new WeakMap<PeerSession, Set<ContentSwarm>>()
   /** Per peer, its availability messages still waiting for a swarm to load (see `receive`). */
   private readonly queues = new WeakMap<PeerSession, AvailabilityQueue>()
   private readonly storage: Storage
-  private readonly peers: PeerManager
+  private readonly peers: SwarmRegistryInit['peers']
   private readonly log: Logger
   private readonly maxPeersPerContent: number
-  private readonly onLearnedAddress: (swarm: ContentSwarm, address: string) => void
-  private readonly superSeeder?: (swarm: ContentSwarm) => SuperSeeder | undefined
-  /** Swarms given a super-seeder (some may have ended since). */
+  private readonly superSeed?: SuperSeedSettings
+  private readonly events: SwarmRegistryEvents
+  /** Swarms being super-seeded. */
   private readonly superSeeded = new Set<ContentSwarm>()
 
   constructor (init: SwarmRegistryInit) {
@@ -67,17 +77,13 @@ export class SwarmRegistry {
     this.peers = init.peers
     this.log = init.log
     this.maxPeersPerContent = init.maxPeersPerContent
-    this.onLearnedAddress = init.onLearnedAddress
-    this.superSeeder = init.superSeeder
+    this.superSeed = init.superSeed
+    this.events = init.events
   }
 
-  /** True while some content is being super-seeded. O(contents being super-seeded). */
+  /** True while some content is being super-seeded. */
   get superSeeding (): boolean {
-    for (const swarm of this.superSeeded) {
-      if (swarm.superSeed?.active === true) return true
-      this.superSeeded.delete(swarm)
-    }
-    return false
+    return this.superSeeded.size > 0
   }
 
   /** Stops every super-seeder's timer (the node is stopping). */
@@ -109,19 +115,18 @@ export class SwarmRegistry {
     }
     const swarm = new ContentSwarm(manifest, have)
     this.swarms.set(key, swarm)
-    if (have.complete && this.superSeeder !== undefined) {
-      swarm.superSeed = this.superSeeder(swarm)
-      swarm.uploadGate = swarm.superSeed
-      if (swarm.superSeed !== undefined) this.superSeeded.add(swarm)
-    }
+    if (have.complete && this.superSeed !== undefined) this.startSuperSeeding(swarm, this.superSeed)
     return swarm
   }
 
-  remove (key: string): void {
-    const swarm = this.swarms.get(key)
-    swarm?.superSeed?.stop()
-    if (swarm !== undefined) this.superSeeded.delete(swarm)
-    this.swarms.delete(key)
+  private startSuperSeeding (swarm: ContentSwarm, settings: SuperSeedSettings): void {
+    swarm.superSeed = new SuperSeeder(swarm, { ...settings, events: { ended: (ended) => { this.superSeedingEnded(ended) } } })
+    this.superSeeded.add(swarm)
+    if (this.superSeeded.size === 1) this.events.superSeedingChanged(true)
+  }
+
+  private superSeedingEnded (swarm: ContentSwarm): void {
+    if (this.superSeeded.delete(swarm) && this.superSeeded.size === 0) this.events.superSeedingChanged(false)
   }
 
   /**
@@ -129,14 +134,25 @@ export class SwarmRegistry {
    * hold (nothing while super-seeding: a member is told its own subset when it joins).
    */
   sendBitfield (swarm: ContentSwarm, session: PeerSession, bits?: Bitfield): void {
-    session.bitfieldSent.add(swarm.key)
+    swarm.bitfieldSentTo.add(session)
     const map = bits ?? (swarm.superSeed?.active === true ? new Bitfield(swarm.manifest.chunkCount) : swarm.have)
     session.send({ type: 'bitfield', content: swarm.root, chunkCount: swarm.manifest.chunkCount, bits: map.toBytes() })
   }
 
   /** Sends our map of a content being downloaded to a peer that has not had it yet (asking for theirs). */
   offerBitfield (swarm: ContentSwarm, session: PeerSession): void {
-    if (swarm.download !== undefined && !session.bitfieldSent.has(swarm.key)) this.sendBitfield(swarm, session)
+    if (swarm.download !== undefined && !swarm.bitfieldSentTo.has(session)) this.sendBitfield(swarm, session)
+  }
+
+  /** The swarms a peer is a member of (a copy: safe to leave them while iterating). */
+  contentsOf (session: PeerSession): ContentSwarm[] {
+    return [...(this.memberships.get(session) ?? [])]
+  }
+
+  private membershipsOf (session: PeerSession): Set<ContentSwarm> {
+    let set = this.memberships.get(session)
+    if (set === undefined) this.memberships.set(session, set = new Set())
+    return set
   }
 
   /** Tells every swarm peer that lacks chunk `index` that we now hold it (seeders need no haves). */
@@ -206,7 +222,7 @@ export class SwarmRegistry {
     if (message.chunkCount === 0) {
       // The peer does not hold this content; it may still be asking for our map.
       this.leave(swarm, session)
-      if (!session.bitfieldSent.has(key)) this.sendBitfield(swarm, session)
+      if (!swarm.bitfieldSentTo.has(session)) this.sendBitfield(swarm, session)
       return
     }
     const n = swarm.manifest.chunkCount
@@ -232,8 +248,8 @@ export class SwarmRegistry {
     const holdings = new PeerHoldings(n)
     holdings.setBitfield(bits)
     swarm.peers.set(session, holdings)
-    session.holdings.set(key, holdings)
-    const addresses = this.peers.listenAddressesOf(session)
+    this.membershipsOf(session).add(swarm)
+    const addresses = session.listenAddresses()
     this.remember(swarm, addresses.slice(0, ADDRESSES_PER_PEER))
     // A peer joining this swarm gets our map even if it was sent before (it may have answered
     // "not held" then); a member does not, so the exchange ends. A super-seeder tells it only
@@ -263,7 +279,7 @@ export class SwarmRegistry {
     for (const address of message.addresses.slice(0, MAX_PEX_ADDRESSES)) {
       if (swarm.knownAddresses.has(address) || own.includes(address)) continue
       if (!this.remember(swarm, [address])) return
-      if (swarm.peers.size < this.maxPeersPerContent) this.onLearnedAddress(swarm, address)
+      if (swarm.peers.size < this.maxPeersPerContent) this.events.addressLearned(swarm, address)
     }
   }
 
@@ -282,17 +298,14 @@ export class SwarmRegistry {
 
   /** A peer disconnected: it leaves every swarm it was in. */
   peerGone (session: PeerSession): void {
-    for (const key of session.holdings.keys()) {
-      const swarm = this.swarms.get(key)
-      if (swarm !== undefined) this.leave(swarm, session)
-    }
+    for (const swarm of this.contentsOf(session)) this.leave(swarm, session)
   }
 
   private leave (swarm: ContentSwarm, session: PeerSession): void {
     if (!swarm.peers.has(session)) return
     swarm.download?.peerLeft(session)
     swarm.peers.delete(session)
-    session.holdings.delete(swarm.key)
+    this.memberships.get(session)?.delete(swarm)
     swarm.superSeed?.peerLeft(session)
   }
 
@@ -301,7 +314,7 @@ export class SwarmRegistry {
     const others: string[] = []
     for (const other of swarm.peers.keys()) {
       if (other === joined || other.closed) continue
-      const theirs = this.peers.listenAddressesOf(other)
+      const theirs = other.listenAddresses()
       if (others.length < MAX_PEX_ADDRESSES && theirs.length > 0) others.push(theirs[0])
       if (joinedAddresses.length > 0) other.send({ type: 'peers', content: swarm.root, addresses: joinedAddresses.slice(0, 1) })
     }

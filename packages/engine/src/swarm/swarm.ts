@@ -1,10 +1,7 @@
-import type { CID } from 'multiformats/cid'
-import type { Manifest } from '@codio-chunk/interface'
-import type { Bitfield } from '@codio-chunk/interface'
+import type { Bitfield, Manifest } from '@codio-chunk/interface'
 import type { PeerHoldings } from '@codio-chunk/pieces'
+import type { CID } from 'multiformats/cid'
 import type { PeerSession } from '../peers/peer-session.js'
-import type { Download } from '../download/download.js'
-import type { SuperSeeder } from './super-seeder.js'
 
 /**
  * Decides which chunks of one content this node serves to whom, beyond holding them (the
@@ -16,6 +13,41 @@ export interface UploadGate {
   mayServe(session: PeerSession, index: number): boolean
   /** Chunk `index` was sent to `session`. */
   served(session: PeerSession, index: number): void
+}
+
+/** What the swarm tells a running download about its members (implemented by `Download`). */
+export interface SwarmDownload {
+  /** True once the download completed, failed or was aborted. */
+  readonly done: boolean
+  /** A peer sent its first bitfield for this content. */
+  peerJoined(session: PeerSession, holdings: PeerHoldings): void
+  /** A member sent a new bitfield (its holdings were updated in place). */
+  peerUpdated(session: PeerSession): void
+  /** A member announced chunk `index`. */
+  peerHas(session: PeerSession, index: number): void
+  /** A member left (it disconnected, or said it no longer holds the content). */
+  peerLeft(session: PeerSession): void
+  /** A member choked us. */
+  peerChoked(session: PeerSession): void
+  /** A member unchoked us, or something else may let us ask it for more. */
+  fill(session: PeerSession): void
+  /** Chunks that reached storage some other way (the content was published locally). */
+  storedElsewhere(indices: Iterable<number>): void
+  /** How many connected members hold chunk `index`. */
+  availabilityOf(index: number): number
+}
+
+/** What the swarm tells a content's super-seeder (implemented by `SuperSeeder`). */
+export interface SwarmSuperSeed extends UploadGate {
+  /** True while super-seeding runs. */
+  readonly active: boolean
+  /** A peer joined: returns the bitfield to send it (only the chunks revealed to it). */
+  peerJoined(session: PeerSession, holdings: PeerHoldings): Bitfield
+  peerUpdated(session: PeerSession): void
+  peerHas(session: PeerSession, index: number): void
+  peerLeft(session: PeerSession): void
+  /** Stops without touching the wire (the node is stopping, or the content is removed). */
+  stop(): void
 }
 
 /**
@@ -34,14 +66,15 @@ export class ContentSwarm {
   readonly knownAddresses = new Set<string>()
   /** Provider addresses given by the application: always retried, never forgotten. */
   readonly providers = new Set<string>()
-  download?: Download
+  /** Peers we sent our bitfield of this content to (they answer a first one with theirs). */
+  readonly bitfieldSentTo = new WeakSet<PeerSession>()
+  /** The running download, while the content is incomplete and being fetched. */
+  download?: SwarmDownload
   /**
    * Set while this node super-seeds the content (`superSeed` in the config, for content complete
    * when it was registered): decides which chunks each peer is told about and may be served.
    */
-  superSeed?: SuperSeeder
-  /** Consulted before a chunk is served and told when it was sent (see {@link UploadGate}). */
-  uploadGate?: UploadGate
+  superSeed?: SwarmSuperSeed
   private leafIndex?: Map<string, number>
   /** Times each chunk was sent, saturating at 255; allocated on the first send. */
   private sent?: Uint8Array
@@ -56,6 +89,11 @@ export class ContentSwarm {
     return this.manifest.root.cid
   }
 
+  /** Consulted before a chunk is served and told when it was sent (the super-seeder, while one runs). */
+  get uploadGate (): UploadGate | undefined {
+    return this.superSeed?.active === true ? this.superSeed : undefined
+  }
+
   /**
    * How widely chunk `index` has spread, as far as this node can tell (lower is rarer; the
    * uploader serves rarer chunks first, see `UploadOrder`): while downloading, the number of
@@ -63,7 +101,7 @@ export class ContentSwarm {
    */
   spread (index: number): number {
     const download = this.download
-    if (download !== undefined && !download.done) return download.availability.availability(index)
+    if (download !== undefined && !download.done) return download.availabilityOf(index)
     return this.sent?.[index] ?? 0
   }
 

@@ -5,25 +5,21 @@ import type { Clock } from '../peers/rate-meter.js'
 import type { PeerSession } from '../peers/peer-session.js'
 import { nextTurn, unrefInterval, type Scheduled } from '../util/timers.js'
 
-/** What the upload manager needs from the distributor. */
+/** What an {@link UploadManager} tells the node. */
+export interface UploadManagerEvents {
+  /** The peer was just choked (`choke` sent): its chunk requests not answered yet are to be rejected. */
+  choked(session: PeerSession): void
+}
+
+/** What an {@link UploadManager} is made of. */
 export interface UploadManagerInit {
   /** Slots, intervals and the ratio (`uploadSlots`, `rechokeInterval`, `snubTimeout`, …). */
   config: ChunkConfig
   clock: Clock
   /** Random numbers in [0, 1) for the choker's draws (seeded in tests). */
   random: () => number
-  /** True when this node downloads nothing, so it ranks peers as a seeder. */
-  isSeeding: () => boolean
-  /** Rejects, as Choked, the peer's chunk requests not answered yet (called right after `choke` is sent). */
-  rejectChoked: (session: PeerSession) => void
-  /**
-   * True while every peer should stay unchoked: a super-seeding node rations its upload by what it
-   * reveals to each peer, and a choked peer could not fetch the chunks revealed to it. Slots are
-   * still assigned as usual, so choking resumes from a sensible state when this turns false (call
-   * {@link UploadManager.rechoke} then). Default: never.
-   */
-  unchokeAll?: () => boolean
   log: Logger
+  events: UploadManagerEvents
 }
 
 /** What the upload manager remembers about one peer. */
@@ -41,14 +37,15 @@ interface PeerSlotState {
  * (an unref'd timer, cleared by `stop()`), and immediate decisions when they matter: a peer that
  * becomes interested takes a free slot at once (or is choked if none is free), and a slot freed
  * by a peer that leaves or loses interest is refilled on the next event-loop turn (several
- * events in one turn cost one decision). Choke and unchoke are sent only on change. While
- * `unchokeAll()` holds (super-seeding), nobody is choked.
+ * events in one turn cost one decision). Choke and unchoke are sent only on change. While the
+ * node is open to all ({@link setOpenToAll}: super-seeding), nobody is choked. It ranks peers as
+ * a seeder while the node downloads nothing ({@link setSeeding}).
  *
  * @example
  * ```ts
  * const uploads = new UploadManager({
  *   config: ChunkConfig.default(), clock: systemClock, random: createRandom(1), log: silentLogger,
- *   isSeeding: () => true, rejectChoked: (session) => uploader.rejectChoked(session)
+ *   events: { choked: (session) => uploader.rejectChoked(session) }
  * })
  * uploads.start()
  * uploads.peerConnected(session)           // unchoked: it is not interested yet
@@ -65,6 +62,10 @@ export class UploadManager {
   private timer?: ReturnType<typeof setInterval>
   private pending?: Scheduled
   private stopped = false
+  /** The node downloads nothing: peers are ranked as a seeder ranks them. */
+  private seeding = true
+  /** Nobody is choked (super-seeding). */
+  private openToAll = false
 
   constructor (init: UploadManagerInit) {
     this.init = init
@@ -84,12 +85,30 @@ export class UploadManager {
     this.pending = undefined
   }
 
+  /** Whether the node downloads nothing (it then ranks peers by what it uploads to them). Takes effect at the next decision. */
+  setSeeding (seeding: boolean): void {
+    this.seeding = seeding
+  }
+
+  /**
+   * Whether every peer stays unchoked: a super-seeding node rations its upload by what it reveals
+   * to each peer, and a choked peer could not fetch the chunks revealed to it. Slots are still
+   * assigned as usual, so choking resumes from a sensible state when this turns off: the peers
+   * are re-ranked at once, so those that lose their slot hear `choke` before anything else.
+   */
+  setOpenToAll (open: boolean): void {
+    if (this.openToAll === open) return
+    this.openToAll = open
+    if (open) this.schedule()
+    else this.rechoke()
+  }
+
   /** A peer finished the handshake. It is not interested yet, so it is unchoked. */
   peerConnected (session: PeerSession): void {
     if (this.stopped || this.peers.has(session)) return
     this.peers.set(session, { connectedAt: this.init.clock(), interested: false })
     this.setChoking(session, false)
-    if (session.peerInterested.size > 0) this.interestChanged(session)
+    if (session.peerInterested) this.interestChanged(session)
   }
 
   /** A peer disconnected: its slot is refilled. */
@@ -105,21 +124,19 @@ export class UploadManager {
 
   /** The peer is interested in content `key` (an `interested` message, or a chunk request). */
   addInterest (session: PeerSession, key: string): void {
-    if (session.peerInterested.has(key)) return
-    session.peerInterested.add(key)
-    this.interestChanged(session)
+    if (session.addPeerInterest(key)) this.interestChanged(session)
   }
 
   /** The peer is no longer interested in content `key`. */
   removeInterest (session: PeerSession, key: string): void {
-    if (session.peerInterested.delete(key)) this.interestChanged(session)
+    if (session.removePeerInterest(key)) this.interestChanged(session)
   }
 
-  /** Call after `session.peerInterested` changed; acts only when the peer's overall interest flips. */
-  interestChanged (session: PeerSession): void {
+  /** Acts when the peer's overall interest flips. */
+  private interestChanged (session: PeerSession): void {
     const state = this.peers.get(session)
     if (state === undefined || this.stopped || session.closed) return
-    const interested = session.peerInterested.size > 0
+    const interested = session.peerInterested
     if (interested === state.interested) return
     state.interested = interested
     if (!interested) {
@@ -144,7 +161,7 @@ export class UploadManager {
       snubbed: session.isSnubbing(now, config.snubTimeout)
     })
     if (slot !== undefined) this.assign(session, state, slot, now)
-    this.setChoking(session, slot === undefined && !this.openToAll())
+    this.setChoking(session, slot === undefined && !this.openToAll)
   }
 
   /** Re-ranks every peer now (the periodic round). */
@@ -164,14 +181,7 @@ export class UploadManager {
 
   /** Sends choke or unchoke if the state changes; choking rejects the peer's unanswered chunk requests. */
   private setChoking (session: PeerSession, choking: boolean): void {
-    if (session.amChoking === choking || session.closed) return
-    session.amChoking = choking
-    session.send({ type: choking ? 'choke' : 'unchoke' })
-    if (choking) this.init.rejectChoked(session)
-  }
-
-  private openToAll (): boolean {
-    return this.init.unchokeAll?.() === true
+    if (session.setChoking(choking) && choking) this.init.events.choked(session)
   }
 
   private schedule (): void {
@@ -194,10 +204,10 @@ export class UploadManager {
       records.push({
         id: session.peerId,
         interested: state.interested,
-        downloadRate: session.downloaded.rate(),
-        uploadRate: session.uploaded.rate(),
-        bytesReceived: session.downloaded.total,
-        bytesSent: session.uploaded.total,
+        downloadRate: session.receiveRate(),
+        uploadRate: session.sendRate(),
+        bytesReceived: session.bytesReceived,
+        bytesSent: session.bytesSent,
         connectedAt: state.connectedAt,
         slot: state.slot,
         slotSince: state.slotSince,
@@ -207,7 +217,7 @@ export class UploadManager {
     }
     const decision = decideUnchokes({
       peers: records,
-      seeding: this.init.isSeeding(),
+      seeding: this.seeding,
       now,
       random,
       options: config,
@@ -228,8 +238,7 @@ export class UploadManager {
       if (slot === 'regular') this.regularCount++
       if (slot === 'optimistic') this.optimistic = session
     }
-    const open = this.openToAll()
-    for (const [id, session] of byId) this.setChoking(session, !open && !decision.unchoked.has(id))
+    for (const [id, session] of byId) this.setChoking(session, !this.openToAll && !decision.unchoked.has(id))
     this.init.log('%s: %d regular, optimistic %s', mode, this.regularCount, decision.optimistic ?? 'none')
   }
 

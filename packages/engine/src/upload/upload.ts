@@ -1,7 +1,7 @@
 import { leafBlock } from '@codio-chunk/content'
 import { NotFoundError } from '@codio-chunk/interface'
 import { RejectCode } from '@codio-chunk/interface'
-import type { EngineContext } from '../node/engine-context.js'
+import type { EngineServices } from '../node/services.js'
 import type { IncomingRequest, PeerSession } from '../peers/peer-session.js'
 import { UploadOrder, type Overtakable } from './upload-order.js'
 import type { TokenBucket } from './token-bucket.js'
@@ -61,15 +61,21 @@ class ServedRequest implements IncomingRequest, Overtakable {
   }
 }
 
-/** What the upload path needs beyond the shared engine context. */
-export interface UploadContext extends EngineContext {
-  /** The swarm of a content this node holds (loading it from storage if needed), or undefined. */
-  swarmFor(cid: CID): ContentSwarm | undefined | Promise<ContentSwarm | undefined>
+/** What an {@link Uploader} tells the node. */
+export interface UploaderEvents {
   /**
    * A peer asked for a chunk of `swarm`: asking counts as interest (a peer need not send
    * `interested` first), which may choke it at once if no upload slot is free.
    */
   chunkRequested(session: PeerSession, swarm: ContentSwarm): void
+}
+
+/** What an {@link Uploader} is made of. */
+export interface UploaderInit {
+  services: Pick<EngineServices, 'config' | 'storage' | 'buffers' | 'events' | 'log' | 'uploadLimiter'>
+  /** The swarm of a content this node holds (loading it from storage if needed), or undefined. */
+  swarms: { get(cid: CID): ContentSwarm | undefined | Promise<ContentSwarm | undefined> }
+  events: UploaderEvents
 }
 
 /**
@@ -82,7 +88,15 @@ export class Uploader {
   /** Each peer's requests waiting for their turn, rarest chunk first. */
   private readonly queues = new WeakMap<PeerSession, UploadOrder<ServedRequest>>()
 
-  constructor (private readonly ctx: UploadContext) {}
+  private readonly ctx: UploaderInit['services']
+  private readonly swarms: UploaderInit['swarms']
+  private readonly events: UploaderEvents
+
+  constructor (init: UploaderInit) {
+    this.ctx = init.services
+    this.swarms = init.swarms
+    this.events = init.events
+  }
 
   /** Cancelled requests go first (nothing to send), then chunks by how widely they have spread. */
   private readonly rank = (entry: ServedRequest): number => {
@@ -106,11 +120,11 @@ export class Uploader {
    * are not subject to choking and carry on.
    */
   rejectChoked (session: PeerSession): void {
-    for (const [id, entry] of session.incoming) {
+    for (const [id, entry] of session.servedRequests()) {
       if (!(entry instanceof ServedRequest) || !entry.chunk || entry.answered) continue
       entry.answered = true
       entry.cancelled = true
-      session.incoming.delete(id)
+      session.stopServing(id, entry)
       session.send({ type: 'reject', id, code: RejectCode.Choked, reason: 'choked' })
     }
   }
@@ -155,8 +169,8 @@ export class Uploader {
   ): void {
     const { id } = message
     const early = (code: RejectCode, reason: string): void => { session.send({ type: 'reject', id, code, reason }) }
-    if (session.incoming.has(id)) { early(RejectCode.BadRequest, `request id ${id} is already in use`); return }
-    if (session.incoming.size >= this.ctx.config.maxRequestsServed) { early(RejectCode.Busy, `more than ${this.ctx.config.maxRequestsServed} requests in flight`); return }
+    if (session.serving(id) !== undefined) { early(RejectCode.BadRequest, `request id ${id} is already in use`); return }
+    if (session.requestsIn >= this.ctx.config.maxRequestsServed) { early(RejectCode.Busy, `more than ${this.ctx.config.maxRequestsServed} requests in flight`); return }
     const chunk = message.type === 'request-chunk'
     const entry = new ServedRequest(chunk)
     const reject = (code: RejectCode, reason: string): void => {
@@ -164,10 +178,10 @@ export class Uploader {
       entry.answered = true
       session.send({ type: 'reject', id, code, reason })
     }
-    session.incoming.set(id, entry)
-    let lookup: ReturnType<UploadContext['swarmFor']>
+    session.startServing(id, entry)
+    let lookup: ReturnType<UploaderInit['swarms']['get']>
     try {
-      lookup = this.ctx.swarmFor(message.content)
+      lookup = this.swarms.get(message.content)
     } catch (err) {
       lookup = Promise.reject(err)
     }
@@ -185,7 +199,7 @@ export class Uploader {
       if (swarm === undefined) { reject(RejectCode.NotFound, 'content not stored here'); return }
       if (chunk) {
         // May choke the peer, which rejects this request too.
-        this.ctx.chunkRequested(session, swarm)
+        this.events.chunkRequested(session, swarm)
         if (entry.cancelled) return
       }
       const found = await produce(swarm)
@@ -227,7 +241,7 @@ export class Uploader {
         this.ctx.log.error('serving request %d from %s failed: %s', id, session.peerId, err.message)
         if (!entry.cancelled) reject(RejectCode.InternalError, 'storage error')
       }).finally(() => {
-        if (session.incoming.get(id) === entry) session.incoming.delete(id)
+        session.stopServing(id, entry)
       })
     }
     // One turn per request; each turn serves whichever waiting request ranks first.
@@ -235,6 +249,6 @@ export class Uploader {
     if (order === undefined) this.queues.set(session, order = new UploadOrder(this.rank))
     order.push(entry)
     const queue = order
-    session.uploadQueue = session.uploadQueue.then(async () => { await queue.next()?.execute() })
+    session.enqueueUpload(async () => { await queue.next()?.execute() })
   }
 }

@@ -1,0 +1,21 @@
+import type { ContentId } from '@codio-chunk/interface'
+
+/** Events a ChunkDistributor emits (`node.events.on(name, listener)`). */
+export interface DistributorEvents {
+  /** A peer finished the handshake. */
+  'peer:connect': { peerId: string, address: string, direction: 'inbound' | 'outbound' }
+  /** A peer's connection closed. */
+  'peer:disconnect': { peerId: string, address: string, error?: Error }
+  /** A peer was disconnected and banned. */
+  'peer:banned': { peerId: string, address: string, reason: string }
+  /** A downloaded chunk passed verification and was stored. */
+  'chunk:verified': { cid: ContentId, index: number, peerId: string, bytes: number }
+  /** A downloaded chunk failed verification and was dropped. */
+  'chunk:invalid': { cid: ContentId, index: number, peerId: string }
+  /** A chunk request timed out and will be asked of another peer. */
+  'chunk:timeout': { cid: ContentId, index: number, peerId: string }
+  /** A chunk was sent to a peer. */
+  'chunk:served': { cid: ContentId, index: number, peerId: string, bytes: number }
+  /** A download finished: every chunk is verified and stored. */
+  'download:complete': { cid: ContentId }
+}
