@@ -75,6 +75,12 @@ describe('codio-chunk errors', () => {
     expect(result.stderr).toMatch(/^\s+at /m)
   }, 30_000)
 
+  it('--debug reaches the transports through the node\'s logger', async () => {
+    const result = await runCli(['get', CID, '--peer', `tcp://127.0.0.1:${closedPort}`, '--listen', 'tcp://127.0.0.1:0', '--debug', '--data-dir', 'node'], { cwd: dir })
+    expect(result.code).toBe(1)
+    expect(result.stderr).toMatch(/^codio-chunk:transport-tcp listening on tcp:\/\/127\.0\.0\.1:\d+$/m)
+  }, 30_000)
+
   it('--help and --version exit 0', async () => {
     const help = await runCli(['get', '--help'], { cwd: dir })
     expect(help.code).toBe(0)
