@@ -49,7 +49,7 @@ try {
     writeFileSync(profile, JSON.stringify(data))
     session.disconnect()
   }
-  const complete = noStore || (await storage.completed(ContentId.parse(cid)))?.complete === true
+  const complete = noStore || (await node.storage.completed(ContentId.parse(cid)))?.complete === true
   await node.stop()
   if (!complete) throw new Error('the download resolved but storage does not hold every chunk')
   print({

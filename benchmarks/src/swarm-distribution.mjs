@@ -16,10 +16,13 @@
 // for the peers; default: the fastest of the sweep, else 4), --worker-sweep 1,2,4 (full run only:
 // --runs interleaved rarest-first rounds per count at the largest N), --compare, --lt-n 8,
 // --lt-profiles default, --config JSON (other ChunkConfig options for every node, e.g.
-// '{"rechokeInterval":1000}').
+// '{"rechokeInterval":1000}'), --baseline DIR (another checkout of this repository, built: its
+// swarm runs as extra rows of every plain-seeder strategy, rounds interleaved with this one's;
+// printed, not saved).
 import { randomFillSync } from 'node:crypto'
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { runCodioSwarm } from './swarm-run.mjs'
 import { MiB, list, median, tableRows } from './stats.mjs'
@@ -46,7 +49,8 @@ const { values } = parseArgs({
     compare: { type: 'boolean', default: false },
     'lt-n': { type: 'string', default: '8' },
     'lt-profiles': { type: 'string', default: 'default' },
-    config: { type: 'string' }
+    config: { type: 'string' },
+    baseline: { type: 'string' }
   }
 })
 const quick = values.quick
@@ -68,6 +72,8 @@ function bounds (n, fileBytes, u) {
 }
 
 async function main () {
+  // The baseline's own swarm runner, so that its seeder and workers run its own built packages.
+  const baseline = values.baseline === undefined ? undefined : await import(pathToFileURL(join(resolve(values.baseline), 'benchmarks', 'src', 'swarm-run.mjs')).href)
   const content = randomFillSync(new Uint8Array(size))
   log(`1 seeder + N peers, ${size / MiB} MiB, every node's upload capped at ${cap / MiB} MiB/s (no download cap, so F/d_min = 0), all peers start together, TCP on loopback.`)
   // 2 and 4 were about equally fast on the project's 2-core machine at N = 32, 1 slower (see the
@@ -101,20 +107,22 @@ async function main () {
       const superSeedToo = strategy !== 'sequential' && superSeedMode !== 'off'
       if (superSeedMode !== 'only' || !superSeedToo) variants.push({ strategy, superSeed: false, results: [] })
       if (superSeedToo) variants.push({ strategy, superSeed: true, results: [] })
+      // The baseline runs before this checkout in every other round, so neither gains from going first.
+      if (baseline !== undefined && superSeedMode !== 'only') variants.push({ strategy, superSeed: false, results: [], run: baseline.runCodioSwarm })
     }
     const runsOf = (v) => v.strategy === 'sequential' ? Math.min(runs, Number(values['sequential-runs'])) : runs
     for (let r = 0; r < runs; r++) {
-      for (const v of variants) {
+      for (const v of r % 2 === 1 ? [...variants].reverse() : variants) {
         if (r >= runsOf(v)) continue
         const config = v.superSeed ? { ...nodeConfig, superSeed: true } : nodeConfig
-        v.results.push(await runCodioSwarm({ content, peers: n, workers, strategy: v.strategy, uploadLimit: cap, seed: 1 + r * 7919, config }))
+        v.results.push(await (v.run ?? runCodioSwarm)({ content, peers: n, workers, strategy: v.strategy, uploadLimit: cap, seed: 1 + r * 7919, config }))
       }
     }
     for (const v of variants) {
       const T = median(v.results.map(x => x.seconds))
-      const name = `codio-chunk ${v.strategy}${v.superSeed ? ' + super-seed' : ''}`
-      rows.push(row(name, 'ours', n, T, tMin, clientServer, v.results))
-      log(`N = ${n}, ${v.strategy}${v.superSeed ? ', super-seeding seeder' : ''}: ${T.toFixed(2)} s (T_min ${tMin.toFixed(2)} s, median of ${v.results.length}), seeder sent ${median(v.results.map(x => x.seederUploadedBytes / size)).toFixed(2)} copies, ${median(v.results.map(x => x.duplicatesBeforeFullCopy)).toFixed(0)} duplicates before its first full copy (at ${median(v.results.map(x => x.fullCopySeconds)).toFixed(2)} s)`)
+      const name = `codio-chunk ${v.strategy}${v.superSeed ? ' + super-seed' : ''}${v.run !== undefined ? ' (baseline)' : ''}`
+      rows.push(row(name, v.run !== undefined ? 'baseline' : 'ours', n, T, tMin, clientServer, v.results))
+      log(`N = ${n}, ${v.strategy}${v.superSeed ? ', super-seeding seeder' : ''}${v.run !== undefined ? ' (baseline)' : ''}: ${T.toFixed(2)} s (T_min ${tMin.toFixed(2)} s, median of ${v.results.length}), seeder sent ${median(v.results.map(x => x.seederUploadedBytes / size)).toFixed(2)} copies, ${median(v.results.map(x => x.duplicatesBeforeFullCopy)).toFixed(0)} duplicates before its first full copy (at ${median(v.results.map(x => x.fullCopySeconds)).toFixed(2)} s)`)
     }
   }
   let ltVersion
@@ -147,12 +155,18 @@ async function main () {
     const ours = rows.find(r => r.N === lt.N && r.system === 'codio-chunk rarest-first')
     if (ours !== undefined) log(`codio-chunk rarest-first ÷ ${lt.system}, N = ${lt.N}: the last peer finished ${(lt['T s'] / ours['T s']).toFixed(2)}x sooner (efficiency ${ours.efficiency.toFixed(2)} vs ${lt.efficiency.toFixed(2)})`)
   }
+  for (const base of rows.filter(r => r.kind === 'baseline')) {
+    const ours = rows.find(r => r.N === base.N && r.system === base.system.replace(' (baseline)', ''))
+    // Not a target: how this checkout compares with the one given by --baseline, rounds interleaved.
+    if (ours !== undefined) log(`This checkout ÷ the baseline (${values.baseline}), ${ours.system}, N = ${base.N}: T ${ours['T s'].toFixed(2)} s vs ${base['T s'].toFixed(2)} s (${(ours['T s'] / base['T s']).toFixed(2)}), efficiency ${ours.efficiency.toFixed(2)} vs ${base.efficiency.toFixed(2)}`)
+  }
   if (sweepRows.length > 0) {
     log(`Worker processes hosting the peers (rarest-first, median of ${runs} interleaved rounds; the seeder runs in the main process):`)
     console.table(tableRows(sweepRows))
   }
-  saveResults(SCENARIO, { size, uploadLimit: cap, runs, workers, libtorrent: ltVersion ?? null, rows, workerSweep: sweepRows })
-  const targets = distributionTargets(rows, peerCounts, { quick })
+  const saved = rows.filter(r => r.kind !== 'baseline')
+  saveResults(SCENARIO, { size, uploadLimit: cap, runs, workers, libtorrent: ltVersion ?? null, rows: saved, workerSweep: sweepRows })
+  const targets = distributionTargets(saved, peerCounts, { quick })
   reportTargets(SCENARIO, targets, { write: log })
 }
 
