@@ -146,7 +146,7 @@ export class Download implements SwarmDownload {
     // it to this peer too, and its upload is the swarm's bottleneck (see moveOffSeeds).
     const firstCopy = this.availability.availability(index) === this.availability.seedCount
     this.availability.peerHas(peer.holdings, index)
-    if (!this.availability.isCompleted(index) && session.peerChoking) session.declareInterest(this.swarm.root, true)
+    if (!this.availability.isCompleted(index) && session.peerChoking) session.declareInterest(this.swarm.key, this.swarm.root, true)
     if (firstCopy && !peer.holdings.complete && this.inflight.isRequested(index)) this.moveOffSeeds(index, session)
     this.fill(session)
   }
@@ -200,10 +200,10 @@ export class Download implements SwarmDownload {
         // Nothing to ask it for now: while we stay interested we would hold one of its few upload
         // slots for nothing, so say so and let a peer that has requests take the slot. We ask it
         // again (which counts as interest) as soon as it has something we lack and nobody else serves.
-        if (peer.inflight === 0) session.declareInterest(this.swarm.root, false)
+        if (peer.inflight === 0) session.declareInterest(this.swarm.key, this.swarm.root, false)
         return
       }
-      session.declareInterest(this.swarm.root, true)
+      session.declareInterest(this.swarm.key, this.swarm.root, true)
       if (!this.send(session, peer, index)) return
     }
   }
@@ -214,8 +214,8 @@ export class Download implements SwarmDownload {
    * by asking (a request counts as interest) or by dropping interest when there is nothing to ask.
    */
   private updateInterest (session: PeerSession, holdings: PeerHoldings): void {
-    if (holdings.count === 0) session.declareInterest(this.swarm.root, false)
-    else if (session.peerChoking) session.declareInterest(this.swarm.root, true)
+    if (holdings.count === 0) session.declareInterest(this.swarm.key, this.swarm.root, false)
+    else if (session.peerChoking) session.declareInterest(this.swarm.key, this.swarm.root, true)
   }
 
   fillAll (): void {
@@ -373,7 +373,7 @@ export class Download implements SwarmDownload {
       this.events.running(false)
     }
     this.inflight.cancelAll('download finished')
-    for (const session of this.peers.keys()) session.declareInterest(this.swarm.root, false)
+    for (const session of this.peers.keys()) session.declareInterest(this.swarm.key, this.swarm.root, false)
     this.peers.clear()
   }
 

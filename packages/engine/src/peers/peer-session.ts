@@ -62,7 +62,7 @@ export interface PeerSessionOptions {
  * const session = new PeerSession({ connection, hello, helloTimeout: 10_000, clock, events })
  * await session.start()                       // resolves with the session kept for the peer
  * session.setChoking(false)                   // sends unchoke
- * session.declareInterest(content, true)      // sends interested
+ * session.declareInterest(key, content, true) // sends interested
  * ```
  */
 export class PeerSession {
@@ -211,12 +211,11 @@ export class PeerSession {
   }
 
   /**
-   * Declares our interest in the peer's chunks of a content, sending `interested` /
-   * `not-interested` when it changes. Snubbing is measured from when we became interested in the
+   * Declares our interest in the peer's chunks of a content (`key` is its CID string), sending
+   * `interested` / `not-interested` when it changes. Snubbing is measured from when we became interested in the
    * peer at all.
    */
-  declareInterest (content: CID, interested: boolean): void {
-    const key = content.toString()
+  declareInterest (key: string, content: CID, interested: boolean): void {
     if (this.ourInterest.has(key) === interested || this.isClosed) return
     if (interested) this.ourInterest.add(key)
     else this.ourInterest.delete(key)
