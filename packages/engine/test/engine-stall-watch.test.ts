@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { MAX_REDIALS, StallWatch } from '../src/download/stall-watch.js'
+import { BUSY_GRACE, MAX_REDIALS, StallWatch } from '../src/download/stall-watch.js'
 
 function setup (options: { waitingForUnchoke?: boolean } = {}): { watch: StallWatch, log: string[], clock: { now: number }, settle: () => Promise<void> } {
   const log: string[] = []
@@ -26,9 +26,35 @@ function setup (options: { waitingForUnchoke?: boolean } = {}): { watch: StallWa
 }
 
 describe('StallWatch', () => {
-  it('does nothing while requests are in flight', () => {
+  it('waits a request timeout (and a grace) while requests are in flight, then redials, and fails when requests never deliver', async () => {
+    const { watch, log, clock, settle } = setup()
+    for (clock.now = 0; clock.now < 30_000 + BUSY_GRACE; clock.now += 1000) watch.check(clock.now, true)
+    expect(log).toEqual([])
+    /** Checks every second, requests always in flight, until the watch does something (or 40 s pass). */
+    const untilAction = (): void => {
+      const before = log.length
+      for (const from = clock.now; clock.now < from + 40_000; clock.now += 1000) {
+        watch.check(clock.now, true)
+        if (log.length > before) return
+      }
+    }
+    for (let round = 0; round < MAX_REDIALS; round++) {
+      untilAction()
+      expect(log.at(-1)).toMatch(/^redial at/)
+      await settle()
+    }
+    // Requests keep being in flight, but no chunk ever arrives: the download fails.
+    untilAction()
+    expect(log.at(-1)).toBe('fail')
+    expect(clock.now).toBeLessThanOrEqual((MAX_REDIALS + 1) * (30_000 + BUSY_GRACE) + 4000)
+  })
+
+  it('never fails a download that keeps making progress, however long it runs', () => {
     const { watch, log, clock } = setup()
-    for (clock.now = 0; clock.now < 100_000; clock.now += 1000) watch.check(clock.now, true)
+    for (clock.now = 0; clock.now < 1_000_000; clock.now += 1000) {
+      if (clock.now % 20_000 === 0) watch.progress()
+      watch.check(clock.now, true)
+    }
     expect(log).toEqual([])
   })
 

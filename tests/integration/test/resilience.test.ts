@@ -1,6 +1,6 @@
 import { connect } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { memoryStorage, parseAddress, AbortError, type ChunkDistributor } from '@codio-chunk/core'
+import { memoryStorage, parseAddress, AbortError, NoProvidersError, type ChunkDistributor } from '@codio-chunk/core'
 import { equalBytes, randomContent, startNode, stopAll, waitFor, type NodeOptions } from './swarm-helpers.js'
 import { TRANSPORTS } from './transports.js'
 import { corruptingStorage, stallingStorage } from './storage-doubles.js'
@@ -239,5 +239,23 @@ describe('a TCP node survives raw-socket abuse', () => {
       }
     }
     expect(equalBytes(await leecher.downloadContent(cid, seeder.addresses), content)).toBe(true)
+  })
+})
+
+// The stall rule is the engine's, the same over every transport.
+describe('a download from a provider that never answers', () => {
+  it('fails, saying why, when the only provider takes requests and never answers', async () => {
+    const requestTimeout = 500
+    const silent = await startNode({ config: { chunkSize: CHUNK }, storage: stallingStorage(memoryStorage()()) })
+    const leecher = await startNode({ listen: false, config: { requestTimeout } })
+    nodes.push(silent, leecher)
+    const cid = await silent.storeContent(randomContent(8 * CHUNK))
+    const started = performance.now()
+    const error = await leecher.downloadContent(cid, silent.addresses).then(() => undefined, (err: Error) => err)
+    const seconds = (performance.now() - started) / 1000
+    expect(error).toBeInstanceOf(NoProvidersError)
+    expect(error?.message).toMatch(/did not deliver chunk \d+ within 500 ms/)
+    // (MAX_REDIALS + 1) rounds of a request timeout and a second's grace, plus the sweeps and redials.
+    expect(seconds).toBeLessThan(4 * (requestTimeout / 1000 + 1) + 3)
   })
 })

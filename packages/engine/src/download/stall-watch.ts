@@ -18,20 +18,28 @@ export interface StallWatchInit {
   fail(): void
 }
 
+/** How much longer than a request timeout a download with requests in flight may go without a chunk. */
+export const BUSY_GRACE = 1000
+
 /**
- * Notices a download that makes no progress: after a while with nothing in flight it redials the
- * swarm's known addresses (up to {@link MAX_REDIALS} rounds without progress, each waiting longer),
- * then fails it unless a peer that recently choked us may still unchoke us.
+ * Notices a download that makes no progress, whether or not requests are in flight: when no chunk
+ * has been stored for a while it redials the swarm's known addresses (up to {@link MAX_REDIALS}
+ * rounds without progress), then fails it unless a peer that recently choked us may still unchoke
+ * us. "A while" is `requestTimeout + BUSY_GRACE` while requests are in flight (a peer that takes
+ * requests and never answers cannot keep a download alive), and 2 s (at most the request timeout),
+ * growing each round, while nothing is in flight. So a download with no progress fails after about
+ * (MAX_REDIALS + 1) × (requestTimeout + 1 s), plus the redials' dial time.
  *
  * @example
  * ```ts
  * const watch = new StallWatch({ clock, requestTimeout: 30_000, redial, redialed, waitingForUnchoke, fail })
  * watch.progress()                 // a chunk arrived
- * watch.check(clock(), false)      // called periodically; false: nothing in flight
+ * watch.check(clock(), true)       // called periodically; true: requests are in flight
  * ```
  */
 export class StallWatch {
-  private idleSince?: number
+  /** Since when no chunk arrived (or the clock last restarted: a peer joined, a redial settled). */
+  private quietSince?: number
   private redials = 0
   private redialing = false
 
@@ -39,13 +47,13 @@ export class StallWatch {
 
   /** A chunk completed: the redial budget starts over. */
   progress (): void {
-    this.idleSince = undefined
+    this.quietSince = undefined
     this.redials = 0
   }
 
-  /** A peer joined: the idle clock restarts. */
+  /** A peer joined: the quiet clock restarts (it may have what we need). */
   peerJoined (): void {
-    this.idleSince = undefined
+    this.quietSince = undefined
   }
 
   /** The last peer left: redial at once (if the budget allows). */
@@ -55,12 +63,10 @@ export class StallWatch {
 
   /** Periodic check; `busy` is true while requests are in flight or chunks are being stored. */
   check (now: number, busy: boolean): void {
-    if (busy) {
-      this.idleSince = undefined
-      return
-    }
-    this.idleSince ??= now
-    if (now - this.idleSince < Math.min(this.init.requestTimeout, 2000) * (this.redials + 1)) return
+    this.quietSince ??= now
+    const { requestTimeout } = this.init
+    const patience = busy ? requestTimeout + BUSY_GRACE : Math.min(requestTimeout, 2000) * (this.redials + 1)
+    if (this.redialing || now - this.quietSince < patience) return
     if (this.redials < MAX_REDIALS) {
       this.redial()
       return
@@ -68,14 +74,14 @@ export class StallWatch {
     if (!this.init.waitingForUnchoke(now)) this.init.fail()
   }
 
-  /** Tries the known addresses again; the idle clock restarts when the attempts settle. */
+  /** Tries the known addresses again; the quiet clock restarts when the attempts settle. */
   private redial (): void {
     if (this.redialing) return
     this.redials++
     this.redialing = true
     this.init.redial().catch(() => {}).finally(() => {
       this.redialing = false
-      this.idleSince = this.init.clock()
+      this.quietSince = this.init.clock()
       this.init.redialed()
     })
   }
