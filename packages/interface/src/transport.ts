@@ -70,6 +70,12 @@ export interface ConnectionHandler {
  * transport with independent streams may deliver a response (the `data` or `reject` answering a
  * request it received) out of order with respect to other messages; requests and every other
  * message keep their order.
+ *
+ * A `data` message is only sent in answer to a request. A transport gives no memory to a frame a
+ * peer could only send to make it hold buffers (PROTOCOL.md, section 2): a `data` frame over
+ * 64 KiB answering no request this side sent closes the connection with a `ProtocolError`, one
+ * answering a request this side cancelled is dropped unseen, and so is any other frame over 64 KiB
+ * but a bitfield (`admitLargeFrame` in @codio-chunk/protocol decides).
  */
 export interface Connection {
   readonly remoteAddress: string

@@ -1,5 +1,6 @@
 import { InvalidConfigError, ProtocolError } from '@codio-chunk/interface'
 import { MIN_POOLED_BYTES, chunkBuffers } from './chunk-buffer-pool.js'
+import { EAGER_FRAME_BYTES, FRAME_HEAD_BYTES, type FrameAdmission } from './frame-admission.js'
 import type { BufferPool } from '@codio-chunk/interface'
 
 /** Options of a {@link FrameDecoder}. */
@@ -8,6 +9,12 @@ export interface FrameDecoderOptions {
   maxFrameSize: number
   /** Where frames of {@link MIN_POOLED_BYTES} or more get their buffers (the node's pool). Default: `chunkBuffers`. */
   buffers?: BufferPool
+  /**
+   * Decides what to do with a frame longer than {@link EAGER_FRAME_BYTES}, from its length and its
+   * first {@link FRAME_HEAD_BYTES} bytes, before anything is allocated for it (see
+   * `admitLargeFrame`). Default: every frame up to `maxFrameSize` is accepted.
+   */
+  admit?: (length: number, head: Uint8Array) => FrameAdmission
 }
 
 const PREFIX = 4
@@ -19,7 +26,9 @@ const PREFIX = 4
  * - A frame lying entirely inside one pushed piece is handed over as a view of that piece (no copy).
  * - A frame spanning pieces is copied once into a buffer of exactly its size.
  * - A length of 0 or above `maxFrameSize` throws `ProtocolError` before anything is allocated
- *   for the frame. After an error the decoder is unusable (the stream is out of sync): every
+ *   for the frame. A frame longer than {@link EAGER_FRAME_BYTES} is put to `admit` once its first
+ *   bytes are in: it is assembled, skipped (its bytes consumed and dropped, nothing allocated) or
+ *   refused with a `ProtocolError`. After an error the decoder is unusable (the stream is out of sync): every
  *   later `push` throws again.
  *
  * `onFrame` receives the type byte and payload (no length prefix). If it throws, the exception
@@ -46,15 +55,30 @@ export class FrameDecoder {
   private frameFill = 0
   private failed: ProtocolError | undefined
   private readonly buffers: BufferPool
+  private readonly admit?: (length: number, head: Uint8Array) => FrameAdmission
+  /** The length of a long frame whose head is being gathered before it is admitted (0: none). */
+  private heldLength = 0
+  private readonly head = new Uint8Array(FRAME_HEAD_BYTES)
+  private headFill = 0
+  /** Bytes of a skipped frame still to consume. */
+  private skipping = 0
 
   constructor (options: FrameDecoderOptions) {
     this.maxFrameSize = checkMaxFrameSize(options?.maxFrameSize)
     this.buffers = options.buffers ?? chunkBuffers
+    this.admit = options.admit
   }
 
   /** Bytes of the stream consumed but not yet delivered, because their frame is incomplete (length prefix included). */
   get bufferedBytes (): number {
-    return this.frame !== undefined ? PREFIX + this.frameFill : this.prefixFill
+    if (this.frame !== undefined) return PREFIX + this.frameFill
+    if (this.heldLength > 0) return PREFIX + this.headFill
+    return this.prefixFill
+  }
+
+  /** True while a frame has begun and not ended (its length, head or body is partly in). */
+  get midFrame (): boolean {
+    return this.frame !== undefined || this.heldLength > 0 || this.skipping > 0 || this.prefixFill > 0
   }
 
   /**
@@ -90,6 +114,29 @@ export class FrameDecoder {
     const end = chunk.length
     let p = 0
     while (p < end) {
+      if (this.skipping > 0) {
+        const take = Math.min(this.skipping, end - p)
+        this.skipping -= take
+        p += take
+        continue
+      }
+      if (this.heldLength > 0) {
+        // Gather the head of a long frame, then decide on it.
+        while (this.headFill < FRAME_HEAD_BYTES && p < end) this.head[this.headFill++] = chunk[p++]
+        if (this.headFill < FRAME_HEAD_BYTES) return
+        const length = this.heldLength
+        this.heldLength = 0
+        this.headFill = 0
+        if (this.decide(length, this.head) === 'skip') {
+          this.skipping = length - FRAME_HEAD_BYTES
+          continue
+        }
+        const buffer = allocate(length, this.buffers)
+        buffer.set(this.head, 0)
+        this.frame = buffer
+        this.frameFill = FRAME_HEAD_BYTES
+        continue
+      }
       const frame = this.frame
       if (frame !== undefined) {
         // Continue a frame that spans pieces.
@@ -116,6 +163,19 @@ export class FrameDecoder {
         length = readU32(this.prefix, 0)
       }
       this.checkLength(length)
+      if (length > EAGER_FRAME_BYTES && this.admit !== undefined) {
+        if (end - p < FRAME_HEAD_BYTES) {
+          // Not enough of it yet to tell what it is: hold its head, allocate nothing.
+          this.heldLength = length
+          continue
+        }
+        if (this.decide(length, chunk.subarray(p, p + FRAME_HEAD_BYTES)) === 'skip') {
+          const take = Math.min(length, end - p)
+          this.skipping = length - take
+          p += take
+          continue
+        }
+      }
       if (end - p >= length) {
         const view = chunk.subarray(p, p + length)
         p += length
@@ -128,6 +188,14 @@ export class FrameDecoder {
         p = end
       }
     }
+  }
+
+  /** Puts a long frame to `admit`: 'accept' or 'skip', or throws the refusal as a ProtocolError. */
+  private decide (length: number, head: Uint8Array): 'accept' | 'skip' {
+    const admission = (this.admit as (length: number, head: Uint8Array) => FrameAdmission)(length, head)
+    if (admission === 'accept' || admission === 'skip') return admission
+    this.failed = new ProtocolError(admission.refuse)
+    throw this.failed
   }
 
   private checkLength (length: number): void {

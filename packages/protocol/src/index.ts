@@ -6,6 +6,7 @@
  */
 export * from './codec.js'
 export * from './frame-decoder.js'
+export * from './frame-admission.js'
 export * from './address.js'
 export * from './identity.js'
 export * from './components.js'

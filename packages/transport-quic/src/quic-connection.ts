@@ -1,6 +1,6 @@
 import { events as quicEvents } from '@matrixai/quic'
 import { ConnectionClosedError, ProtocolError } from '@codio-chunk/interface'
-import { ConnectionState, FrameDecoder, RequestLedger, decodeFrame, encodeMessage } from '@codio-chunk/protocol'
+import { ConnectionState, FrameDecoder, RequestLedger, admitLargeFrame, decodeFrame, encodeMessage } from '@codio-chunk/protocol'
 import { ResponseAssembler } from './response-reader.js'
 import type { QUICConnection, QUICStream } from '@matrixai/quic'
 import type { AbortOptions, BufferPool, Connection, ConnectionHandler, Logger, WireMessage } from '@codio-chunk/interface'
@@ -80,7 +80,12 @@ export class QuicConnection implements Connection {
     this.remotePeerId = options.remotePeerId
     this.log = options.logger
     this.state = new ConnectionState(this, this.log)
-    this.decoder = new FrameDecoder({ maxFrameSize: options.maxFrameSize, buffers: options.buffers })
+    // The control stream assembles a long frame only if it is a bitfield, or an answer to one of our requests.
+    this.decoder = new FrameDecoder({
+      maxFrameSize: options.maxFrameSize,
+      buffers: options.buffers,
+      admit: (length, head) => admitLargeFrame(length, head, (id) => this.requests.answerState(id))
+    })
     // The peer's first unidirectional stream: 2 when the peer is the client, 3 when it is the server.
     this.peerControlId = quic.type === 'client' ? 3 : 2
     // Our own first unidirectional stream is our control stream.

@@ -1,5 +1,5 @@
 import { ConnectionClosedError, ProtocolError } from '@codio-chunk/interface'
-import { ConnectionState, FrameDecoder, RequestLedger, decodeFrame, encodeMessage } from '@codio-chunk/protocol'
+import { ConnectionState, FrameDecoder, RequestLedger, admitLargeFrame, decodeFrame, encodeMessage } from '@codio-chunk/protocol'
 import { expectEnd, readResponse } from './response-reader.js'
 import { StreamKind } from './stream-kind.js'
 import { StreamWriter } from './stream-writer.js'
@@ -72,7 +72,12 @@ export class QuinnConnection implements Connection {
     this.remotePeerId = options.remotePeerId
     this.log = options.logger
     this.state = new ConnectionState(this, this.log)
-    this.decoder = new FrameDecoder({ maxFrameSize: options.maxFrameSize, buffers: options.buffers })
+    // The control stream assembles a long frame only if it is a bitfield, or an answer to one of our requests.
+    this.decoder = new FrameDecoder({
+      maxFrameSize: options.maxFrameSize,
+      buffers: options.buffers,
+      admit: (length, head) => admitLargeFrame(length, head, (id) => this.requests.answerState(id))
+    })
     controlWriter.onProgress = this.wakeDrainWaiters
     native.closed().then(this.onNativeClosed, this.onNativeClosed)
   }

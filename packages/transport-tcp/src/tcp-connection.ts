@@ -1,5 +1,5 @@
 import { ConnectionClosedError, ProtocolError } from '@codio-chunk/interface'
-import { ConnectionState, FrameDecoder, decodeFrame, encodeMessage, socketAddress } from '@codio-chunk/protocol'
+import { ConnectionState, FrameDecoder, RequestLedger, admitLargeFrame, decodeFrame, encodeMessage, socketAddress } from '@codio-chunk/protocol'
 import type { AbortOptions, BufferPool, Connection, ConnectionHandler, Logger, WireMessage } from '@codio-chunk/interface'
 import type { Socket } from 'node:net'
 
@@ -12,6 +12,8 @@ export interface TcpConnectionOptions {
   logger: Logger
   /** How long a closing connection may spend flushing queued messages before it is destroyed. */
   closeFlushTimeout?: number
+  /** Milliseconds a peer may stop sending in the middle of a frame before the connection is closed. */
+  frameTimeout?: number
   /**
    * The socket was created with `onread` pointing at {@link TcpConnection.readBuffer} and
    * {@link TcpConnection.onRead}: large frames are read straight into their own buffers.
@@ -20,6 +22,7 @@ export interface TcpConnectionOptions {
 }
 
 const DEFAULT_CLOSE_FLUSH_TIMEOUT = 2000
+const DEFAULT_FRAME_TIMEOUT = 30_000
 /** Size of the reused buffer direct-read connections read small frames and headers into. */
 const READ_SCRATCH_BYTES = 64 * 1024
 
@@ -43,13 +46,24 @@ export class TcpConnection implements Connection {
   /** The frame window the last direct read went into, if any. */
   private lastTarget: Uint8Array | undefined
   private readonly scratch: Buffer | undefined
+  /** Our requests and the peer's: a long data frame is assembled only if it answers one of ours. */
+  private readonly ledger = new RequestLedger()
+  private readonly frameTimeout: number
+  /** When the last bytes arrived (performance.now()). */
+  private lastBytesAt = 0
+  private stallTimer: ReturnType<typeof setInterval> | undefined
 
   constructor (socket: Socket, options: TcpConnectionOptions) {
     this.socket = socket
     this.direction = options.direction
     this.log = options.logger
     this.closeFlushTimeout = options.closeFlushTimeout ?? DEFAULT_CLOSE_FLUSH_TIMEOUT
-    this.decoder = new FrameDecoder({ maxFrameSize: options.maxFrameSize, buffers: options.buffers })
+    this.decoder = new FrameDecoder({
+      maxFrameSize: options.maxFrameSize,
+      buffers: options.buffers,
+      admit: (length, head) => admitLargeFrame(length, head, (id) => this.ledger.answerState(id))
+    })
+    this.frameTimeout = options.frameTimeout ?? DEFAULT_FRAME_TIMEOUT
     this.directReads = options.directReads === true
     this.scratch = this.directReads ? Buffer.allocUnsafe(READ_SCRATCH_BYTES) : undefined
     this.remoteAddress = socketAddress('tcp', socket.remoteAddress, socket.remotePort)
@@ -77,12 +91,17 @@ export class TcpConnection implements Connection {
     // Closed before anyone listened: the handler hears it in a microtask, once.
     if (!this.state.start(handler)) return
     if (!this.directReads) this.socket.on('data', this.onData)
+    this.lastBytesAt = performance.now()
+    // A peer that stops in the middle of a frame (a half-sent frame holds its buffer) is dropped.
+    this.stallTimer = setInterval(this.checkStall, Math.max(10, Math.floor(this.frameTimeout / 3)))
+    this.stallTimer.unref()
     this.socket.resume()
   }
 
   send (message: WireMessage, sent?: () => void): void {
     if (this.isClosed) throw this.state.sendError(message)
     const parts = encodeMessage(message)
+    this.ledger.sending(message)
     const socket = this.socket
     if (!this.corked) {
       // Everything sent in this tick leaves in one vectored write.
@@ -104,6 +123,7 @@ export class TcpConnection implements Connection {
 
   close (error?: Error): void {
     if (!this.state.markClosed(error)) return
+    clearInterval(this.stallTimer)
     const socket = this.socket
     socket.removeListener('data', this.onData)
     this.uncork()
@@ -141,6 +161,7 @@ export class TcpConnection implements Connection {
   /** For the socket's `onread.callback`: `n` bytes were read into `buffer`. */
   readonly onRead = (n: number, buffer: Uint8Array): boolean => {
     if (this.isClosed || n <= 0) return true
+    this.lastBytesAt = performance.now()
     try {
       if (buffer === this.lastTarget) this.decoder.commit(n, this.onFrame)
       else this.decoder.push(buffer.subarray(0, n), this.onFrame, true)
@@ -152,6 +173,7 @@ export class TcpConnection implements Connection {
 
   private readonly onData = (chunk: Buffer): void => {
     if (this.isClosed) return
+    this.lastBytesAt = performance.now()
     try {
       this.decoder.push(chunk, this.onFrame)
     } catch (err) {
@@ -168,11 +190,21 @@ export class TcpConnection implements Connection {
       this.fail(err as ProtocolError)
       return
     }
+    this.ledger.received(message)
     this.state.deliver(message)
   }
 
   private fail (error: ProtocolError): void {
+    clearInterval(this.stallTimer)
     this.state.fail(error)
+  }
+
+  private readonly checkStall = (): void => {
+    if (this.isClosed || !this.decoder.midFrame) return
+    const silent = performance.now() - this.lastBytesAt
+    if (silent >= this.frameTimeout) {
+      this.fail(new ProtocolError(`The peer at ${this.remoteAddress} stopped sending for ${Math.round(silent)} ms in the middle of a frame (${this.decoder.bufferedBytes} bytes of it in). Disconnected`))
+    }
   }
 
   private readonly onSocketError = (err: Error): void => {
@@ -195,6 +227,7 @@ export class TcpConnection implements Connection {
 
   private closeByPeer (error: ConnectionClosedError): void {
     if (!this.state.markClosed(error)) return
+    clearInterval(this.stallTimer)
     this.socket.removeListener('data', this.onData)
     this.socket.destroy()
   }

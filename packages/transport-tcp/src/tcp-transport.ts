@@ -16,6 +16,11 @@ export interface TcpTransportInit {
   highWaterMark?: number
   /** Milliseconds a closing connection may spend flushing queued messages. Default 2000. */
   closeTimeout?: number
+  /**
+   * Milliseconds a peer may stop sending in the middle of a frame before the connection is closed
+   * (a half-sent frame holds its buffer). Default 30 000.
+   */
+  frameTimeout?: number
 }
 
 /** Default write high-water mark of a connection: 1 MiB. */
@@ -45,7 +50,8 @@ export function tcpTransport (init: TcpTransportInit = {}): (components: Transpo
   const settings = {
     noDelay: init.noDelay ?? true,
     highWaterMark: checkPositiveInteger(init.highWaterMark ?? DEFAULT_TCP_HIGH_WATER_MARK, 'highWaterMark'),
-    closeTimeout: checkPositiveInteger(init.closeTimeout ?? 2000, 'closeTimeout')
+    closeTimeout: checkPositiveInteger(init.closeTimeout ?? 2000, 'closeTimeout'),
+    frameTimeout: checkPositiveInteger(init.frameTimeout ?? 30_000, 'frameTimeout')
   }
   return (components) => new TcpTransport(settings, components)
 }
@@ -56,6 +62,7 @@ class TcpTransport implements Transport {
   private readonly noDelay: boolean
   private readonly highWaterMark: number
   private readonly closeTimeout: number
+  private readonly frameTimeout: number
   private readonly maxFrameSize: number
   private readonly buffers: BufferPool
   private readonly log: Logger
@@ -64,6 +71,7 @@ class TcpTransport implements Transport {
     this.noDelay = settings.noDelay
     this.highWaterMark = settings.highWaterMark
     this.closeTimeout = settings.closeTimeout
+    this.frameTimeout = settings.frameTimeout
     this.maxFrameSize = components.maxFrameSize
     this.buffers = components.buffers
     this.log = components.logger('codio-chunk:transport-tcp')
@@ -174,7 +182,7 @@ class TcpTransport implements Transport {
   }
 
   private wrap (socket: net.Socket, direction: 'inbound' | 'outbound', directReads = false): TcpConnection {
-    return new TcpConnection(socket, { direction, maxFrameSize: this.maxFrameSize, buffers: this.buffers, logger: this.log, closeFlushTimeout: this.closeTimeout, directReads })
+    return new TcpConnection(socket, { direction, maxFrameSize: this.maxFrameSize, buffers: this.buffers, logger: this.log, closeFlushTimeout: this.closeTimeout, frameTimeout: this.frameTimeout, directReads })
   }
 }
 

@@ -87,10 +87,10 @@ describe('tcp transport', () => {
   })
 
   /** A listener whose inbound connections are recorded; `inbound` yields their recorders in order. */
-  async function recordingListener (options: { maxFrameSize?: number, address?: string } = {}): Promise<{ listener: Listener, inbound: Array<Recorder>, next: () => Promise<Recorder> }> {
+  async function recordingListener (options: { maxFrameSize?: number, address?: string, init?: TcpTransportInit } = {}): Promise<{ listener: Listener, inbound: Array<Recorder>, next: () => Promise<Recorder> }> {
     const inbound: Array<Recorder> = []
     const waiting: Array<(r: Recorder) => void> = []
-    const listener = await makeTcp({}, options.maxFrameSize).listen(options.address ?? 'tcp://127.0.0.1:0', {
+    const listener = await makeTcp(options.init ?? {}, options.maxFrameSize).listen(options.address ?? 'tcp://127.0.0.1:0', {
       onConnection: (connection) => {
         connections.push(connection)
         const r = recorder()
@@ -119,11 +119,12 @@ describe('tcp transport', () => {
   }
 
   it('calls a send\'s `sent` callback once per message, after its bytes were written, and on a closed socket too', async () => {
+    // (Frames under 64 KiB: a longer data frame must answer a request of the receiver's.)
     const { listener, next } = await recordingListener()
     const client = await makeTcp().dial(listener.addresses[0], { signal: AbortSignal.timeout(WAIT) })
     connections.push(client)
     client.start(recorder())
-    const payloads = Array.from({ length: 8 }, (_, i) => new Uint8Array(300 * 1024).fill(i + 1))
+    const payloads = Array.from({ length: 8 }, (_, i) => new Uint8Array(60 * 1024).fill(i + 1))
     const calls = payloads.map(() => 0)
     const allSent = Promise.all(payloads.map(async (bytes, id) => {
       await new Promise<void>((resolve) => { client.send({ type: 'data', id, bytes }, () => { calls[id]++; resolve() }) })
@@ -141,6 +142,26 @@ describe('tcp transport', () => {
     client.close()
     await within(droppedCalled, 'the callback of a send on a closing connection')
     expect(dropped).toBe(1)
+  })
+
+  it('drops a peer that stops in the middle of a frame, after frameTimeout, and one that announces a long frame nobody asked for at once', async () => {
+    const { listener, next } = await recordingListener({ init: { frameTimeout: 200 } })
+    const { host, port } = parseAddress(listener.addresses[0])
+    // Half of a 40 KiB frame, then silence: the frame's buffer would be held for ever.
+    const half = net.connect({ host, port })
+    half.on('error', () => {})
+    half.write(Uint8Array.of(...u32(40 * 1024), 0x13, 1, 2, 3))
+    const first = await next()
+    const started = performance.now()
+    const error = await within(first.closed, 'the stalled connection to close')
+    expect(error).toBeInstanceOf(ProtocolError)
+    expect(error?.message).toMatch(/stopped sending .* in the middle of a frame/)
+    expect(performance.now() - started).toBeLessThan(2000)
+    half.destroy()
+    // The length and head of a 4 MiB data frame answering no request: refused before anything is allocated.
+    const reply = await rawExchange(listener.addresses[0], Uint8Array.of(...u32(4 * 1024 * 1024), 0x22, 0, 0, 0, 7))
+    expect(await within((await next()).closed, 'the second connection to close')).toBeInstanceOf(ProtocolError)
+    expect(framesOf(reply).map(m => m.type)).toEqual(['goodbye'])
   })
 
   it('answers a frame of unknown type with goodbye(ProtocolError), closes, and keeps serving', async () => {
