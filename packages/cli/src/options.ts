@@ -99,6 +99,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'maxPeersPerContent', flags: '--max-peers-per-content <n>', scope: 'network', parse: int(1, 100_000), engine: true, inConfigFile: true, default: 50, description: 'peers a download uses at once' },
   { key: 'dialTimeout', flags: '--dial-timeout <duration>', scope: 'network', parse: parseDuration, engine: true, inConfigFile: true, default: 10_000, defaultText: '10s', description: 'time to connect to a peer' },
   { key: 'maxConnections', flags: '--max-connections <n>', scope: 'network', parse: int(1, 1_000_000), engine: true, inConfigFile: true, default: 200, description: 'open connections at most' },
+  { key: 'maxConnectionsPerHost', flags: '--max-connections-per-host <n>', scope: 'network', parse: int(1, 1_000_000), engine: true, inConfigFile: true, default: 64, description: 'open connections from one IP address at most' },
+  { key: 'idleTimeout', flags: '--idle-timeout <duration>', scope: 'network', parse: parseDuration, engine: true, inConfigFile: true, default: 120_000, defaultText: '120s', description: 'close a connection on which nothing arrived for this long, when neither side needs the other' },
 
   // listen
   { key: 'listen', flags: '--listen <address>', scope: 'listen', parse: list, repeatable: true, inConfigFile: true, description: 'address to accept peers on (repeatable), e.g. tcp://0.0.0.0:4001', defaultText: 'serve: tcp://0.0.0.0:4001; get --seed: tcp://0.0.0.0:0' },

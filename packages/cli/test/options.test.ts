@@ -116,7 +116,7 @@ describe('the option table', () => {
       expect(() => option.parse!(String(max + 1), flagName(option))).toThrow(UsageError)
       checked.push(option.key)
     }
-    expect(checked.sort()).toEqual(['chunksPerPeer', 'cidVersion', 'maxBadChunks', 'maxConcurrentDownloads', 'maxConnections', 'maxPeersPerContent', 'maxRequestsServed', 'uploadSlots'])
+    expect(checked.sort()).toEqual(['chunksPerPeer', 'cidVersion', 'maxBadChunks', 'maxConcurrentDownloads', 'maxConnections', 'maxConnectionsPerHost', 'maxPeersPerContent', 'maxRequestsServed', 'uploadSlots'])
   })
 
   it('gives flags taking a value a placeholder, and booleans none', () => {

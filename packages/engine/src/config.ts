@@ -44,8 +44,24 @@ export interface ChunkConfigOptions {
   maxPeersPerContent: number
   /** Time allowed to dial a peer and exchange hellos. Default 10 000. */
   dialTimeout: number
-  /** Most connections at once; inbound connections past it are closed at once. Default 200. */
+  /**
+   * Most connections at once. When they are all taken, a new inbound connection takes the place of
+   * one still in its handshake, else of a peer idle for a while (nothing received from it for
+   * 10 s, nothing asked of it, nothing it asked for); else it is closed at once. Default 200.
+   */
   maxConnections: number
+  /**
+   * Most connections at once from one host (IP address), handshakes included, so one host flooding
+   * a node cannot keep others out. Loopback swarms of more nodes than this need a higher value.
+   * Default 64.
+   */
+  maxConnectionsPerHost: number
+  /**
+   * Time after which a connection is closed when nothing has arrived on it and neither side needs
+   * the other: no request in flight either way and no interest of ours in the peer's chunks.
+   * Default 120 000.
+   */
+  idleTimeout: number
   /**
    * Upload cap in bytes per second across all of this node's connections (token bucket; chunk
    * payloads count, small manifest blocks do not). 0, the default, means unlimited.
@@ -86,6 +102,8 @@ const DEFAULTS: Readonly<ChunkConfigOptions> = Object.freeze({
   maxPeersPerContent: 50,
   dialTimeout: 10_000,
   maxConnections: 200,
+  maxConnectionsPerHost: 64,
+  idleTimeout: 120_000,
   uploadLimit: 0,
   downloadLimit: 0,
   superSeed: false
@@ -109,6 +127,8 @@ const LIMITS: Record<Exclude<NumericKey, 'cidVersion'>, { min: number, max: numb
   maxPeersPerContent: { min: 1, max: 100_000, integer: true },
   dialTimeout: { min: 1, max: 24 * 3600_000, integer: false },
   maxConnections: { min: 1, max: 1_000_000, integer: true },
+  maxConnectionsPerHost: { min: 1, max: 1_000_000, integer: true },
+  idleTimeout: { min: 100, max: 24 * 3600_000, integer: false },
   uploadLimit: { min: 0, max: Number.MAX_SAFE_INTEGER, integer: false },
   downloadLimit: { min: 0, max: Number.MAX_SAFE_INTEGER, integer: false }
 }
@@ -177,6 +197,8 @@ export class ChunkConfig implements Readonly<ChunkConfigOptions> {
   readonly maxPeersPerContent!: number
   readonly dialTimeout!: number
   readonly maxConnections!: number
+  readonly maxConnectionsPerHost!: number
+  readonly idleTimeout!: number
   readonly uploadLimit!: number
   readonly downloadLimit!: number
   readonly superSeed!: boolean
@@ -259,6 +281,8 @@ export class ChunkConfigBuilder {
   /** In milliseconds. */
   dialTimeout (value: number): this { return this.set('dialTimeout', value) }
   maxConnections (value: number): this { return this.set('maxConnections', value) }
+  maxConnectionsPerHost (value: number): this { return this.set('maxConnectionsPerHost', value) }
+  idleTimeout (value: number): this { return this.set('idleTimeout', value) }
   /** Bytes per second across all connections; 0 = unlimited. */
   uploadLimit (value: number): this { return this.set('uploadLimit', value) }
   /** Bytes per second across all downloads; 0 = unlimited. */

@@ -85,6 +85,8 @@ export function createEngineUnits (init: EngineUnitsInit): EngineUnits {
     hello: { maxFrameSize: components.maxFrameSize, maxRequests: config.maxRequestsServed, agent: init.agent },
     dialTimeout: config.dialTimeout,
     maxConnections: config.maxConnections,
+    maxConnectionsPerHost: config.maxConnectionsPerHost,
+    idleTimeout: config.idleTimeout,
     clock,
     log: components.logger('codio-chunk:peers'),
     events: {

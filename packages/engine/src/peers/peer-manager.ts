@@ -1,6 +1,8 @@
 import { DialError, GoodbyeCode, InvalidAddressError, NodeStoppedError, PROTOCOL_VERSION, ProtocolError, TimeoutError } from '@codio-chunk/interface'
 import { parseAddress } from '@codio-chunk/protocol'
 import { PeerSession, type PeerSessionEvents } from './peer-session.js'
+import { HostCensus, hostOf } from './host-census.js'
+import { unrefInterval } from '../util/timers.js'
 import type { Clock } from './rate-meter.js'
 import type { Connection, Listener, Logger, Transport, WireMessage } from '@codio-chunk/interface'
 
@@ -24,14 +26,32 @@ export interface PeerManagerInit {
   hello: { maxFrameSize: number, maxRequests: number, agent: string }
   dialTimeout: number
   maxConnections: number
+  /** Most inbound connections from one host, handshakes included. */
+  maxConnectionsPerHost: number
+  /** A connection on which nothing arrived for this long, and which neither side needs, is closed. */
+  idleTimeout: number
   clock: Clock
   log: Logger
   events: PeerManagerEvents
 }
 
+/** Milliseconds a handshake may take while the node is under pressure (half its handshake places taken). */
+export const PRESSURED_HELLO_TIMEOUT = 2000
+
+/** Milliseconds of silence after which an idle peer may give its place to a new connection when the node is full. */
+export const EVICTABLE_AFTER = 2000
+
 /**
  * Opens, accepts, de-duplicates and bans connections. At most one session is kept per peer id;
  * when two peers dial each other at once, both keep the connection dialled by the smaller peer id.
+ *
+ * Inbound connections are admitted so that nobody can keep others out by opening many: at most
+ * `maxConnectionsPerHost` from one host; at most a quarter of `maxConnections` in their handshake
+ * in all (the oldest handshake of the busiest host gives
+ * way to a newcomer from another host), with a 2 s hello deadline once half of those places are
+ * taken; when every connection place is taken, a handshake still running, else a peer silent for
+ * 2 s that neither side needs, gives its place to the newcomer. Connections on which nothing
+ * arrived for `idleTimeout`, and which neither side needs, are closed.
  */
 export class PeerManager {
   /** Sessions by peer id (handshake done). */
@@ -47,9 +67,15 @@ export class PeerManager {
   private stopped = false
   /** Aborts dials still in progress when the manager stops. */
   private readonly stopController = new AbortController()
+  /** Inbound connections per host, open and in their handshake. */
+  private readonly census = new HostCensus()
+  /** Inbound handshakes in progress, oldest first. */
+  private readonly inboundPending = new Set<PeerSession>()
+  private readonly idleTimer: ReturnType<typeof setInterval>
 
   constructor (init: PeerManagerInit) {
     this.init = init
+    this.idleTimer = unrefInterval(() => { this.closeIdle() }, Math.max(50, Math.floor(init.idleTimeout / 4)))
     for (const transport of init.transports) {
       for (const scheme of transport.protocols) this.byScheme.set(scheme, transport)
     }
@@ -128,6 +154,7 @@ export class PeerManager {
 
   async stop (): Promise<void> {
     this.stopped = true
+    clearInterval(this.idleTimer)
     this.stopController.abort(new NodeStoppedError('The node is stopping'))
     await Promise.allSettled(this.listeners.map(async l => { await l.close() }))
     this.listeners.length = 0
@@ -159,30 +186,103 @@ export class PeerManager {
   }
 
   private accept (connection: Connection): void {
-    if (this.stopped || this.kept.size + this.handshaking.size >= this.init.maxConnections) {
-      this.init.log('refusing inbound connection from %s: %s', connection.remoteAddress, this.stopped ? 'stopped' : 'connection limit reached')
+    const refusal = this.stopped ? 'the node is stopping' : this.makeRoomFor(connection)
+    if (refusal !== undefined) {
+      this.init.log('refusing inbound connection from %s: %s', connection.remoteAddress, refusal)
       connection.close()
       return
     }
-    this.handshake(connection).catch((err: Error) => {
+    const host = hostOf(connection.remoteAddress)
+    const pressured = this.inboundPending.size >= this.maxPending / 2
+    this.census.add(host, 'pending')
+    this.handshake(connection, pressured ? Math.min(this.init.dialTimeout, PRESSURED_HELLO_TIMEOUT) : this.init.dialTimeout, (session) => {
+      this.inboundPending.add(session)
+    }).catch((err: Error) => {
       this.init.log('inbound connection from %s failed: %s', connection.remoteAddress, err.message)
     })
   }
 
-  private async handshake (connection: Connection): Promise<PeerSession> {
-    const { hello, localPeerId, dialTimeout, clock } = this.init
+  /** Handshakes in progress allowed at once from all hosts. */
+  private get maxPending (): number {
+    return Math.max(8, Math.floor(this.init.maxConnections / 4))
+  }
+
+  /**
+   * Makes room for an inbound connection, evicting what may give way; returns why it cannot be
+   * admitted, or undefined.
+   */
+  private makeRoomFor (connection: Connection): string | undefined {
+    const { maxConnections, maxConnectionsPerHost } = this.init
+    const host = hostOf(connection.remoteAddress)
+    const own = this.census.count(host)
+    if (own.open + own.pending >= maxConnectionsPerHost) return `${host} already has ${maxConnectionsPerHost} connections (maxConnectionsPerHost)`
+    if (this.inboundPending.size >= this.maxPending && !this.evictPending(host)) return `${this.inboundPending.size} connections are in their handshake, most of them from ${host}`
+    if (this.kept.size + this.handshaking.size < maxConnections) return undefined
+    if (this.evictPending() || this.evictIdle()) return undefined
+    return `all ${maxConnections} connection places are taken by peers in use (maxConnections)`
+  }
+
+  /**
+   * Closes the oldest handshake of the host with the most of them (of any host if `exceptHost` is
+   * undefined); never of `exceptHost` itself, whose newcomer is refused instead. True if one was closed.
+   */
+  private evictPending (exceptHost?: string): boolean {
+    const busiest = this.census.busiestPending()
+    if (busiest === undefined || busiest === exceptHost) return false
+    for (const session of this.inboundPending) {
+      if (hostOf(session.connection.remoteAddress) !== busiest) continue
+      // Counted out at once: the newcomer takes its place in this same turn.
+      this.inboundPending.delete(session)
+      this.handshaking.delete(session)
+      this.census.remove(busiest, 'pending')
+      this.init.log('evicting %s: still in its handshake while others wait', session.connection.remoteAddress)
+      session.close(new TimeoutError(`Peer at ${session.connection.remoteAddress} was evicted: its handshake took too long while the node was full`))
+      return true
+    }
+    return false
+  }
+
+  /** Closes the peer silent longest among those silent for EVICTABLE_AFTER that nobody needs. True if one was closed. */
+  private evictIdle (): boolean {
+    const now = this.init.clock()
+    let victim: PeerSession | undefined
+    for (const session of this.kept.values()) {
+      if (!session.idle || now - session.lastHeardAt < EVICTABLE_AFTER) continue
+      if (victim === undefined || session.lastHeardAt < victim.lastHeardAt) victim = session
+    }
+    if (victim === undefined) return false
+    this.init.log('evicting idle peer %s to admit a new connection', victim.peerId)
+    victim.close(undefined, { code: GoodbyeCode.Normal, reason: 'idle, and the node is full' })
+    return true
+  }
+
+  /** Closes the connections on which nothing arrived for idleTimeout and which nobody needs. */
+  private closeIdle (): void {
+    const now = this.init.clock()
+    for (const session of [...this.kept.values()]) {
+      if (session.idle && now - session.lastHeardAt >= this.init.idleTimeout) {
+        this.init.log('closing idle connection to %s', session.peerId)
+        session.close(undefined, { code: GoodbyeCode.Normal, reason: 'idle' })
+      }
+    }
+  }
+
+  private async handshake (connection: Connection, helloTimeout = this.init.dialTimeout, started?: (session: PeerSession) => void): Promise<PeerSession> {
+    const { hello, localPeerId, clock } = this.init
     const session = new PeerSession({
       connection,
       hello: { type: 'hello', version: PROTOCOL_VERSION, peerId: localPeerId, ...hello, addresses: this.addresses },
-      helloTimeout: dialTimeout,
+      helloTimeout,
       clock,
       events: this.sessionEvents
     })
     this.handshaking.add(session)
+    started?.(session)
     try {
       return await session.start()
     } finally {
       this.handshaking.delete(session)
+      if (this.inboundPending.delete(session)) this.census.remove(hostOf(connection.remoteAddress), 'pending')
     }
   }
 
@@ -217,6 +317,7 @@ export class PeerManager {
       existing.close(undefined, { code: GoodbyeCode.DuplicateConnection, reason: 'duplicate connection' })
     }
     this.kept.set(session.peerId, session)
+    if (session.connection.direction === 'inbound') this.census.add(hostOf(session.connection.remoteAddress), 'open')
     this.init.events.peerConnected(session)
     return session
   }
@@ -224,6 +325,7 @@ export class PeerManager {
   private closed (session: PeerSession, error?: Error): void {
     if (this.kept.get(session.peerId) === session) {
       this.kept.delete(session.peerId)
+      if (session.connection.direction === 'inbound') this.census.remove(hostOf(session.connection.remoteAddress), 'open')
       this.init.events.peerDisconnected(session, error)
     }
   }

@@ -81,6 +81,8 @@ export class PeerSession {
   private readonly theirInterest = new Set<string>()
   private interestedSince?: number
   private lastData: number
+  /** When anything last arrived from the peer (the connection's start at first). */
+  private lastHeard: number
   private readonly downloaded: RateMeter
   private readonly uploaded: RateMeter
   private bad = 0
@@ -104,6 +106,7 @@ export class PeerSession {
     this.connection = options.connection
     this.chokedByPeerAt = options.clock()
     this.lastData = this.chokedByPeerAt
+    this.lastHeard = this.chokedByPeerAt
     this.downloaded = new RateMeter({ clock: options.clock })
     this.uploaded = new RateMeter({ clock: options.clock })
     this.handshake = new Promise((resolve, reject) => {
@@ -131,6 +134,17 @@ export class PeerSession {
   get peerInterested (): boolean { return this.theirInterest.size > 0 }
   /** When the peer last sent us a chunk or block (the connection's start at first). */
   get lastDataAt (): number { return this.lastData }
+  /** When anything last arrived from the peer (the connection's start at first). */
+  get lastHeardAt (): number { return this.lastHeard }
+  /** We are interested in some content the peer has. */
+  get interestedInPeer (): boolean { return this.ourInterest.size > 0 }
+  /**
+   * Neither side needs the other now: no request in flight either way and no interest in the
+   * peer's chunks, on our side or its. Such a connection costs a slot and serves nobody.
+   */
+  get idle (): boolean {
+    return this.outgoing.size === 0 && this.incoming.size === 0 && this.ourInterest.size === 0 && this.theirInterest.size === 0
+  }
   /** Chunks and blocks from this peer that failed verification. */
   get badChunks (): number { return this.bad }
   /** Requests to this peer that timed out. */
@@ -321,6 +335,7 @@ export class PeerSession {
 
   private receive (message: WireMessage): void {
     if (this.isClosed) return
+    this.lastHeard = this.options.clock()
     if (this.hello === undefined) {
       this.receiveHello(message)
       return
