@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { ChunkConfig, ChunkDistributor, memoryStorage, type ChunkConfigOptions, type ContentRef, type Storage, type StorageFactory, type Strategy } from '@codio-chunk/core'
+import { ChunkConfig, ChunkDistributor, memoryStorage, type BufferPool, type ChunkConfigOptions, type ContentRef, type Storage, type StorageFactory, type Strategy } from '@codio-chunk/core'
 import { sha256Verifier } from '@codio-chunk/verifier-sha256'
 import { rarestFirst } from '@codio-chunk/strategy-rarest-first'
 import { tcp, type TransportUnderTest } from './transports.js'
@@ -12,6 +12,8 @@ export interface NodeOptions {
   listen?: boolean
   /** The transport to run over (default TCP). */
   transport?: TransportUnderTest
+  /** The chunk buffer pool the node lends from (default: the process-wide one). */
+  buffers?: BufferPool
 }
 
 /** A node on loopback with TCP (or `options.transport`), SHA-256 and (by default) in-memory storage and rarest-first. */
@@ -23,6 +25,7 @@ export async function startNode (options: NodeOptions = {}): Promise<ChunkDistri
     transports: [transport.create()],
     verifier: sha256Verifier(),
     storage: storage === undefined ? memoryStorage() : typeof storage === 'function' ? storage : () => storage,
+    buffers: options.buffers,
     listen: options.listen === false ? [] : [transport.listenAddress]
   })
 }
