@@ -1,6 +1,7 @@
 import type { LoggerFactory } from './common.js'
 import type { Storage } from './storage.js'
 import type { Transport } from './transport.js'
+import type { Verifier } from './verifier.js'
 
 /**
  * A node's identity as plugins see it: an Ed25519 key pair whose public key gives the node's
@@ -58,13 +59,20 @@ export interface Components {
    * its `maxChunkSize`. A frame announcing more is a protocol error before anything is allocated.
    */
   readonly maxFrameSize: number
+  /**
+   * The node's verifiers, one per hash function it can check (its `verifier` option). A storage
+   * that checks what it reads back from disk hashes with the one whose `code` is the CID's
+   * multihash code. Optional: components made before it existed have none, and a plugin then
+   * falls back to what it can do itself (storage-fs hashes SHA-256 with `node:crypto`).
+   */
+  readonly verifiers?: readonly Verifier[]
 }
 
 /** The components a transport is made from. */
 export type TransportComponents = Pick<Components, 'identity' | 'logger' | 'buffers' | 'maxFrameSize'>
 
 /** The components a storage is made from. */
-export type StorageComponents = Pick<Components, 'logger' | 'buffers'>
+export type StorageComponents = Pick<Components, 'logger' | 'buffers' | 'verifiers'>
 
 /**
  * Makes a transport for a node. `tcpTransport(options)` returns one; the node calls it once with

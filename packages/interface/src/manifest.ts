@@ -1,7 +1,7 @@
 import { CID } from 'multiformats/cid'
 import { ContentId } from './content-id.js'
 import { InvalidManifestError } from './errors.js'
-
+import { DAG_PB_CODE, RAW_CODE } from './codes.js'
 
 /** One interior node of a content's DAG: its CID and its exact encoded bytes. */
 export interface ManifestBlock {
@@ -148,49 +148,33 @@ export class Manifest {
   }
 
   /**
-   * Reads the form written by {@link Manifest.toBytes}. This trusts the bytes (they come from local
-   * storage); manifests from peers go through `resolveManifest`, which verifies every node.
+   * Reads the form written by {@link Manifest.toBytes}. Throws `InvalidManifestError`, and nothing
+   * else, for bytes that are not such a form: truncated, with a root that is not a content id, chunk
+   * CIDs of a codec or hash no content has, a chunk longer than {@link MAX_STORED_CHUNK_LENGTH}, or
+   * more chunks or blocks than the bytes given can hold (checked before anything is allocated for
+   * them, so a short input never costs more memory than its own size).
+   *
+   * It does not check the manifest against its content id: the chunk CIDs and sizes are taken as
+   * written. A reader that cannot trust the bytes checks the interior blocks it carries with
+   * `resolveManifest` (as storage-fs does when it opens a content); manifests from peers are
+   * fetched block by block with `resolveManifest` in the first place.
+   *
+   * @example
+   * ```ts
+   * const copy = Manifest.fromBytes(manifest.toBytes())
+   * copy.chunkCid(0).equals(manifest.chunkCid(0)) // true
+   * Manifest.fromBytes(new Uint8Array(3))          // throws InvalidManifestError
+   * ```
    */
   static fromBytes (bytes: Uint8Array): Manifest {
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-    let p = 0
-    const need = (n: number): void => {
-      if (p + n > bytes.length) throw new InvalidManifestError('Stored manifest is truncated')
+    if (!(bytes instanceof Uint8Array)) throw new InvalidManifestError('A stored manifest must be given as bytes (a Uint8Array)')
+    try {
+      return parseManifest(bytes)
+    } catch (err) {
+      if (err instanceof InvalidManifestError) throw err
+      // A CID the multiformats library refuses, a root that is no content id, …: all one story.
+      throw new InvalidManifestError(`Stored manifest is corrupt (${err instanceof Error ? err.message : String(err)}); delete the content and add it again`, { cause: err })
     }
-    need(5)
-    for (let i = 0; i < 4; i++) if (bytes[i] !== MAGIC[i]) throw new InvalidManifestError('Stored manifest has a bad magic number')
-    p = 4
-    if (bytes[p++] !== FORMAT_VERSION) throw new InvalidManifestError(`Stored manifest has unknown format version ${bytes[p - 1]}`)
-    const getCid = (): CID => {
-      need(1)
-      const len = bytes[p++]
-      need(len)
-      const cid = CID.decode(bytes.subarray(p, p + len))
-      p += len
-      return cid
-    }
-    const root = getCid()
-    need(4)
-    const count = view.getUint32(p); p += 4
-    const chunks: CID[] = new Array(count)
-    const sizes: number[] = new Array(count)
-    for (let i = 0; i < count; i++) {
-      chunks[i] = getCid()
-      need(4)
-      sizes[i] = view.getUint32(p); p += 4
-    }
-    need(4)
-    const blockCount = view.getUint32(p); p += 4
-    const blocks: ManifestBlock[] = []
-    for (let i = 0; i < blockCount; i++) {
-      const cid = getCid()
-      need(4)
-      const len = view.getUint32(p); p += 4
-      need(len)
-      blocks.push({ cid, bytes: bytes.slice(p, p + len) })
-      p += len
-    }
-    return new Manifest({ root, chunks, sizes, blocks })
   }
 
   private checkIndex (index: number): void {
@@ -198,4 +182,88 @@ export class Manifest {
       throw new RangeError(`Chunk index ${index} is out of range 0..${this.chunkCount - 1}`)
     }
   }
+}
+
+/**
+ * Longest chunk a stored manifest may describe, in bytes: 4 MiB of file data (the largest chunk
+ * `buildManifest` makes and the engine's default `maxChunkSize`) plus the few bytes a dag-pb leaf
+ * wraps it in, rounded up. {@link Manifest.fromBytes} refuses a chunk length above it, so a
+ * corrupt length cannot make a reader allocate or read a gigabyte for one chunk.
+ */
+export const MAX_STORED_CHUNK_LENGTH = 4 * 1024 * 1024 + 64
+
+/** Bytes a chunk record takes at least: its CID-length byte and its size (the CID adds more). */
+const MIN_CHUNK_RECORD = 5
+/** Bytes a block record takes at least: its CID-length byte and its length (the CID adds more). */
+const MIN_BLOCK_RECORD = 5
+
+/** The parser behind {@link Manifest.fromBytes}; may throw library errors, which it wraps. */
+function parseManifest (bytes: Uint8Array): Manifest {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  let p = 0
+  const need = (n: number, what: string): void => {
+    if (n > bytes.length - p) throw new InvalidManifestError(`Stored manifest is truncated: ${what} needs ${n} bytes, ${bytes.length - p} are left`)
+  }
+  need(5, 'the header')
+  for (let i = 0; i < 4; i++) if (bytes[i] !== MAGIC[i]) throw new InvalidManifestError('Stored manifest has a bad magic number: it is not a codio-chunk manifest')
+  p = 4
+  const version = bytes[p++]
+  if (version !== FORMAT_VERSION) throw new InvalidManifestError(`Stored manifest has unknown format version ${version}`)
+  const getCid = (what: string): CID => {
+    need(1, what)
+    const len = bytes[p++]
+    need(len, what)
+    let cid: CID
+    try {
+      cid = CID.decode(bytes.subarray(p, p + len))
+    } catch (err) {
+      throw new InvalidManifestError(`Stored manifest has an invalid CID for ${what}`, { cause: err })
+    }
+    p += len
+    return cid
+  }
+  const getUint32 = (what: string): number => {
+    need(4, what)
+    const value = view.getUint32(p)
+    p += 4
+    return value
+  }
+  const root = getCid('the root')
+  const count = getUint32('the chunk count')
+  if (count === 0) throw new InvalidManifestError('Stored manifest lists no chunks; a content has at least one')
+  // Every chunk record and the block count must fit in what is left: refuse before allocating.
+  if (count > (bytes.length - p - 4) / MIN_CHUNK_RECORD) {
+    throw new InvalidManifestError(`Stored manifest claims ${count} chunks but holds only ${bytes.length} bytes`)
+  }
+  const chunks: CID[] = new Array(count)
+  const sizes: number[] = new Array(count)
+  for (let i = 0; i < count; i++) {
+    const cid = getCid(`chunk ${i}`)
+    if (cid.code !== RAW_CODE && cid.code !== DAG_PB_CODE) {
+      throw new InvalidManifestError(`Stored manifest gives chunk ${i} the codec 0x${cid.code.toString(16)}; chunks are raw (0x55) or dag-pb (0x70) leaves`)
+    }
+    if (i > 0 && (cid.code !== chunks[0].code || cid.multihash.code !== chunks[0].multihash.code)) {
+      throw new InvalidManifestError(`Stored manifest gives chunk ${i} another codec or hash than chunk 0; a content's leaves share both`)
+    }
+    chunks[i] = cid
+    const size = getUint32(`the size of chunk ${i}`)
+    if (size > MAX_STORED_CHUNK_LENGTH) {
+      throw new InvalidManifestError(`Stored manifest gives chunk ${i} a length of ${size} bytes, more than the ${MAX_STORED_CHUNK_LENGTH} a chunk can have`)
+    }
+    sizes[i] = size
+  }
+  const blockCount = getUint32('the block count')
+  if (blockCount > (bytes.length - p) / MIN_BLOCK_RECORD) {
+    throw new InvalidManifestError(`Stored manifest claims ${blockCount} blocks but holds only ${bytes.length} bytes`)
+  }
+  const blocks: ManifestBlock[] = []
+  for (let i = 0; i < blockCount; i++) {
+    const cid = getCid(`block ${i}`)
+    const len = getUint32(`the length of block ${i}`)
+    need(len, `block ${i}`)
+    blocks.push({ cid, bytes: bytes.slice(p, p + len) })
+    p += len
+  }
+  if (p !== bytes.length) throw new InvalidManifestError(`Stored manifest has ${bytes.length - p} bytes of junk after its last block`)
+  return new Manifest({ root, chunks, sizes, blocks })
 }

@@ -2,7 +2,7 @@ import { InvalidConfigError, DEFAULT_MAX_FRAME_SIZE, silentLoggerFactory } from 
 import { chunkBuffers } from './chunk-buffer-pool.js'
 import { checkMaxFrameSize } from './frame-decoder.js'
 import { PeerIdentity } from './identity.js'
-import type { BufferPool, Components, Identity, LoggerFactory } from '@codio-chunk/interface'
+import type { BufferPool, Components, Identity, LoggerFactory, Verifier } from '@codio-chunk/interface'
 
 /** What {@link createComponents} may be given; everything has a default. */
 export interface ComponentsInit {
@@ -14,6 +14,11 @@ export interface ComponentsInit {
   buffers?: BufferPool
   /** Default: {@link DEFAULT_MAX_FRAME_SIZE} (a 4 MiB chunk plus headers). */
   maxFrameSize?: number
+  /**
+   * The hash functions the node checks content with, e.g. `[sha256Verifier()]`; a storage that
+   * verifies what it reads back uses them. Default: none (storage-fs then hashes SHA-256 itself).
+   */
+  verifiers?: readonly Verifier[]
 }
 
 /**
@@ -37,6 +42,18 @@ export function createComponents (init: ComponentsInit = {}): Components {
     identity,
     logger: init.logger ?? silentLoggerFactory,
     buffers: init.buffers ?? chunkBuffers,
-    maxFrameSize: checkMaxFrameSize(init.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE)
+    maxFrameSize: checkMaxFrameSize(init.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE),
+    verifiers: checkVerifiers(init.verifiers ?? [])
   })
+}
+
+/** A frozen copy of `verifiers`, after checking each looks like a Verifier. */
+function checkVerifiers (verifiers: readonly Verifier[]): readonly Verifier[] {
+  if (!Array.isArray(verifiers)) throw new InvalidConfigError('components.verifiers must be an array of verifiers, e.g. [sha256Verifier()] from @codio-chunk/verifier-sha256')
+  for (const verifier of verifiers) {
+    if (typeof verifier?.code !== 'number' || typeof verifier.digestMany !== 'function') {
+      throw new InvalidConfigError('components.verifiers must hold verifiers (objects with code, digest and digestMany), e.g. sha256Verifier() from @codio-chunk/verifier-sha256')
+    }
+  }
+  return Object.freeze([...verifiers])
 }

@@ -1,8 +1,11 @@
 import { mkdir, open, readFile, rename, stat, writeFile } from 'node:fs/promises'
-import { Bitfield, Manifest, StorageError } from '@codio-chunk/interface'
+import { Bitfield, ContentMismatchError, InvalidContentIdError, InvalidManifestError, Manifest, StorageError } from '@codio-chunk/interface'
 import type { ContentPaths } from './layout.js'
 import { JournalWriter, readJournal } from './journal.js'
+import type { JournalReplace } from './journal.js'
 import type { HandleCache } from './handle-cache.js'
+import type { BlockHasher } from './block-hasher.js'
+import { checkStoredManifest } from './manifest-check.js'
 import { errorCode, fsCall, storageError } from './storage-error.js'
 import { syncDirectory, writeFully, writevFully } from './file-io.js'
 import { ChunkWriter } from './chunk-writer.js'
@@ -16,6 +19,12 @@ export interface ContentState {
   readonly paths: ContentPaths
   readonly manifest: Manifest
   readonly have: Bitfield
+  /**
+   * Chunks known to hash to their CIDs since the content was opened: checked on their first read,
+   * or written by `putChunk` in this session (the engine verified them). A chunk in `have` but not
+   * here is checked before its bytes leave the storage.
+   */
+  readonly verified: Bitfield
   readonly journal: JournalWriter
   /** Writes chunk data into the data file, a few writes in flight (see {@link ChunkWriter}). */
   readonly writer: ChunkWriter
@@ -61,11 +70,13 @@ export async function createContent (paths: ContentPaths, manifest: Manifest, fs
 }
 
 /**
- * Reads a content's state back from its folder, or undefined when it has no manifest. A torn
- * journal record is cut off; a missing data file is recreated (and the journal emptied, since no
- * chunk survives without it).
+ * Reads a content's stored manifest and checks it against the content id `key` (see
+ * {@link checkStoredManifest}), or undefined when it has none. A corrupt manifest is a
+ * `StorageError` naming the file and saying what to do, with the `InvalidManifestError` (or
+ * `ContentMismatchError`) as its cause; a hash the storage cannot compute stays an
+ * `UnsupportedHashError`.
  */
-export async function loadContent (key: string, paths: ContentPaths, cache: HandleCache, fsync: FsyncMode): Promise<ContentState | undefined> {
+export async function readStoredManifest (key: string, paths: ContentPaths, hasher: BlockHasher): Promise<Manifest | undefined> {
   let bytes: Uint8Array
   try {
     bytes = await readFile(paths.manifest)
@@ -82,6 +93,28 @@ export async function loadContent (key: string, paths: ContentPaths, cache: Hand
   if (manifest.root.toString() !== key) {
     throw new StorageError(`The manifest at ${paths.manifest} belongs to ${manifest.root.toString()}, not ${key}: delete the folder and add the content again`)
   }
+  try {
+    await checkStoredManifest(manifest, hasher)
+  } catch (err) {
+    if (err instanceof InvalidManifestError || err instanceof ContentMismatchError || err instanceof InvalidContentIdError) {
+      throw new StorageError(`The manifest at ${paths.manifest} is corrupt (${err.message}): delete the content and add it again`, { cause: err })
+    }
+    throw err
+  }
+  return manifest
+}
+
+/**
+ * Reads a content's state back from its folder, or undefined when it has no manifest. The
+ * manifest is checked first (see {@link readStoredManifest}), unless `trusted` is given (the one
+ * `putManifest` just wrote). Then: a torn journal record is cut off; a missing data file is
+ * recreated (and the journal emptied, since no chunk survives without it); a data file shorter than
+ * the content loses the chunks that reached past its end (dropped from the journal too); and the
+ * data file is brought to the content's size.
+ */
+export async function loadContent (key: string, paths: ContentPaths, cache: HandleCache, fsync: FsyncMode, hasher: BlockHasher, trusted?: Manifest): Promise<ContentState | undefined> {
+  const manifest = trusted ?? await readStoredManifest(key, paths, hasher)
+  if (manifest === undefined) return undefined
 
   const dataSize = await fsCall('inspect the data file', paths.data, async () => {
     try {
@@ -125,18 +158,37 @@ export async function loadContent (key: string, paths: ContentPaths, cache: Hand
       })
     })
   }
+  const replace: JournalReplace = async (records) => {
+    await fsCall('rewrite the journal', paths.journalTemp, async () => {
+      const handle = await open(paths.journalTemp, 'w')
+      try {
+        await writeFully(handle, records, 0)
+        if (fsync !== 'never') await handle.sync()
+      } finally {
+        await handle.close()
+      }
+    })
+    await fsCall('replace the journal', paths.journal, async () => { await rename(paths.journalTemp, paths.journal) })
+    await cache.close(paths.journal) // its handle is of the file just replaced
+    if (fsync !== 'never') await syncDirectory(paths.dir)
+  }
   const have = journal?.have ?? new Bitfield(manifest.chunkCount)
+  const recorded = have.clone()
+  // Chunks reaching past the end of a data file cut short outside codio-chunk are gone.
+  const lost = dataSize >= 0 && dataSize < manifest.totalSize ? chunksPast(manifest, have, dataSize) : []
+  for (const index of lost) have.set(index, false)
   const writer = new ChunkWriter(async (parts, position) => {
     await fsCall('write', paths.data, async () => {
       await cache.use(paths.data, async handle => { await writevFully(handle.fd, parts, position) })
     })
   })
-  return {
+  const state: ContentState = {
     key,
     paths,
     manifest,
     have,
-    journal: new JournalWriter(sink, journal?.validLength ?? 0, fsync === 'always'),
+    verified: new Bitfield(manifest.chunkCount),
+    journal: new JournalWriter(sink, journal?.validLength ?? 0, fsync === 'always', { recorded, replace }),
     writer,
     writes: new Map(),
     unsynced: 0,
@@ -144,4 +196,15 @@ export async function loadContent (key: string, paths: ContentPaths, cache: Hand
     syncFailure: undefined,
     retired: false
   }
+  if (lost.length > 0) await state.journal.remove(lost)
+  return state
+}
+
+/** The chunks of `have` that do not lie wholly within the first `size` bytes. */
+function chunksPast (manifest: Manifest, have: Bitfield, size: number): number[] {
+  const out: number[] = []
+  for (const index of have) {
+    if (manifest.chunkOffset(index) + manifest.chunkLength(index) > size) out.push(index)
+  }
+  return out
 }

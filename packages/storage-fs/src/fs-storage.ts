@@ -1,7 +1,6 @@
 import { readdir, rm, stat } from 'node:fs/promises'
-import { resolve } from 'node:path'
-import { InvalidConfigError, NotFoundError, StorageError, throwIfAborted } from '@codio-chunk/interface'
-import type { AbortOptions, Bitfield, BufferPool, ContentId, Manifest, Storage, StorageComponents } from '@codio-chunk/interface'
+import { NotFoundError, StorageError, silentLogger, throwIfAborted } from '@codio-chunk/interface'
+import type { AbortOptions, Bitfield, ContentId, Manifest, Storage, StorageComponents } from '@codio-chunk/interface'
 import { contentKey, contentPaths, parseFolderName } from './layout.js'
 import { HandleCache } from './handle-cache.js'
 import { KeyLock } from './key-lock.js'
@@ -9,36 +8,10 @@ import { createContent, loadContent } from './content-state.js'
 import type { ContentState, FsyncMode } from './content-state.js'
 import { streamContent } from './read-content.js'
 import { errorCode, fsCall, storageError } from './storage-error.js'
-import { readFullyAt, uninitialized } from './file-io.js'
-
-/** Options of {@link fsStorage}. */
-export interface FsStorageInit {
-  /** The directory that holds one folder per content. Created when the first content is stored. */
-  dir: string
-  /**
-   * When writes are made durable:
-   * - `'always'`: each chunk's data is fsynced before its journal record is appended, and the
-   *   record is fsynced before `putChunk` resolves (safest, slowest);
-   * - `'batch'` (default): data, then journal, are fsynced every `syncEvery` chunks of a content and
-   *   on `close()`, in the background (`putChunk` does not wait for the disk; one sync runs at a
-   *   time per content); a crash of the process loses nothing, a power cut at most the last two
-   *   batches;
-   * - `'never'`: the operating system decides (fastest; for caches that can be re-fetched).
-   */
-  fsync?: FsyncMode
-  /** Chunks per fsync in `'batch'` mode. Default 64 (16 MiB of 256 KiB chunks). */
-  syncEvery?: number
-  /** Open file handles kept for reuse (least recently used closed first). Default 32. */
-  maxOpenFiles?: number
-  /** Contents whose manifest and completion bitfield stay in memory when idle. Default 256. */
-  maxCachedContents?: number
-}
-
-function positiveInteger (value: number | undefined, fallback: number, name: string): number {
-  if (value === undefined) return fallback
-  if (!Number.isSafeInteger(value) || value < 1) throw new InvalidConfigError(`fsStorage ${name} must be a positive integer, got ${value}`)
-  return value
-}
+import { BlockHasher } from './block-hasher.js'
+import { ChunkReader } from './chunk-reader.js'
+import { checkInit } from './options.js'
+import type { FsStorageInit, FsStorageSettings } from './options.js'
 
 /**
  * Storage on the local file system: chunks are written into place as they verify, in any order,
@@ -48,13 +21,24 @@ function positiveInteger (value: number | undefined, fallback: number, name: str
  * One folder per content under `dir`, named by its CID string, holding `manifest`, `data` and the
  * `have` journal (see the package README). One process should own a directory at a time.
  *
- * Errors: a missing manifest or chunk rejects with `NotFoundError`; a chunk index out of range or
- * data of the wrong length with `RangeError`; file-system failures with `StorageError` naming the
- * path and what to do; an aborted signal with `AbortError`.
+ * Nothing read back from disk is trusted. A stored manifest is checked against its content id when
+ * the content is opened (its interior blocks must hash to their CIDs and give the stored chunk
+ * CIDs and sizes). Each chunk is checked against its CID on its first read after the content is
+ * opened, by `getChunk` and `readContent` alike (chunks `putChunk` wrote in this session count as
+ * checked); one that fails is dropped for good (from `completed()` and from the journal) and the
+ * read rejects with `NotFoundError`, so downloading the content again repairs it.
+ *
+ * Errors: a missing manifest or chunk, or a chunk that failed verification, rejects with
+ * `NotFoundError`; a chunk index out of range or data of the wrong length with `RangeError`; a
+ * corrupt manifest and file-system failures with `StorageError` naming the path and what to do; a
+ * chunk hashed with a function the storage has no verifier for with `UnsupportedHashError`; an
+ * aborted signal with `AbortError`.
  *
  * `fsStorage(init)` checks the options and returns the factory a node takes (`storage:
- * fsStorage({ dir })`); the node calls it with its components (its chunk buffer pool, which
- * `getChunk` reads into). Outside a node, call it yourself: `fsStorage({ dir })()`.
+ * fsStorage({ dir })`); the node calls it with its components: its chunk buffer pool, which
+ * `getChunk` reads into, its verifiers, which check what is read back (SHA-256 needs none:
+ * `node:crypto` computes it), and its logger (`codio-chunk:storage-fs`, which reports dropped
+ * chunks). Outside a node, call it yourself: `fsStorage({ dir })()`.
  *
  * @example
  * ```ts
@@ -71,33 +55,7 @@ function positiveInteger (value: number | undefined, fallback: number, name: str
  */
 export function fsStorage (init: FsStorageInit): (components?: Partial<StorageComponents>) => Storage {
   const settings = checkInit(init)
-  return (components = {}) => new FsStorage(settings, components.buffers)
-}
-
-/** The options of {@link fsStorage}, checked, with defaults filled in. */
-interface FsStorageSettings {
-  dir: string
-  fsync: FsyncMode
-  syncEvery: number
-  maxCachedContents: number
-  maxOpenFiles: number
-}
-
-function checkInit (init: FsStorageInit): FsStorageSettings {
-  if (typeof init?.dir !== 'string' || init.dir.length === 0) {
-    throw new InvalidConfigError('fsStorage needs a directory: fsStorage({ dir: \'./codio-data\' })')
-  }
-  const fsync = init.fsync ?? 'batch'
-  if (fsync !== 'always' && fsync !== 'batch' && fsync !== 'never') {
-    throw new InvalidConfigError(`fsStorage fsync must be 'always', 'batch' or 'never', got ${String(fsync)}`)
-  }
-  return {
-    dir: resolve(init.dir),
-    fsync,
-    syncEvery: positiveInteger(init.syncEvery, 64, 'syncEvery'),
-    maxCachedContents: positiveInteger(init.maxCachedContents, 256, 'maxCachedContents'),
-    maxOpenFiles: positiveInteger(init.maxOpenFiles, 32, 'maxOpenFiles')
-  }
+  return (components = {}) => new FsStorage(settings, components)
 }
 
 class FsStorage implements Storage {
@@ -116,16 +74,20 @@ class FsStorage implements Storage {
   private readonly states = new Map<string, ContentState>()
   private readonly loading = new Map<string, Promise<ContentState | undefined>>()
   private closed = false
-  /** Where `getChunk` takes its buffers; without a pool, each chunk gets fresh memory. */
-  private readonly buffers?: BufferPool
+  /** Checks stored manifests and chunks against their CIDs, with the node's verifiers. */
+  private readonly hasher: BlockHasher
+  /** Reads chunks (into the node's buffer pool) and checks each on its first read. */
+  private readonly reader: ChunkReader
 
-  constructor (settings: FsStorageSettings, buffers?: BufferPool) {
+  constructor (settings: FsStorageSettings, components: Partial<StorageComponents>) {
     this.dir = settings.dir
     this.fsync = settings.fsync
     this.syncEvery = settings.syncEvery
     this.maxCachedContents = settings.maxCachedContents
     this.cache = new HandleCache(settings.maxOpenFiles)
-    this.buffers = buffers
+    this.hasher = new BlockHasher(components.verifiers ?? [])
+    const log = components.logger?.('codio-chunk:storage-fs') ?? silentLogger
+    this.reader = new ChunkReader({ cache: this.cache, hasher: this.hasher, buffers: components.buffers, log, isOpen: () => !this.closed })
   }
 
   async putManifest (manifest: Manifest, options?: AbortOptions): Promise<void> {
@@ -138,6 +100,8 @@ class FsStorage implements Storage {
       // A handle left from a deleted copy of this content would point at its unlinked files.
       await this.cache.closeUnder(paths.dir)
       await createContent(paths, manifest, this.fsync)
+      // The manifest just written is the caller's (a verified one): open it without checking it again.
+      await this.state(key, manifest)
     })
   }
 
@@ -170,17 +134,7 @@ class FsStorage implements Storage {
     this.check(options)
     const state = this.loadedState(root) ?? await this.requireState(root)
     checkChunk(state, index)
-    if (!state.have.get(index)) {
-      throw new NotFoundError(`Chunk ${index} of content ${state.key} is not stored yet: download it first`)
-    }
-    const length = state.manifest.chunkLength(index)
-    const buffer = this.buffers?.acquire(length) ?? uninitialized(length)
-    const path = state.paths.data
-    const position = state.manifest.chunkOffset(index)
-    await fsCall('read', path, async () => {
-      await this.cache.use(path, async handle => { await readFullyAt(handle.fd, buffer, position, path) })
-    })
-    return buffer
+    return await this.reader.read(state, index, options?.signal)
   }
 
   async completed (root: ContentId, options?: AbortOptions): Promise<Bitfield | undefined> {
@@ -232,7 +186,8 @@ class FsStorage implements Storage {
     if (missing > 0) {
       throw new NotFoundError(`Content ${state.key} is missing ${missing} of ${state.manifest.chunkCount} chunks: finish downloading it before reading it`)
     }
-    yield * streamContent(state, this.cache, options)
+    const verify = async (first: number, count: number, bytes: Uint8Array): Promise<boolean> => await this.reader.verifyRun(state, first, count, bytes, options?.signal)
+    yield * streamContent(state, this.cache, verify, options)
   }
 
   async close (): Promise<void> {
@@ -243,6 +198,8 @@ class FsStorage implements Storage {
     const states = [...this.states.values()]
     await Promise.allSettled(states.flatMap(state => [...state.writes.values()]))
     const flushed = await Promise.allSettled(states.map(async state => { await this.flush(state) }))
+    await this.reader.settle()
+    await Promise.all(states.map(async state => { await state.journal.idle() }))
     await this.cache.closeAll()
     this.states.clear()
     const failed = flushed.find((result): result is PromiseRejectedResult => result.status === 'rejected')
@@ -262,6 +219,7 @@ class FsStorage implements Storage {
     }
     await state.journal.append(index)
     state.have.set(index)
+    state.verified.set(index) // the engine verified it before handing it over
     if (this.fsync === 'batch' && ++state.unsynced >= this.syncEvery) await this.startBatchSync(state)
   }
 
@@ -327,8 +285,12 @@ class FsStorage implements Storage {
     return state
   }
 
-  /** The loaded state of a content, loading it from disk on first use; undefined without a manifest. */
-  private async state (key: string): Promise<ContentState | undefined> {
+  /**
+   * The loaded state of a content, loading it from disk on first use; undefined without a manifest.
+   * `trusted` is a manifest known to be the content's (`putManifest`'s): loading then skips reading
+   * and checking the stored one.
+   */
+  private async state (key: string, trusted?: Manifest): Promise<ContentState | undefined> {
     const cached = this.states.get(key)
     if (cached !== undefined) {
       this.states.delete(key)
@@ -337,7 +299,7 @@ class FsStorage implements Storage {
     }
     let loading = this.loading.get(key)
     if (loading === undefined) {
-      const load: Promise<ContentState | undefined> = loadContent(key, contentPaths(this.dir, key), this.cache, this.fsync)
+      const load: Promise<ContentState | undefined> = loadContent(key, contentPaths(this.dir, key), this.cache, this.fsync, this.hasher, trusted)
         .then(state => {
           // A delete that ran meanwhile removed this load from `loading`: its result is stale.
           if (this.loading.get(key) === load && state !== undefined) {
@@ -358,7 +320,7 @@ class FsStorage implements Storage {
     if (this.states.size <= this.maxCachedContents) return
     for (const [key, state] of this.states) {
       if (this.states.size <= this.maxCachedContents) break
-      if (key !== keep && state.writes.size === 0 && state.unsynced === 0 && state.flushing === undefined) {
+      if (key !== keep && state.writes.size === 0 && state.unsynced === 0 && state.flushing === undefined && !state.journal.busy) {
         state.retired = true
         this.states.delete(key)
       }

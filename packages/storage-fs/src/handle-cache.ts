@@ -67,6 +67,20 @@ export class HandleCache {
     }
   }
 
+  /**
+   * Closes the handle of `path`, if one is cached (a handle in use closes when released), so the
+   * next use opens the file again: after a rename over `path`, the cached handle is of the old file.
+   */
+  async close (path: string): Promise<void> {
+    const slot = this.slots.get(path)
+    if (slot !== undefined) {
+      this.slots.delete(path)
+      if (slot.refs === 0) this.closeSlot(slot)
+      else slot.doomed = true
+    }
+    await this.settle()
+  }
+
   /** Closes every handle of a file inside `dir` (handles in use close when released). */
   async closeUnder (dir: string): Promise<void> {
     const prefix = dir.endsWith(sep) ? dir : dir + sep

@@ -9,6 +9,8 @@ export const MANIFEST_TEMP_FILE = 'manifest.tmp'
 export const DATA_FILE = 'data'
 /** The completion journal: one big-endian u32 chunk index per verified, written chunk. */
 export const JOURNAL_FILE = 'have'
+/** Where the journal is rewritten (without the chunks that failed verification) before it replaces {@link JOURNAL_FILE}. */
+export const JOURNAL_TEMP_FILE = 'have.tmp'
 
 /** Absolute paths of one content's files. */
 export interface ContentPaths {
@@ -17,6 +19,7 @@ export interface ContentPaths {
   readonly manifestTemp: string
   readonly data: string
   readonly journal: string
+  readonly journalTemp: string
 }
 
 // CID strings as ContentId prints them are base32 (CIDv1, `b…`) or base58btc (CIDv0, `Qm…`):
@@ -54,6 +57,7 @@ export function contentPaths (baseDir: string, key: string): ContentPaths {
     manifest: join(dir, MANIFEST_FILE),
     manifestTemp: join(dir, MANIFEST_TEMP_FILE),
     data: join(dir, DATA_FILE),
-    journal: join(dir, JOURNAL_FILE)
+    journal: join(dir, JOURNAL_FILE),
+    journalTemp: join(dir, JOURNAL_TEMP_FILE)
   }
 }

@@ -5,14 +5,14 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { StorageError } from '@codio-chunk/interface'
 import type { Storage } from '@codio-chunk/interface'
-import { makeTestContent } from '@codio-chunk/interface-tests/storage'
 import { fsStorage, DATA_FILE } from '../src/index.js'
+import { realContent } from './real-content.js'
 
 // Batch mode syncs in the background: these tests hold or fail the data file's fdatasync (the
 // FileHandle prototype's `datasync`, which the storage calls for data and journal alike) to see
 // who waits for it and where its errors surface.
 
-const content = makeTestContent(12 * 1024, 1024, 9) // 12 chunks
+const content = await realContent(12 * 1024, 1024, 9) // 12 chunks
 const root = content.manifest.root
 const key = root.toString()
 

@@ -6,9 +6,10 @@ import { InvalidConfigError, NotFoundError, StorageError } from '@codio-chunk/in
 import type { Storage } from '@codio-chunk/interface'
 import { makeTestContent } from '@codio-chunk/interface-tests/storage'
 import { fsStorage, DATA_FILE, JOURNAL_FILE, MANIFEST_FILE } from '../src/index.js'
+import { realContent } from './real-content.js'
 import type { FsStorageInit } from '../src/index.js'
 
-const content = makeTestContent(10 * 1024 + 300, 1024, 5) // 11 chunks
+const content = await realContent(10 * 1024 + 300, 1024, 5) // 11 chunks
 const root = content.manifest.root
 const key = root.toString()
 
@@ -194,7 +195,7 @@ describe('fsStorage persistence', () => {
 
 describe('fsStorage caches', () => {
   it('works with more contents than open handles and cached contents', async () => {
-    const contents = [1, 2, 3, 4, 5].map(seed => makeTestContent(3000, 1024, seed))
+    const contents = await Promise.all([1, 2, 3, 4, 5].map(async seed => await realContent(3000, 1024, seed)))
     const storage = open({ maxOpenFiles: 2, maxCachedContents: 1, syncEvery: 2 })
     for (const c of contents) await storage.putManifest(c.manifest)
     // Interleave writes across contents so handles and states are evicted and reloaded constantly.

@@ -2,8 +2,16 @@ import { mkdtemp, open, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { Bitfield } from '@codio-chunk/interface'
 import { JournalWriter, readJournal } from '../src/journal.js'
-import type { JournalSink } from '../src/journal.js'
+import type { JournalReplace, JournalSink } from '../src/journal.js'
+
+const records = (bytes: Uint8Array): number[] => {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const out: number[] = []
+  for (let p = 0; p < bytes.length; p += 4) out.push(view.getUint32(p))
+  return out
+}
 
 describe('JournalWriter', () => {
   it('groups records that arrive during a write into the next write', async () => {
@@ -35,6 +43,54 @@ describe('JournalWriter', () => {
     await expect(writer.append(1)).rejects.toThrow('disk full')
     await writer.append(2)
     expect(positions).toEqual([0, 0])
+  })
+})
+
+describe('JournalWriter.remove', () => {
+  it('rewrites the journal without the removed records, in turn with the appends around it', async () => {
+    const events: string[] = []
+    const sink: JournalSink = async (bytes, position) => {
+      events.push(`append ${records(bytes).join(',')} at ${position}`)
+      await Promise.resolve()
+    }
+    const replace: JournalReplace = async (bytes) => {
+      events.push(`replace with ${records(bytes).join(',')}`)
+      await Promise.resolve()
+    }
+    const recorded = new Bitfield(10)
+    for (const index of [1, 2, 3]) recorded.set(index)
+    const writer = new JournalWriter(sink, 12, false, { recorded, replace })
+    expect(writer.busy).toBe(false)
+    await Promise.all([writer.append(4), writer.append(5), writer.remove([2]), writer.remove([4]), writer.append(6)])
+    await writer.append(7)
+    expect(events).toEqual([
+      'append 4 at 12',
+      'append 5 at 16', // asked for before the removal: written before it
+      'replace with 1,3,5',
+      'append 6 at 12', // after the rewritten journal's 3 records
+      'append 7 at 16'
+    ])
+    expect([...recorded]).toEqual([1, 3, 5, 6, 7])
+    expect(writer.busy).toBe(false)
+    await writer.idle()
+  })
+
+  it('keeps its place after a failed rewrite, so the records are removed by the next one', async () => {
+    let fail = true
+    const replaced: number[][] = []
+    const positions: number[] = []
+    const writer = new JournalWriter(async (_bytes, position) => { positions.push(position) }, 8, false, {
+      recorded: Bitfield.full(2),
+      replace: async (bytes) => {
+        if (fail) { fail = false; throw new Error('disk full') }
+        replaced.push(records(bytes))
+      }
+    })
+    await expect(writer.remove([0])).rejects.toThrow('disk full')
+    await writer.append(1)
+    await writer.remove([])
+    expect(positions).toEqual([8])
+    expect(replaced).toEqual([[1]])
   })
 })
 

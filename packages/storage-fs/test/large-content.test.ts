@@ -3,7 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, expect, it } from 'vitest'
-import { testBytes, testManifest } from '@codio-chunk/interface-tests/storage'
+import { buildManifest } from '@codio-chunk/content'
+import { testBytes } from '@codio-chunk/interface-tests/storage'
 import { fsStorage } from '../src/index.js'
 
 const MiB = 1024 * 1024
@@ -29,7 +30,7 @@ afterEach(async () => {
 })
 
 it('writes and reads back a 64 MiB content chunk by chunk and streamed, with bounded memory', async () => {
-  const manifest = testManifest(chunks())
+  const manifest = await buildManifest(chunks(), { chunkSize: CHUNK })
   const expected = createHash('sha256')
   for (const chunk of chunks()) expected.update(chunk)
   const expectedHex = expected.digest('hex')

@@ -76,7 +76,7 @@ export interface DownloadOptions extends AbortOptions {
 export class ChunkDistributor {
   readonly config: ChunkConfig
   readonly identity: Identity
-  /** What the node gave its plugins: identity, logger, buffer pool, frame limit. */
+  /** What the node gave its plugins: identity, logger, buffer pool, frame limit, verifiers. */
   readonly components: Components
   /** Typed events: `peer:connect`, `chunk:verified`, `download:complete`, … */
   readonly events: TypedEmitter<DistributorEvents>
@@ -93,7 +93,7 @@ export class ChunkDistributor {
     if (this.verifiers.length === 0) throw new InvalidConfigError('A verifier is needed, e.g. verifier: sha256Verifier() from @codio-chunk/verifier-sha256')
     this.config = config
     const maxFrameSize = Math.max(DEFAULT_MAX_FRAME_SIZE, config.maxChunkSize + 4096)
-    this.components = createComponents({ identity: init.identity, logger: init.logger ?? silentLoggerFactory, buffers: init.buffers, maxFrameSize })
+    this.components = createComponents({ identity: init.identity, logger: init.logger ?? silentLoggerFactory, buffers: init.buffers, maxFrameSize, verifiers: this.verifiers })
     this.identity = this.components.identity
     const transports = makeTransports(init.transports, this.components)
     this.storage = makePlugin<Storage>(init.storage ?? memoryStorage(), this.components, 'storage', 'fsStorage({ dir }) from @codio-chunk/storage-fs')

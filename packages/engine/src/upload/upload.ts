@@ -9,6 +9,11 @@ import type { ContentSwarm } from '../swarm/swarm.js'
 import type { CID } from 'multiformats/cid'
 import type { RequestBlockMessage, RequestChunkMessage } from '@codio-chunk/interface'
 
+/** True for a `NotFoundError`, of this copy of the interface package or another one. */
+function isNotFound (err: unknown): boolean {
+  return err instanceof NotFoundError || (err as Error | undefined)?.name === 'NotFoundError'
+}
+
 /** Bytes a data frame's length counts besides the block: type byte and request id. */
 const DATA_FRAME_OVERHEAD = 5
 
@@ -82,7 +87,10 @@ export interface UploaderInit {
  * Serves chunk and block requests from peers: checks choke state and the per-peer request limit,
  * waits for the node's upload limiter to grant the chunk's bytes, reads the chunk from storage,
  * rebuilds its leaf block and sends it. Requests the peer cancels are dropped; chunk requests
- * still unanswered when the peer is choked are rejected as Choked ({@link rejectChoked}).
+ * still unanswered when the peer is choked are rejected as Choked ({@link rejectChoked}). A chunk
+ * the storage no longer has (`NotFoundError`, e.g. a stored copy that failed verification and was
+ * dropped) is cleared from the swarm's `have` and rejected as NotFound; other storage failures are
+ * rejected as InternalError.
  */
 export class Uploader {
   /** Each peer's requests waiting for their turn, rarest chunk first. */
@@ -217,7 +225,12 @@ export class Uploader {
           result = await this.serve(swarm, found.index)
         } catch (err) {
           limiter.refund(charged)
-          throw err
+          if (!isNotFound(err)) throw err
+          // The storage no longer has it (its copy failed verification and was dropped): stop
+          // offering it and tell the peer to ask someone else.
+          if (swarm.have.set(found.index, false)) this.ctx.log('chunk %d of %s is gone from storage: %s', found.index, swarm.key, (err as Error).message)
+          reject(RejectCode.NotFound, `chunk ${found.index} not stored here`)
+          return
         }
         if (entry.cancelled || session.closed) { limiter.refund(charged); return }
       }
