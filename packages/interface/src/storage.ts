@@ -42,7 +42,12 @@ export interface Storage {
    * The storage may keep a reference to `data`; callers must not modify it afterwards.
    */
   putChunk(root: ContentId, index: number, data: Uint8Array, options?: AbortOptions): Promise<void>
-  /** Reads chunk `index`. Rejects with `NotFoundError` if it is not stored. */
+  /**
+   * Reads chunk `index`. Rejects with `NotFoundError` if it is not stored, or if the stored copy
+   * turned out to be damaged: a storage that checks what it reads back (with the node's
+   * `verifiers`, as storage-fs does) drops such a chunk from `completed()` and answers NotFound,
+   * and the engine then tells peers it no longer holds the chunk.
+   */
   getChunk(root: ContentId, index: number, options?: AbortOptions): Promise<Uint8Array>
   /** Which chunks of the content are stored (an empty bitfield of the right size if none; undefined without a manifest). */
   completed(root: ContentId, options?: AbortOptions): Promise<Bitfield | undefined>

@@ -2,9 +2,13 @@
 // without a goodbye: the copy is byte-identical every time, the liar is banned, the dead
 // provider is replaced by the living one.
 import { randomBytes } from 'node:crypto'
+import { mkdtemp, open, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { PeerIdentity, type ChunkDistributor } from '@codio-chunk/core'
-import { equalBytes, randomContent, startNode, stopAll } from './swarm-helpers.js'
+import { fsStorage, DATA_FILE } from '@codio-chunk/storage-fs'
+import { equalBytes, randomContent, startNode, stopAll, storedBytes, waitFor } from './swarm-helpers.js'
 import { tcpProxy, type TcpProxy } from './tcp-proxy.js'
 import { TYPE, data, fullBitfield, handWrittenPeer, hello, parseRequestBlock, parseRequestChunk, readCid, type HandWrittenPeer } from './wire-by-hand.js'
 
@@ -111,5 +115,59 @@ describe('a provider that vanishes mid-transfer without a goodbye', () => {
     const { fromB, timedOut, a } = await breakMidTransfer((proxy) => { proxy.freeze() }, 1000)
     expect(fromB).toBeGreaterThan(0)
     for (const peerId of timedOut) expect(peerId).toBe(a)
+  })
+})
+
+describe('a seeder whose store was damaged while it was down', () => {
+  it('serves only what still verifies, the copy stays byte-identical, and it repairs itself from the swarm', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'codio-chaos-store-'))
+    closers.push({ close: async () => { await rm(dir, { recursive: true, force: true }) } })
+    const content = randomContent(32 * CHUNK)
+    const damaged = [3, 17, 31]
+    const first = await startNode({ storage: fsStorage({ dir }), config: { chunkSize: CHUNK } })
+    const cid = await first.storeContent(content)
+    await first.stop()
+    // One flipped byte in each of three chunks of the data file, as a bad disk would leave them.
+    const file = await open(join(dir, cid.toString(), DATA_FILE), 'r+')
+    for (const index of damaged) {
+      const at = index * CHUNK + 1000
+      const byte = Buffer.alloc(1)
+      await file.read(byte, 0, 1, at)
+      byte[0] ^= 0xff
+      await file.write(byte, 0, 1, at)
+    }
+    await file.close()
+
+    const restarted = await startNode({ storage: fsStorage({ dir }), config: { chunkSize: CHUNK } })
+    const honest = await startNode({ config: { chunkSize: CHUNK } })
+    const downloader = await startNode({ listen: false, config: { maxBadChunks: 1 } })
+    nodes.push(restarted, honest, downloader)
+    await honest.storeContent(content)
+    const banned: string[] = []
+    const invalid: string[] = []
+    let verified = 0
+    downloader.events.on('peer:banned', ({ peerId }) => banned.push(peerId))
+    downloader.events.on('chunk:invalid', ({ peerId }) => invalid.push(peerId))
+    downloader.events.on('chunk:verified', () => { verified++ })
+
+    // At first the damaged seeder is the only provider, so it is asked for every chunk.
+    const download = downloader.downloadContent(cid, restarted.addresses)
+    download.catch(() => {}) // awaited below; a failing check above must not leave it unhandled
+    await waitFor(() => verified === 32 - damaged.length, 10_000, 'every undamaged chunk')
+    let held = await restarted.storage.completed(cid)
+    for (let i = 0; i < 32 && held !== undefined; i++) expect(held.get(i)).toBe(!damaged.includes(i))
+    // Then an honest seeder appears and the download completes from it.
+    await downloader.connect(honest.addresses[0])
+    const copy = await download
+
+    expect(equalBytes(copy, content)).toBe(true)
+    // The damaged seeder never sent a damaged chunk: it is neither banned nor blamed.
+    expect(invalid).toEqual([])
+    expect(banned).toEqual([])
+    // Downloading the content again fetches what it dropped.
+    await restarted.download(cid, honest.addresses)
+    held = await restarted.storage.completed(cid)
+    expect(held?.count).toBe(32)
+    expect(equalBytes(await storedBytes(restarted, cid), content)).toBe(true)
   })
 })
