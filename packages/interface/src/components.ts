@@ -1,4 +1,5 @@
 import type { LoggerFactory } from './common.js'
+import type { Discovery } from './discovery.js'
 import type { Storage } from './storage.js'
 import type { Transport } from './transport.js'
 import type { Verifier } from './verifier.js'
@@ -66,10 +67,19 @@ export interface Components {
    * falls back to what it can do itself (storage-fs hashes SHA-256 with `node:crypto`).
    */
   readonly verifiers?: readonly Verifier[]
+  /**
+   * The addresses the node accepts connections on right now (`tcp://…`, `quic://…/p2p/<id>`):
+   * empty until it listens. A discovery announces them. Optional for the same reason as
+   * `verifiers`; a plugin that needs it refuses components without it.
+   */
+  readonly addresses?: () => readonly string[]
 }
 
 /** The components a transport is made from. */
 export type TransportComponents = Pick<Components, 'identity' | 'logger' | 'buffers' | 'maxFrameSize'>
+
+/** The components a discovery is made from. */
+export type DiscoveryComponents = Pick<Components, 'identity' | 'logger' | 'addresses'>
 
 /** The components a storage is made from. */
 export type StorageComponents = Pick<Components, 'logger' | 'buffers' | 'verifiers'>
@@ -82,3 +92,9 @@ export type TransportFactory = (components: TransportComponents) => Transport
 
 /** Makes a storage for a node (`fsStorage({ dir })`, `memoryStorage()`); called once by the node. */
 export type StorageFactory = (components: StorageComponents) => Storage
+
+/**
+ * Makes a discovery for a node (`dhtDiscovery({ bootstrap })`); called once by the node, which
+ * starts it after it listens and stops it when it stops.
+ */
+export type DiscoveryFactory = (components: DiscoveryComponents) => Discovery

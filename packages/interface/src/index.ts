@@ -1,5 +1,5 @@
 /**
- * The contracts of codio-chunk: what a Transport, Strategy, Storage and Verifier plugin implement,
+ * The contracts of codio-chunk: what a Transport, Strategy, Storage, Verifier and Discovery plugin implement,
  * the components a node gives its plugins, the value types the contracts speak of (ContentId,
  * Manifest, Bitfield, wire messages) and the named errors. No engine, no Node.js built-ins.
  */
@@ -16,3 +16,4 @@ export type * from './transport.js'
 export type * from './strategy.js'
 export type * from './storage.js'
 export type * from './verifier.js'
+export type * from './discovery.js'

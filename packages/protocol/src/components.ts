@@ -19,6 +19,8 @@ export interface ComponentsInit {
    * verifies what it reads back uses them. Default: none (storage-fs then hashes SHA-256 itself).
    */
   verifiers?: readonly Verifier[]
+  /** The node's listen addresses, asked each time they are needed. Default: none. */
+  addresses?: () => readonly string[]
 }
 
 /**
@@ -43,8 +45,15 @@ export function createComponents (init: ComponentsInit = {}): Components {
     logger: init.logger ?? silentLoggerFactory,
     buffers: init.buffers ?? chunkBuffers,
     maxFrameSize: checkMaxFrameSize(init.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE),
-    verifiers: checkVerifiers(init.verifiers ?? [])
+    verifiers: checkVerifiers(init.verifiers ?? []),
+    addresses: checkAddresses(init.addresses)
   })
+}
+
+function checkAddresses (addresses: (() => readonly string[]) | undefined): () => readonly string[] {
+  if (addresses === undefined) return () => []
+  if (typeof addresses !== 'function') throw new InvalidConfigError('components.addresses must be a function returning the node\'s listen addresses')
+  return addresses
 }
 
 /** A frozen copy of `verifiers`, after checking each looks like a Verifier. */
