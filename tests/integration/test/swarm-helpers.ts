@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { ChunkConfig, ChunkDistributor, memoryStorage, type BufferPool, type ChunkConfigOptions, type ContentRef, type Storage, type StorageFactory, type Strategy } from '@codio-chunk/core'
+import { ChunkConfig, ChunkDistributor, memoryStorage, type BufferPool, type ChunkConfigOptions, type ContentRef, type DiscoveryFactory, type Storage, type StorageFactory, type Strategy } from '@codio-chunk/core'
 import { sha256Verifier } from '@codio-chunk/verifier-sha256'
 import { rarestFirst } from '@codio-chunk/strategy-rarest-first'
 import { tcp, type TransportUnderTest } from './transports.js'
@@ -14,6 +14,8 @@ export interface NodeOptions {
   transport?: TransportUnderTest
   /** The chunk buffer pool the node lends from (default: the process-wide one). */
   buffers?: BufferPool
+  /** Discoveries the node finds providers through and announces to. */
+  discovery?: DiscoveryFactory[]
 }
 
 /** A node on loopback with TCP (or `options.transport`), SHA-256 and (by default) in-memory storage and rarest-first. */
@@ -26,6 +28,7 @@ export async function startNode (options: NodeOptions = {}): Promise<ChunkDistri
     verifier: sha256Verifier(),
     storage: storage === undefined ? memoryStorage() : typeof storage === 'function' ? storage : () => storage,
     buffers: options.buffers,
+    discovery: options.discovery,
     listen: options.listen === false ? [] : [transport.listenAddress]
   })
 }

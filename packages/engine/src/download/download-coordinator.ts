@@ -5,6 +5,8 @@ import { NodeStoppedError, abortError, throwIfAborted } from '@codio-chunk/inter
 import { raceAbort } from '@codio-chunk/protocol'
 import { Download } from './download.js'
 import { connectProviders, fetchBlockFromPeers } from './providers.js'
+import { ProviderSearch } from '../discovery/provider-search.js'
+import type { DiscoveryService } from '../discovery/discovery-service.js'
 import type { ProviderConnections } from './providers.js'
 import type { ContentId } from '@codio-chunk/interface'
 import type { Logger } from '@codio-chunk/interface'
@@ -26,11 +28,15 @@ interface SharedDownload {
 
 /** Most dials to addresses learned by peer exchange in progress at once. */
 const MAX_EXCHANGE_DIALS = 8
+/** A download keeps asking the discoveries for providers while its swarm has fewer peers than this. */
+export const WANTED_SWARM_PEERS = 8
 
 /** What a {@link DownloadCoordinator} reports to the node. */
 export interface DownloadCoordinatorEvents {
   /** The number of downloads running changed (none running: the node only seeds). */
   downloadsRunning(count: number): void
+  /** A download finished: the node now holds the whole content (it is to be announced). */
+  contentCompleted(root: ContentId): void
 }
 
 /** What a {@link DownloadCoordinator} is made of. */
@@ -40,6 +46,8 @@ export interface DownloadCoordinatorInit {
   swarms: SwarmRegistry
   /** Limits how many contents download at once. */
   slots: Semaphore
+  /** The node's discoveries (possibly none): downloads look for providers through them. */
+  discovery: DiscoveryService
   /** Fires when the node stops. */
   stopSignal: AbortSignal
   log: Logger
@@ -57,12 +65,15 @@ export class DownloadCoordinator {
   private readonly peers: PeerManager
   private readonly swarms: SwarmRegistry
   private readonly slots: Semaphore
+  private readonly discovery: DiscoveryService
   private readonly stopSignal: AbortSignal
   private readonly log: Logger
   private readonly events: DownloadCoordinatorEvents
   private readonly blocks: BlockFetchContext
   /** The download of each content being fetched, by CID string. */
   private readonly active = new Map<string, Download>()
+  /** The provider search of each content being fetched, by CID string. */
+  private readonly searches = new Map<string, ProviderSearch>()
   private exchangeDials = 0
   /** Downloads started and not ended. */
   private runningCount = 0
@@ -72,6 +83,7 @@ export class DownloadCoordinator {
     this.peers = init.peers
     this.swarms = init.swarms
     this.slots = init.slots
+    this.discovery = init.discovery
     this.stopSignal = init.stopSignal
     this.log = init.log
     this.events = init.events
@@ -122,6 +134,11 @@ export class DownloadCoordinator {
     return this.active.get(root.toString())
   }
 
+  /** The provider search of a running download, if the node has discoveries. */
+  search (root: ContentId): ProviderSearch | undefined {
+    return this.searches.get(root.toString())
+  }
+
   /** Aborts every running download with `error` (the node is stopping). */
   abortAll (error: Error): void {
     for (const download of this.active.values()) download.abort(error)
@@ -144,35 +161,19 @@ export class DownloadCoordinator {
       let swarm = await this.swarms.get(root)
       check()
       if (swarm !== undefined && swarm.have.complete) return
-      const connections = await connectProviders(this.peers, providers, signal)
-      check()
-      if (swarm === undefined) swarm = await this.fetchManifest(root, connections, signal)
-      check()
-      for (const address of providers) {
-        swarm.providers.add(address)
-        this.swarms.remember(swarm, [address])
-      }
-      if (swarm.have.complete) return
-      const download = new Download(this.ctx, swarm, {
-        chunkStored: (index) => { this.swarms.announceHave(swarm, index) },
-        peerMisbehaved: (session, reason) => { this.peers.ban(session, reason) },
-        needPeers: async () => { await this.redial(swarm) },
-        running: (active) => { this.countRunning(active) }
-      }, { seed })
-      swarm.download = download
-      this.active.set(swarm.key, download)
-      const onAbort = (): void => {
-        download.abort(this.isStopped() ? new NodeStoppedError('The node was stopped') : abortError(signal, 'download'))
-      }
-      signal.addEventListener('abort', onAbort, { once: true })
+      const searchEnded = new AbortController()
+      const search = this.searchFor(root, () => swarm, AbortSignal.any([signal, searchEnded.signal]))
+      if (search !== undefined) this.searches.set(root.toString(), search)
       try {
-        download.start()
-        for (const session of this.peers.sessions()) this.swarms.offerBitfield(swarm, session)
-        await download.promise
+        search?.start()
+        const connections = await connectProviders(this.peers, providers, signal, search)
+        check()
+        if (swarm === undefined) swarm = await this.fetchManifest(root, connections, signal)
+        check()
+        await this.runSwarm(swarm, providers, signal, search, seed)
       } finally {
-        signal.removeEventListener('abort', onAbort)
-        if (swarm.download === download) swarm.download = undefined
-        if (this.active.get(swarm.key) === download) this.active.delete(swarm.key)
+        searchEnded.abort()
+        if (this.searches.get(root.toString()) === search) this.searches.delete(root.toString())
       }
     } catch (err) {
       if (this.isStopped() && !(err instanceof NodeStoppedError)) throw new NodeStoppedError('The node was stopped', { cause: err })
@@ -180,6 +181,79 @@ export class DownloadCoordinator {
     } finally {
       release()
     }
+  }
+
+  /** Runs the swarm download of a content whose manifest is known, until every chunk is stored. */
+  private async runSwarm (swarm: ContentSwarm, providers: readonly string[], signal: AbortSignal, search: ProviderSearch | undefined, seed?: number): Promise<void> {
+    for (const address of providers) {
+      swarm.providers.add(address)
+      this.swarms.remember(swarm, [address])
+    }
+    if (swarm.have.complete) {
+      this.events.contentCompleted(swarm.manifest.root)
+      return
+    }
+    const download = new Download(this.ctx, swarm, {
+      chunkStored: (index) => { this.swarms.announceHave(swarm, index) },
+      peerMisbehaved: (session, reason) => { this.peers.ban(session, reason) },
+      needPeers: async () => {
+        search?.again()
+        await this.redial(swarm)
+      },
+      running: (active) => { this.countRunning(active) }
+    }, { seed })
+    swarm.download = download
+    this.active.set(swarm.key, download)
+    const onAbort = (): void => {
+      download.abort(this.isStopped() ? new NodeStoppedError('The node was stopped') : abortError(signal, 'download'))
+    }
+    signal.addEventListener('abort', onAbort, { once: true })
+    try {
+      download.start()
+      for (const session of this.peers.sessions()) this.swarms.offerBitfield(swarm, session)
+      await download.promise
+      this.events.contentCompleted(swarm.manifest.root)
+    } finally {
+      signal.removeEventListener('abort', onAbort)
+      if (swarm.download === download) swarm.download = undefined
+      if (this.active.get(swarm.key) === download) this.active.delete(swarm.key)
+    }
+  }
+
+  /**
+   * A search for providers of `root` through the node's discoveries, or undefined without any.
+   * Providers it connects join the swarm once the manifest is known (`swarmOf`).
+   */
+  private searchFor (root: ContentId, swarmOf: () => ContentSwarm | undefined, signal: AbortSignal): ProviderSearch | undefined {
+    if (!this.discovery.enabled) return undefined
+    const own = new Set(this.peers.addresses)
+    return new ProviderSearch({
+      discovery: this.discovery,
+      root,
+      dial: async (address, dialSignal) => await this.peers.dial(address, { signal: dialSignal }),
+      canDial: (address) => {
+        if (own.has(address)) return false
+        try {
+          this.peers.transportFor(address)
+          return true
+        } catch {
+          return false
+        }
+      },
+      known: (record) => record.peerId !== undefined && (this.peers.session(record.peerId) !== undefined || this.peers.isBanned(record.peerId)),
+      wantMore: () => {
+        const swarm = swarmOf()
+        return swarm === undefined || swarm.peers.size < WANTED_SWARM_PEERS
+      },
+      connected: (session, address) => {
+        const swarm = swarmOf()
+        if (swarm === undefined) return // offered its bitfield when the download starts
+        this.swarms.remember(swarm, [address])
+        this.swarms.offerBitfield(swarm, session)
+      },
+      signal,
+      log: this.log
+    })
   }
 
   /** Fetches and verifies the manifest from the connected providers, stores it, and keeps any leaves fetched on the way. */

@@ -17,6 +17,20 @@ export interface DownloadProgress {
   peers: number
   /** Estimated milliseconds left at the current rate, or undefined when nothing is arriving. */
   eta: number | undefined
+  /** What the node's discoveries did for this download (absent without discoveries). */
+  discovery?: SearchProgress
+}
+
+/** The provider search of one download, as {@link DownloadProgress} reports it. */
+export interface SearchProgress {
+  /** Lookups finished. */
+  lookups: number
+  /** Provider records found over every lookup. */
+  found: number
+  /** Discovered providers connected. */
+  connected: number
+  /** Dials to discovered providers in flight now (at most `SEARCH_DIALS`). */
+  dialing: number
 }
 
 /**

@@ -4,6 +4,7 @@ import type { ContentId } from '@codio-chunk/interface'
 import type { VerifyQueue } from './verify-queue.js'
 import type { PeerManager } from '../peers/peer-manager.js'
 import type { PeerSession } from '../peers/peer-session.js'
+import type { ProviderSearch } from '../discovery/provider-search.js'
 
 /** What fetching blocks from peers needs from the node. */
 export interface BlockFetchContext {
@@ -29,52 +30,66 @@ export interface ProviderConnections {
 
 /**
  * Dials every provider at once and resolves as soon as one is connected (the others keep
- * connecting and join the swarm when they are ready). Peers already connected count too.
- * Rejects with NoProvidersError, listing each address and what went wrong, if none connects.
+ * connecting and join the swarm when they are ready). Peers already connected count too. With a
+ * `search` (the node's discoveries), providers it finds count like given ones, as they are found;
+ * it never delays the given ones. Rejects with NoProvidersError, listing each address and what
+ * went wrong, if none connects: given providers all failed and the search (if any) gave up.
  */
-export async function connectProviders (peers: PeerManager, providers: readonly string[], signal?: AbortSignal): Promise<ProviderConnections> {
+export async function connectProviders (peers: PeerManager, providers: readonly string[], signal?: AbortSignal, search?: ProviderSearch): Promise<ProviderConnections> {
   const already = [...peers.sessions()].filter(s => !s.closed)
   let pending = providers.length
   const waiters: Array<(more: boolean) => void> = []
+  const wakeAll = (): void => { for (const wake of waiters.splice(0)) wake(true) }
   const next = async (): Promise<boolean> => {
-    if (pending === 0) return false
+    if (pending === 0 && search?.moreMayCome !== true) return false
     return await new Promise<boolean>(resolve => { waiters.push(resolve) })
   }
-  const dialSettled = (): void => {
-    pending--
-    for (const wake of waiters.splice(0)) wake(true)
-  }
-  if (providers.length === 0) {
+  if (providers.length === 0 && search === undefined) {
     if (already.length > 0) return { sessions: already, next }
-    throw new NoProvidersError('No providers given and no peers connected; pass at least one provider address such as tcp://127.0.0.1:4001')
+    throw new NoProvidersError('No providers given, no peers connected and no discovery configured; pass at least one provider address such as tcp://127.0.0.1:4001, or give the node a discovery such as dhtDiscovery() from @codio-chunk/discovery-dht')
   }
   const failures: string[] = []
   return await new Promise<ProviderConnections>((resolve, reject) => {
     let settled = false
-    const onAbort = (): void => {
-      if (settled) return
+    let unwatch = (): void => {}
+    const finish = (outcome: () => void): void => {
       settled = true
-      reject(abortError(signal as AbortSignal, 'download'))
+      unwatch()
+      signal?.removeEventListener('abort', onAbort)
+      outcome()
+    }
+    const onAbort = (): void => {
+      if (!settled) finish(() => { reject(abortError(signal as AbortSignal, 'download')) })
+    }
+    const giveUpIfDone = (): void => {
+      if (settled || pending > 0 || (search !== undefined && !search.exhausted)) return
+      if (already.length > 0) { finish(() => { resolve({ sessions: already, next }) }); return }
+      const given = failures.length > 0 ? `given providers: ${failures.join('; ')}` : ''
+      const found = search !== undefined ? `discovery: ${search.describe()}` : ''
+      finish(() => { reject(new NoProvidersError(`No provider could be reached (${[given, found].filter(Boolean).join('; ')}); check the addresses, that the peers are running, and that the content id is right`)) })
+    }
+    const connected = (session: PeerSession): void => {
+      wakeAll()
+      if (!settled) finish(() => { resolve({ sessions: [session, ...already.filter(s => s !== session)], next }) })
     }
     signal?.addEventListener('abort', onAbort, { once: true })
+    if (search !== undefined) {
+      unwatch = search.watch((session) => {
+        if (session !== undefined && !session.closed) connected(session)
+        else giveUpIfDone()
+      })
+      // The search wakes `next` (the manifest fetch waiting for providers) for as long as it runs.
+      search.watch(wakeAll)
+    }
     for (const address of providers) {
       peers.dial(address, { signal }).then(session => {
-        dialSettled()
-        if (settled) return
-        settled = true
-        signal?.removeEventListener('abort', onAbort)
-        resolve({ sessions: [session, ...already.filter(s => s !== session)], next })
+        pending--
+        connected(session)
       }, (err: Error) => {
         failures.push(`${address}: ${err.message}`)
-        dialSettled()
-        if (pending > 0 || settled) return
-        settled = true
-        signal?.removeEventListener('abort', onAbort)
-        if (already.length > 0) {
-          resolve({ sessions: already, next })
-          return
-        }
-        reject(new NoProvidersError(`No provider could be reached (${failures.join('; ')}); check the addresses and that the peers are running`))
+        pending--
+        wakeAll()
+        giveUpIfDone()
       })
     }
   })

@@ -13,7 +13,7 @@ import type { PublishOptions } from './content-publisher.js'
 import type { DistributorEvents } from './distributor-events.js'
 import type { DownloadProgress } from '../download/peer-download.js'
 import type { ContentSwarm } from '../swarm/swarm.js'
-import type { AbortOptions, BufferPool, Components, ContentId, Identity, LoggerFactory, Storage, StorageFactory, Strategy, Transport, TransportFactory, Verifier } from '@codio-chunk/interface'
+import type { AbortOptions, BufferPool, Components, ContentId, Discovery, DiscoveryFactory, Identity, LoggerFactory, ProviderRecord, Storage, StorageFactory, Strategy, Transport, TransportFactory, Verifier } from '@codio-chunk/interface'
 
 /** The plugins and settings a {@link ChunkDistributor} runs with. */
 export interface DistributorInit {
@@ -31,6 +31,14 @@ export interface DistributorInit {
   storage?: StorageFactory
   /** Addresses to listen on, e.g. `['tcp://0.0.0.0:4001']`. Default: none (download-only, still serves peers it dials). */
   listen?: string[]
+  /**
+   * How the node finds providers when it is given no addresses and tells others what it holds,
+   * as factories the node calls with its components: `[dhtDiscovery()]` from
+   * `@codio-chunk/discovery-dht`, `[trackerDiscovery({ announce })]` from
+   * `@codio-chunk/discovery-tracker`. Started after the node listens; everything it holds
+   * completely is announced, and again before the announcements expire. Default: none.
+   */
+  discovery?: DiscoveryFactory[]
   /** The node's key pair (`PeerIdentity.generate()`, `PeerIdentity.fromSeed(seed)`). Default: a new random one. */
   identity?: Identity
   /** Strategy, if the config does not name one (default: rarest-first). */
@@ -93,15 +101,24 @@ export class ChunkDistributor {
     if (this.verifiers.length === 0) throw new InvalidConfigError('A verifier is needed, e.g. verifier: sha256Verifier() from @codio-chunk/verifier-sha256')
     this.config = config
     const maxFrameSize = Math.max(DEFAULT_MAX_FRAME_SIZE, config.maxChunkSize + 4096)
-    this.components = createComponents({ identity: init.identity, logger: init.logger ?? silentLoggerFactory, buffers: init.buffers, maxFrameSize, verifiers: this.verifiers })
+    this.components = createComponents({
+      identity: init.identity,
+      logger: init.logger ?? silentLoggerFactory,
+      buffers: init.buffers,
+      maxFrameSize,
+      verifiers: this.verifiers,
+      addresses: () => this.addresses
+    })
     this.identity = this.components.identity
     const transports = makeTransports(init.transports, this.components)
+    const discoveries = makeDiscoveries(init.discovery, this.components)
     this.storage = makePlugin<Storage>(init.storage ?? memoryStorage(), this.components, 'storage', 'fsStorage({ dir }) from @codio-chunk/storage-fs')
     this.events = new TypedEmitter(this.components.logger('codio-chunk:distributor'))
     this.units = createEngineUnits({
       config,
       components: this.components,
       transports,
+      discoveries,
       storage: this.storage,
       verifiers: this.verifiers,
       strategy,
@@ -121,6 +138,8 @@ export class ChunkDistributor {
     const node = new ChunkDistributor(config, init)
     try {
       for (const address of init.listen ?? []) await node.units.peers.listen(address)
+      await node.units.discovery.start({ signal: node.stopController.signal })
+      await node.units.announcer.start()
     } catch (err) {
       await node.stop()
       throw err
@@ -151,7 +170,9 @@ export class ChunkDistributor {
     const bytes = (a instanceof Uint8Array ? a : b) as Uint8Array
     const options = (a instanceof Uint8Array ? b : c) as StoreOptions | undefined
     if (!(bytes instanceof Uint8Array)) throw new TypeError('storeContent needs the content as a Uint8Array')
-    return await this.units.publisher.storeBytes(bytes, expected, options)
+    const cid = await this.units.publisher.storeBytes(bytes, expected, options)
+    this.units.announcer.add(cid)
+    return cid
   }
 
   /**
@@ -166,16 +187,27 @@ export class ChunkDistributor {
    */
   async importContent (open: () => AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options?: StoreOptions): Promise<ContentId> {
     this.assertRunning()
-    return await this.units.publisher.importStream(open, options)
+    const cid = await this.units.publisher.importStream(open, options)
+    this.units.announcer.add(cid)
+    return cid
   }
 
   /**
    * Downloads a content into storage from the given providers (and every peer they lead to),
-   * resuming from chunks already stored. Resolves when every chunk is verified and stored.
-   * Rejects with NoProvidersError, InvalidContentIdError, InvalidAddressError, AbortError,
+   * resuming from chunks already stored. Resolves when every chunk is verified and stored. With
+   * discoveries configured, providers may be left out: the node looks them up and dials each as it
+   * is found (beside any given ones, never holding them up), and keeps looking while the swarm is
+   * small. Rejects with NoProvidersError, InvalidContentIdError, InvalidAddressError, AbortError,
    * StorageError or UnsupportedHashError.
+   *
+   * @example
+   * ```ts
+   * const node = await ChunkDistributor.create(config, { ...plugins, discovery: [dhtDiscovery()] })
+   * await node.download('bafkrei…')               // providers found through the DHT
+   * await node.download(cid, ['tcp://192.0.2.1:4001']) // given ones, plus any found
+   * ```
    */
-  async download (cid: ContentRef, providers: readonly string[], options: DownloadOptions = {}): Promise<ContentId> {
+  async download (cid: ContentRef, providers: readonly string[] = [], options: DownloadOptions = {}): Promise<ContentId> {
     this.assertRunning()
     const root = toContentId(cid)
     this.units.services.verify.assertSupported(root.cid)
@@ -185,9 +217,38 @@ export class ChunkDistributor {
   }
 
   /** Downloads a content and returns its bytes (see {@link download}). */
-  async downloadContent (cid: ContentRef, providers: readonly string[], options: DownloadOptions = {}): Promise<Uint8Array> {
+  async downloadContent (cid: ContentRef, providers: readonly string[] = [], options: DownloadOptions = {}): Promise<Uint8Array> {
     const root = await this.download(cid, providers, options)
     return await this.readAll(root, options)
+  }
+
+  /**
+   * The providers the node's discoveries find for a content, each as soon as it is found (as
+   * `ipfs routing findprovs` lists them); ends when every lookup ended or `options.signal` aborts.
+   * Yields nothing without discoveries.
+   *
+   * @example
+   * ```ts
+   * for await (const { peerId, addresses } of node.findProviders(cid, { signal: AbortSignal.timeout(10_000) })) {
+   *   console.log(peerId ?? '(unknown id)', addresses.join(' '))
+   * }
+   * ```
+   */
+  async * findProviders (cid: ContentRef, options: AbortOptions = {}): AsyncGenerator<ProviderRecord> {
+    this.assertRunning()
+    const root = toContentId(cid)
+    const signal = options.signal === undefined ? this.stopController.signal : AbortSignal.any([options.signal, this.stopController.signal])
+    yield * this.units.discovery.findProviders(root, { signal })
+  }
+
+  /** The node's discoveries, started (for their own stats and addresses, e.g. the DHT's). */
+  get discoveries (): readonly Discovery[] {
+    return this.units.discovery.discoveries
+  }
+
+  /** Resolves when every announcement queued so far has been made (or failed and been logged). */
+  async announced (): Promise<void> {
+    await this.units.announcer.idle()
   }
 
   /** Streams a stored, complete content in order. Rejects with NotFoundError if it is missing or incomplete. */
@@ -196,9 +257,17 @@ export class ChunkDistributor {
     yield * readContentFrom(this.storage, swarm.manifest, options)
   }
 
-  /** Progress of a running download, or undefined if none is running for that content. */
+  /**
+   * Progress of a running download, or undefined if none is running for that content. While a
+   * download with discoveries is still looking for its first provider or fetching the manifest,
+   * only `discovery` says anything (`totalBytes` is 0 until the manifest is known).
+   */
   downloadProgress (cid: ContentRef): DownloadProgress | undefined {
-    return this.units.coordinator.running(toContentId(cid))?.progress()
+    const root = toContentId(cid)
+    const progress = this.units.coordinator.running(root)?.progress()
+    const search = this.units.coordinator.search(root)
+    if (search === undefined) return progress
+    return { ...(progress ?? { progress: 0, downloadedBytes: 0, totalBytes: 0, downloadRate: 0, peers: 0, eta: undefined }), discovery: search.progress() }
   }
 
   /**
@@ -257,13 +326,14 @@ export class ChunkDistributor {
     this.stopped = true
     const error = new NodeStoppedError('The node was stopped')
     this.stopController.abort(error)
-    const { uploads, swarms, coordinator, services, peers } = this.units
+    const { uploads, swarms, coordinator, services, peers, announcer, discovery } = this.units
+    announcer.stop()
     uploads.stop()
     swarms.close()
     coordinator.abortAll(error)
     services.uploadLimiter.close()
     services.downloadLimiter.close()
-    await peers.stop()
+    await Promise.all([peers.stop(), discovery.stop()])
     await coordinator.settled()
     await Promise.allSettled([this.storage.close(), ...this.verifiers.map(async v => { await v.close?.() })])
   }
@@ -303,6 +373,19 @@ function makeTransports (factories: readonly TransportFactory[] | undefined, com
       throw new InvalidConfigError(`The ${transport.name} transport proves peer id ${String(proven)}, but this node is ${components.identity.peerId}: let the node give the transport its identity (pass the factory, e.g. quicTransport(), not a transport made elsewhere)`)
     }
     return transport
+  })
+}
+
+/** Calls each discovery factory with the node's components. */
+function makeDiscoveries (factories: readonly DiscoveryFactory[] | undefined, components: Components): Discovery[] {
+  if (factories === undefined) return []
+  if (!Array.isArray(factories)) throw new InvalidConfigError('discovery must be an array of factories, e.g. discovery: [dhtDiscovery()] from @codio-chunk/discovery-dht')
+  return factories.map((factory) => {
+    const discovery = makePlugin<Discovery>(factory, components, 'discovery', 'dhtDiscovery() from @codio-chunk/discovery-dht')
+    if (typeof discovery.findProviders !== 'function' || typeof discovery.provide !== 'function' || typeof discovery.start !== 'function') {
+      throw new InvalidConfigError(`The discovery factory returned an object without start, provide and findProviders (${String((discovery as { name?: unknown }).name)})`)
+    }
+    return discovery
   })
 }
 

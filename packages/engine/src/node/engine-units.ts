@@ -9,18 +9,22 @@ import { UploadManager } from '../upload/upload-manager.js'
 import { Uploader } from '../upload/upload.js'
 import { Semaphore } from '../util/semaphore.js'
 import { ContentPublisher } from './content-publisher.js'
+import { DiscoveryService } from '../discovery/discovery-service.js'
+import { Announcer } from '../discovery/announcer.js'
 import type { ChunkConfig } from '../config.js'
 import type { TypedEmitter } from '../events.js'
 import type { Clock } from '../peers/rate-meter.js'
 import type { DistributorEvents } from './distributor-events.js'
 import type { EngineServices } from './services.js'
-import type { Components, Storage, Strategy, Transport, Verifier } from '@codio-chunk/interface'
+import type { ContentId, Components, Discovery, Storage, Strategy, Transport, Verifier } from '@codio-chunk/interface'
 
 /** What the engine is built from: settings, the node's components and its plugins, made. */
 export interface EngineUnitsInit {
   config: ChunkConfig
   components: Components
   transports: Transport[]
+  /** The node's discoveries, made (possibly none). */
+  discoveries: Discovery[]
   storage: Storage
   verifiers: Verifier[]
   strategy: Strategy
@@ -41,6 +45,8 @@ export interface EngineUnits {
   uploads: UploadManager
   publisher: ContentPublisher
   coordinator: DownloadCoordinator
+  discovery: DiscoveryService
+  announcer: Announcer
 }
 
 /**
@@ -113,16 +119,42 @@ export function createEngineUnits (init: EngineUnitsInit): EngineUnits {
     events: { chunkRequested: (session, swarm) => { uploads.addInterest(session, swarm.key) } }
   })
   const router: MessageRouter = new MessageRouter({ swarms, uploader, uploads, events })
+  const discovery = new DiscoveryService({
+    discoveries: init.discoveries,
+    localPeerId: components.identity.peerId,
+    localAddresses: () => peers.addresses,
+    log: components.logger('codio-chunk:discovery')
+  })
+  const announcer = new Announcer({
+    discovery,
+    heldContents: async () => await completeContents(init.storage),
+    log: components.logger('codio-chunk:discovery'),
+    stopSignal: init.stopSignal
+  })
   const coordinator: DownloadCoordinator = new DownloadCoordinator({
     services,
     peers,
     swarms,
     slots: new Semaphore(config.maxConcurrentDownloads),
+    discovery,
     stopSignal: init.stopSignal,
     log,
-    events: { downloadsRunning: (count) => { uploads.setSeeding(count === 0) } }
+    events: {
+      downloadsRunning: (count) => { uploads.setSeeding(count === 0) },
+      contentCompleted: (root) => { announcer.add(root) }
+    }
   })
   const publisher = new ContentPublisher({ config, storage: init.storage, verifier: init.verifiers[0], swarms })
   uploads.start()
-  return { services, peers, swarms, uploader, uploads, publisher, coordinator }
+  return { services, peers, swarms, uploader, uploads, publisher, coordinator, discovery, announcer }
+}
+
+/** The contents the storage holds every chunk of. */
+async function completeContents (storage: Storage): Promise<ContentId[]> {
+  const complete: ContentId[] = []
+  for (const root of await storage.list()) {
+    const have = await storage.completed(root).catch(() => undefined)
+    if (have?.complete === true) complete.push(root)
+  }
+  return complete
 }
