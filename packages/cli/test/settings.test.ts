@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { UsageError } from '../src/errors.js'
 import { optionsFor } from '../src/options.js'
-import { CONFIG_FILE, dataDirFrom, resolveSettings } from '../src/settings.js'
+import { CONFIG_FILE, dataDirFrom, resolveSettings, settingsFrom } from '../src/settings.js'
+import { parseConfigFile } from '../src/config-file.js'
 
 const ALL = optionsFor(['global', 'content', 'network', 'listen', 'get', 'demo'])
 
@@ -197,5 +198,23 @@ describe('resolveSettings', () => {
     await mkdir(join(dataDir, CONFIG_FILE))
     const err = await usageErrorOf(resolveSettings(ALL, { dataDir }, {}, dir))
     expect(err.message).toContain(join(dataDir, CONFIG_FILE))
+  })
+})
+
+describe('settingsFrom and parseConfigFile, without I/O', () => {
+  it('merges flags over config values over defaults, naming where a bad value came from', () => {
+    const config = { path: '/n/codio-chunk.config.json', values: parseConfigFile('{"chunksPerPeer": 8, "requestTimeout": "60s"}', '/n/codio-chunk.config.json') }
+    const settings = settingsFrom(ALL, { chunksPerPeer: '16' }, '/n', config)
+    expect(settings).toMatchObject({ dataDir: '/n', configFile: '/n/codio-chunk.config.json' })
+    expect(settings.values).toMatchObject({ chunksPerPeer: 16, requestTimeout: 60_000, chunkSize: 256 * 1024, dataDir: '/n' })
+    expect(() => settingsFrom(ALL, {}, '/n', { path: 'c.json', values: { chunksPerPeer: 'many' } })).toThrow('"chunksPerPeer" in c.json takes a whole number')
+    expect(settingsFrom(ALL, {}, '/n').configFile).toBeUndefined()
+  })
+
+  it('parseConfigFile refuses what resolveSettings refuses, naming the path', () => {
+    expect(() => parseConfigFile('{', 'c.json')).toThrow(/^config file c\.json is not valid JSON/)
+    expect(() => parseConfigFile('[]', 'c.json')).toThrow(/must hold a JSON object/)
+    expect(() => parseConfigFile('{"peer": "tcp://a:1"}', 'c.json')).toThrow(/only the --peer flag can set/)
+    expect(() => parseConfigFile('{"nope": 1}', 'c.json')).toThrow(/unknown option "nope"/)
   })
 })
