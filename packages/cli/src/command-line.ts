@@ -159,6 +159,18 @@ export function parseCommandLine (argv: readonly string[], widths: HelpWidths = 
   }
 }
 
+/** Arguments longer than this are cut where a message quotes them. */
+const QUOTED = 80
+
+/** Commander quotes the argument it refuses whole (`unknown option '--x=…'`): a long one is cut. */
+function shortened (message: string, argv: readonly string[]): string {
+  let out = message
+  for (const arg of argv) {
+    if (arg.length > QUOTED && out.includes(arg)) out = out.split(arg).join(`${arg.slice(0, QUOTED)}…`)
+  }
+  return out
+}
+
 function parseWith (root: Command, argv: readonly string[], parse: ParseState): CommandLine {
   try {
     root.parse([...argv], { from: 'user' })
@@ -169,7 +181,7 @@ function parseWith (root: Command, argv: readonly string[], parse: ParseState): 
     }
     // No command given: commander wrote the help for stderr.
     if (err.code === 'commander.help') return { kind: 'print', text: parse.err, stream: 'stderr', exitCode: ExitCode.usage }
-    throw new UsageError(err.message.replace(/^error: /, ''), { cause: err })
+    throw new UsageError(shortened(err.message.replace(/^error: /, ''), argv), { cause: err })
   }
   if (parse.chosen === undefined) {
     root.outputHelp({ error: true })

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { OPTIONS, flagName } from './options.js'
 import { UsageError } from './errors.js'
+import { describeValue } from './describe-value.js'
 
 /** The config file's name inside the data dir. */
 export const CONFIG_FILE = 'codio-chunk.config.json'
@@ -32,9 +33,9 @@ export function parseConfigFile (text: string, path: string): Record<string, unk
     if (known.has(key)) continue
     const flagOnly = OPTIONS.find(o => o.key === key)
     if (flagOnly !== undefined) {
-      throw new UsageError(`config file ${path} sets "${key}", which only the ${flagName(flagOnly)} flag can set: remove it from the file`)
+      throw new UsageError(`config file ${path} sets ${describeValue(key)}, which only the ${flagName(flagOnly)} flag can set: remove it from the file`)
     }
-    throw new UsageError(`config file ${path} has an unknown option "${key}"; known options: ${[...known].join(', ')}`)
+    throw new UsageError(`config file ${path} has an unknown option ${describeValue(key)}; known options: ${[...known].join(', ')}`)
   }
   return parsed as Record<string, unknown>
 }

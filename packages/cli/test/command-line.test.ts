@@ -82,6 +82,12 @@ describe('parseCommandLine', () => {
     expect(usageError(['get', CID, '--chunks-per-peer']).message).toBe('option \'--chunks-per-peer <n>\' argument missing')
     expect(usageError(['stat', CID, 'extra']).message).toMatch(/^too many arguments for 'stat'/)
   })
+
+  it('cuts a long argument it quotes, so the message stays short', () => {
+    const long = `--upload-limit=1${' '.repeat(20_000)}!`
+    expect(usageError(['add', 'x', long]).message).toBe(`unknown option '${long.slice(0, 80)}…'`)
+    expect(usageError(['x'.repeat(50_000)]).message.length).toBeLessThan(200)
+  })
 })
 
 describe('run and the command line', () => {

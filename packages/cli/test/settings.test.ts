@@ -194,6 +194,21 @@ describe('resolveSettings', () => {
     expect(err.message).toContain('--chunks-per-peer')
   })
 
+  it.each([
+    ['deeply nested', `{"chunksPerPeer": ${'['.repeat(10_000)}${']'.repeat(10_000)}}`],
+    ['deeply nested in a list', `{"listen": [${'['.repeat(10_000)}${']'.repeat(10_000)}]}`],
+    ['a huge list', `{"uploadSlots": [${Array.from({ length: 200_000 }, () => '1').join(',')}]}`],
+    ['a long run of blanks', `{"requestTimeout": "30${' '.repeat(200_000)}!"}`],
+    ['a huge unknown key', `{"${'k'.repeat(200_000)}": 1}`]
+  ])('refuses a config value that is %s at once, with a message of one short line', async (_what, body) => {
+    await writeConfig(join(dataDir, CONFIG_FILE), body)
+    const started = performance.now()
+    const err = await usageErrorOf(resolveSettings(ALL, { dataDir }, {}, dir))
+    expect(performance.now() - started).toBeLessThan(2000)
+    expect(err.message).toContain(join(dataDir, CONFIG_FILE))
+    expect(err.message.length).toBeLessThan(1000)
+  })
+
   it('reports a config path that is a directory as a UsageError', async () => {
     await mkdir(join(dataDir, CONFIG_FILE))
     const err = await usageErrorOf(resolveSettings(ALL, { dataDir }, {}, dir))
