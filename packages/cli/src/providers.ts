@@ -1,17 +1,19 @@
 import { resolve } from 'node:path'
-import { parseAddress } from '@codio-chunk/core'
+import { InvalidAddressError, parseAddress } from '@codio-chunk/core'
 import { UsageError } from './errors.js'
 import { readBounded } from './read-bounded.js'
 
 /** Largest peers file read (addresses are short; this bounds a wrong path to a huge file). */
 const MAX_PEERS_FILE = 1024 * 1024
 
+/** The address, checked; a bad one is a UsageError naming where it came from (anything else is a bug, and thrown as it is). */
 function checkAddress (address: string, where: string): string {
   try {
     parseAddress(address)
     return address
   } catch (err) {
-    throw new UsageError(`${where}: ${(err as Error).message}`)
+    if (!(err instanceof InvalidAddressError)) throw err
+    throw new UsageError(`${where}: ${err.message}`, { cause: err })
   }
 }
 
