@@ -1,10 +1,13 @@
-import { readFile } from 'node:fs/promises'
 import { OPTIONS, flagName } from './options.js'
 import { UsageError } from './errors.js'
 import { describeValue } from './describe-value.js'
+import { readBounded } from './read-bounded.js'
 
 /** The config file's name inside the data dir. */
 export const CONFIG_FILE = 'codio-chunk.config.json'
+
+/** Largest config file read (a few lines of options; this bounds a wrong --config path to a huge file). */
+const MAX_CONFIG_FILE = 1024 * 1024
 
 /**
  * Checks the text of a config file: a JSON object whose keys are options the file may set (see
@@ -42,17 +45,19 @@ export function parseConfigFile (text: string, path: string): Record<string, unk
 
 /**
  * Reads and checks the config file at `path` (see {@link parseConfigFile}). A missing file is
- * `undefined` unless `required` (a file named by `--config`), then a `UsageError`.
+ * `undefined` unless `required` (a file named by `--config`), then a `UsageError`; so is a file
+ * larger than 1 MiB, of which no more is read.
  */
 export async function readConfigFile (path: string, required: boolean): Promise<Record<string, unknown> | undefined> {
-  let text: string
+  let bytes: Buffer
   try {
-    text = await readFile(path, 'utf8')
+    bytes = await readBounded(path, MAX_CONFIG_FILE)
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     if (code === 'ENOENT' && !required) return undefined
     if (code === 'ENOENT') throw new UsageError(`config file ${path} does not exist: check the --config path`)
     throw new UsageError(`cannot read config file ${path}: ${(err as Error).message}`)
   }
-  return parseConfigFile(text, path)
+  if (bytes.length > MAX_CONFIG_FILE) throw new UsageError(`config file ${path} is larger than 1 MiB: is it the right file?`)
+  return parseConfigFile(bytes.toString('utf8'), path)
 }

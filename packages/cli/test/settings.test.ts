@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -207,6 +208,17 @@ describe('resolveSettings', () => {
     expect(performance.now() - started).toBeLessThan(2000)
     expect(err.message).toContain(join(dataDir, CONFIG_FILE))
     expect(err.message.length).toBeLessThan(1000)
+  })
+
+  it('refuses a config file larger than 1 MiB, reading no more of it', async () => {
+    await writeConfig(join(dir, 'big.json'), `{${' '.repeat(2 * 1024 * 1024)}}`)
+    const err = await usageErrorOf(resolveSettings(ALL, { dataDir, config: 'big.json' }, {}, dir))
+    expect(err.message).toBe(`config file ${join(dir, 'big.json')} is larger than 1 MiB: is it the right file?`)
+  })
+
+  it.skipIf(!existsSync('/dev/zero'))('reads only a bounded part of an endless --config file', async () => {
+    const err = await usageErrorOf(resolveSettings(ALL, { dataDir, config: '/dev/zero' }, {}, dir))
+    expect(err.message).toContain('larger than 1 MiB')
   })
 
   it('reports a config path that is a directory as a UsageError', async () => {
