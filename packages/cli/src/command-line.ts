@@ -162,10 +162,14 @@ export function parseCommandLine (argv: readonly string[], widths: HelpWidths = 
 /** Arguments longer than this are cut where a message quotes them. */
 const QUOTED = 80
 
-/** Commander quotes the argument it refuses whole (`unknown option '--x=…'`): a long one is cut. */
+/**
+ * Commander quotes the argument it refuses whole (`unknown option '--x=…'`): a long one is cut.
+ * Longest first: a shorter argument may be part of a longer one, and cutting it inside the longer
+ * one first would leave the rest of the longer one uncut.
+ */
 function shortened (message: string, argv: readonly string[]): string {
   let out = message
-  for (const arg of argv) {
+  for (const arg of [...argv].sort((a, b) => b.length - a.length)) {
     if (arg.length > QUOTED && out.includes(arg)) out = out.split(arg).join(`${arg.slice(0, QUOTED)}…`)
   }
   return out

@@ -88,6 +88,12 @@ describe('parseCommandLine', () => {
     expect(usageError(['add', 'x', long]).message).toBe(`unknown option '${long.slice(0, 80)}…'`)
     expect(usageError(['x'.repeat(50_000)]).message.length).toBeLessThan(200)
   })
+
+  it('cuts a long argument it quotes even when another argument is part of it', () => {
+    const tail = `${' '.repeat(20_000)}KiB!`
+    const long = `--max-concurrent-downloads=1${' '.repeat(3000)}${tail}`
+    expect(usageError(['add', tail, long]).message).toBe(`unknown option '${long.slice(0, 80)}…'`)
+  })
 })
 
 describe('run and the command line', () => {
