@@ -5,7 +5,10 @@
 //
 //   node scripts/workspace.mjs demo [codio-chunk demo options, e.g. --peers 8 --size 256MiB]
 //   node scripts/workspace.mjs test
-import { spawnSync } from 'node:child_process'
+//
+// It says on stderr what it is doing while it installs and builds (their own output is shown only
+// when they fail).
+import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -17,6 +20,7 @@ const env = { ...process.env, NX_NO_CLOUD: 'true', NX_DAEMON: 'false', NX_TUI: '
 function pnpmCommand () {
   const probe = spawnSync('pnpm', ['--version'], { encoding: 'utf8', shell: process.platform === 'win32' })
   if (probe.status === 0 && Number(probe.stdout.trim().split('.')[0]) >= 10) return ['pnpm']
+  note('pnpm 10 is not installed: fetching it through npx')
   return ['npx', '--yes', 'pnpm@10']
 }
 
@@ -28,12 +32,45 @@ function run (command, args, options = {}) {
   }
 }
 
+function note (line) {
+  process.stderr.write(`${line}\n`)
+}
+
+function seconds (since) {
+  return `${((performance.now() - since) / 1000).toFixed(1)} s`
+}
+
+/**
+ * Runs a step quietly, saying on stderr what it does and how long it took. Its own output is kept
+ * and shown only if it fails, so errors stay visible.
+ */
+async function step (doing, done, command, args) {
+  note(`${doing}…`)
+  const started = performance.now()
+  const output = []
+  const code = await new Promise(resolve => {
+    const child = spawn(command[0], [...command.slice(1), ...args], { cwd: root, env, shell: process.platform === 'win32', stdio: ['ignore', 'pipe', 'pipe'] })
+    child.stdout.on('data', chunk => output.push(chunk))
+    child.stderr.on('data', chunk => output.push(chunk))
+    child.on('error', err => { output.push(Buffer.from(`${err.message}\n`)); resolve(127) })
+    child.on('close', (status, signal) => resolve(status ?? (signal === null ? 1 : 128)))
+  })
+  if (code === 0) {
+    note(`${done} in ${seconds(started)}`)
+    return { ok: true, code }
+  }
+  process.stderr.write(Buffer.concat(output))
+  note(`\n${[...command, ...args].join(' ')} failed (exit ${code}) after ${seconds(started)}`)
+  return { ok: false, code }
+}
+
 const pnpm = pnpmCommand()
-run(pnpm, ['install', '--frozen-lockfile', '--reporter=append-only'], { stdio: ['ignore', 'ignore', 'inherit'] })
+const install = await step('installing dependencies with pnpm', 'installed dependencies', pnpm, ['install', '--frozen-lockfile', '--reporter=append-only'])
+if (!install.ok) process.exit(install.code)
 
 switch (task) {
   case 'demo':
-    run(pnpm, ['exec', 'nx', 'run', '@codio-chunk/cli:build', '--output-style=static'], { stdio: ['ignore', 'ignore', 'inherit'] })
+    if (!(await step('building the codio-chunk CLI', 'built the codio-chunk CLI', pnpm, ['exec', 'nx', 'run', '@codio-chunk/cli:build', '--output-style=static'])).ok) process.exit(1)
     run(['node'], [join('packages', 'cli', 'dist', 'bin.js'), 'demo', ...rest.filter(arg => arg !== '--')])
     break
   case 'test': {
