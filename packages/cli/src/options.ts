@@ -1,5 +1,6 @@
 import { parseDuration, parseInteger, parseNumber, parseRate, parseSize } from './units.js'
 import { UsageError } from './errors.js'
+import { describeValue } from './describe-value.js'
 
 /**
  * Which commands take an option:
@@ -36,7 +37,7 @@ export interface OptionSpec {
 function choice (choices: readonly string[]) {
   return (raw: unknown, name: string): string => {
     if (typeof raw !== 'string' || !choices.includes(raw)) {
-      throw new UsageError(`${name} must be one of ${choices.join(', ')}, got ${JSON.stringify(raw)}`)
+      throw new UsageError(`${name} must be one of ${choices.join(', ')}, got ${describeValue(raw)}`)
     }
     return raw
   }
@@ -51,7 +52,7 @@ function list (raw: unknown, name: string): string[] {
   const items = Array.isArray(raw) ? raw : [raw]
   const out: string[] = []
   for (const item of items) {
-    if (typeof item !== 'string') throw new UsageError(`${name} takes text values, got ${JSON.stringify(item)}`)
+    if (typeof item !== 'string') throw new UsageError(`${name} takes text values, got ${describeValue(item)}`)
     for (const part of item.split(',')) if (part.trim() !== '') out.push(part.trim())
   }
   if (out.length === 0) throw new UsageError(`${name} needs at least one value`)
@@ -60,7 +61,7 @@ function list (raw: unknown, name: string): string[] {
 
 function flag (raw: unknown, name: string): boolean {
   if (typeof raw === 'boolean') return raw
-  throw new UsageError(`${name} is true or false, got ${JSON.stringify(raw)}`)
+  throw new UsageError(`${name} is true or false, got ${describeValue(raw)}`)
 }
 
 const int = (min: number, max: number) => (raw: unknown, name: string) => parseInteger(raw, name, min, max)

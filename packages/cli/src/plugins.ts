@@ -42,6 +42,11 @@ export const STRATEGIES: Record<string, () => Strategy> = {
   random: () => randomOrder()
 }
 
+/** The table's entry for `name`: never one of Object.prototype's (`constructor`, `__proto__`, `toString`). */
+function ownEntry<T> (table: Record<string, T>, name: string): T | undefined {
+  return Object.hasOwn(table, name) ? table[name] : undefined
+}
+
 /**
  * The transport factories named by `--transport` (each name once), for `ChunkDistributor.create`.
  *
@@ -52,7 +57,7 @@ export const STRATEGIES: Record<string, () => Strategy> = {
  */
 export function transportsFor (names: readonly string[]): TransportFactory[] {
   return [...new Set(names)].map(name => {
-    const make = TRANSPORTS[name]
+    const make = ownEntry(TRANSPORTS, name)
     if (make === undefined) throw new UsageError(`unknown transport "${name}": use one of ${Object.keys(TRANSPORTS).join(', ')}`)
     return make()
   })
@@ -81,7 +86,7 @@ export function transportWarnings (names: readonly string[], patched?: boolean):
  * ```
  */
 export function verifierFor (name: string): Verifier {
-  const make = VERIFIERS[name]
+  const make = ownEntry(VERIFIERS, name)
   if (make === undefined) throw new UsageError(`unknown verifier "${name}": use one of ${Object.keys(VERIFIERS).join(', ')}`)
   return make()
 }
@@ -123,7 +128,7 @@ function isStrategy (value: unknown): value is Strategy {
  * ```
  */
 export async function strategyFor (nameOrPath: string, cwd: string): Promise<Strategy> {
-  const builtIn = STRATEGIES[nameOrPath]
+  const builtIn = ownEntry(STRATEGIES, nameOrPath)
   if (builtIn !== undefined) return builtIn()
   const looksLikePath = /[\\/]|\.[cm]?js$/.test(nameOrPath)
   if (!looksLikePath) {

@@ -1,17 +1,19 @@
-import { open } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { parseAddress } from '@codio-chunk/core'
+import { InvalidAddressError, parseAddress } from '@codio-chunk/core'
 import { UsageError } from './errors.js'
+import { readBounded } from './read-bounded.js'
 
 /** Largest peers file read (addresses are short; this bounds a wrong path to a huge file). */
 const MAX_PEERS_FILE = 1024 * 1024
 
+/** The address, checked; a bad one is a UsageError naming where it came from (anything else is a bug, and thrown as it is). */
 function checkAddress (address: string, where: string): string {
   try {
     parseAddress(address)
     return address
   } catch (err) {
-    throw new UsageError(`${where}: ${(err as Error).message}`)
+    if (!(err instanceof InvalidAddressError)) throw err
+    throw new UsageError(`${where}: ${err.message}`, { cause: err })
   }
 }
 
@@ -31,26 +33,6 @@ export function parsePeersFile (text: string, name: string): string[] {
     if (address !== '') out.push(checkAddress(address, `${name} line ${i + 1}`))
   })
   return out
-}
-
-/**
- * Reads at most `limit + 1` bytes of a file, so a wrong path to a huge file (or to a device such
- * as /dev/zero) costs a bounded read, not the whole file.
- */
-async function readBounded (path: string, limit: number): Promise<Buffer> {
-  const handle = await open(path, 'r')
-  try {
-    const buffer = Buffer.allocUnsafe(limit + 1)
-    let length = 0
-    while (length < buffer.length) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null)
-      if (bytesRead === 0) break
-      length += bytesRead
-    }
-    return buffer.subarray(0, length)
-  } finally {
-    await handle.close()
-  }
 }
 
 /** The same peer however it is spelled: `TCP://Example.com:4001` and `tcp://example.com:4001`. */

@@ -1,25 +1,37 @@
 import { UsageError } from './errors.js'
+import { describeValue } from './describe-value.js'
 
-const SIZE_UNITS: Record<string, number> = {
-  '': 1,
-  b: 1,
-  k: 1024,
-  kb: 1000,
-  kib: 1024,
-  m: 1024 ** 2,
-  mb: 1000 ** 2,
-  mib: 1024 ** 2,
-  g: 1024 ** 3,
-  gb: 1000 ** 3,
-  gib: 1024 ** 3
-}
+// Maps, not object literals: a unit such as `constructor` must not find Object.prototype's.
+const SIZE_UNITS = new Map<string, number>([
+  ['', 1],
+  ['b', 1],
+  ['k', 1024],
+  ['kb', 1000],
+  ['kib', 1024],
+  ['m', 1024 ** 2],
+  ['mb', 1000 ** 2],
+  ['mib', 1024 ** 2],
+  ['g', 1024 ** 3],
+  ['gb', 1000 ** 3],
+  ['gib', 1024 ** 3]
+])
 
-const DURATION_UNITS: Record<string, number> = { '': 1, ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000 }
+const DURATION_UNITS = new Map<string, number>([['', 1], ['ms', 1], ['s', 1000], ['m', 60_000], ['min', 60_000], ['h', 3_600_000]])
 
+/**
+ * A number and its unit: `1.5 MiB` → 1.5 and `mib`. The text is trimmed first, so the pattern has
+ * one run of blanks (between number and unit) and matches in linear time: with blanks around
+ * both, a long run of blanks took quadratic time to refuse.
+ */
 function splitUnit (text: string): { value: number, unit: string } | undefined {
-  const match = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*([a-z]*)\s*$/i.exec(text)
+  const match = /^(\d+(?:\.\d+)?|\.\d+)\s*([a-z]*)$/i.exec(text.trim())
   if (match === null) return undefined
   return { value: Number(match[1]), unit: match[2].toLowerCase() }
+}
+
+/** `-0` as `0`: a parsed value is never negative, not even negative zero. */
+function unsigned (value: number): number {
+  return value === 0 ? 0 : value
 }
 
 /**
@@ -37,14 +49,14 @@ export function parseSize (input: unknown, name: string): number {
     bytes = Math.round(input)
   } else {
     const parsed = typeof input === 'string' ? splitUnit(input) : undefined
-    const factor = parsed === undefined ? undefined : SIZE_UNITS[parsed.unit]
+    const factor = parsed === undefined ? undefined : SIZE_UNITS.get(parsed.unit)
     if (parsed !== undefined && factor !== undefined) bytes = Math.round(parsed.value * factor)
   }
   // Also refuses sizes too large to count exactly (`99999999999999999999GiB`).
   if (bytes === undefined || !Number.isSafeInteger(bytes)) {
-    throw new UsageError(`${name} takes a size such as 262144, 256KiB or 1MiB, got ${JSON.stringify(input)}`)
+    throw new UsageError(`${name} takes a size such as 262144, 256KiB or 1MiB, got ${describeValue(input)}`)
   }
-  return bytes
+  return unsigned(bytes)
 }
 
 /**
@@ -59,8 +71,9 @@ export function parseRate (input: unknown, name: string): number {
   const text = typeof input === 'string' ? input.replace(/\/s\s*$/i, '') : input
   try {
     return parseSize(text, name)
-  } catch {
-    throw new UsageError(`${name} takes bytes per second such as 8MiB/s, 500KB/s or 0 for unlimited, got ${JSON.stringify(input)}`)
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err
+    throw new UsageError(`${name} takes bytes per second such as 8MiB/s, 500KB/s or 0 for unlimited, got ${describeValue(input)}`)
   }
 }
 
@@ -78,14 +91,14 @@ export function parseDuration (input: unknown, name: string): number {
     ms = input
   } else {
     const parsed = typeof input === 'string' ? splitUnit(input) : undefined
-    const factor = parsed === undefined ? undefined : DURATION_UNITS[parsed.unit]
+    const factor = parsed === undefined ? undefined : DURATION_UNITS.get(parsed.unit)
     if (parsed !== undefined && factor !== undefined) ms = parsed.value * factor
   }
   // Also refuses durations too long to be meant (`99999999999999999999h`).
   if (ms === undefined || !Number.isFinite(ms) || ms > Number.MAX_SAFE_INTEGER) {
-    throw new UsageError(`${name} takes a duration such as 30s, 500ms or 2m (a bare number is milliseconds), got ${JSON.stringify(input)}`)
+    throw new UsageError(`${name} takes a duration such as 30s, 500ms or 2m (a bare number is milliseconds), got ${describeValue(input)}`)
   }
-  return ms
+  return unsigned(ms)
 }
 
 /**
@@ -99,9 +112,9 @@ export function parseDuration (input: unknown, name: string): number {
 export function parseInteger (input: unknown, name: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   const value = typeof input === 'string' && /^\s*-?\d+\s*$/.test(input) ? Number(input) : input
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw new UsageError(`${name} takes a whole number from ${min} to ${max}, got ${JSON.stringify(input)}`)
+    throw new UsageError(`${name} takes a whole number from ${min} to ${max}, got ${describeValue(input)}`)
   }
-  return value
+  return unsigned(value)
 }
 
 /**
@@ -115,9 +128,9 @@ export function parseInteger (input: unknown, name: string, min = 0, max = Numbe
 export function parseNumber (input: unknown, name: string): number {
   const value = typeof input === 'string' && /^\s*\d+(\.\d+)?\s*$|^\s*\.\d+\s*$/.test(input) ? Number(input) : input
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new UsageError(`${name} takes a number such as 0.8, got ${JSON.stringify(input)}`)
+    throw new UsageError(`${name} takes a number such as 0.8, got ${describeValue(input)}`)
   }
-  return value
+  return unsigned(value)
 }
 
 /**

@@ -33,6 +33,24 @@ async function usageErrorOf (promise: Promise<unknown>): Promise<UsageError> {
 
 const STRATEGY_OBJECT = '{ name: \'edges-first\', pick (view) { return view.candidates.nextFrom(0) === -1 ? undefined : view.candidates.nextFrom(0) } }'
 
+describe('plugin names that are Object.prototype\'s', () => {
+  const names = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'isPrototypeOf']
+
+  it.each(names)('--transport %s is an unknown transport', (name) => {
+    expect(() => transportsFor([name])).toThrow(new UsageError(`unknown transport "${name}": use one of tcp, quic, quinn`))
+  })
+
+  it.each(names)('--verifier %s is an unknown verifier', (name) => {
+    expect(() => verifierFor(name)).toThrow(new UsageError(`unknown verifier "${name}": use one of sha256, sha256-wasm, blake3`))
+    expect(() => verifiersFor(name)).toThrow(UsageError)
+  })
+
+  it.each(names)('--strategy %s is an unknown strategy', async (name) => {
+    const err = await usageErrorOf(strategyFor(name, dir))
+    expect(err.message).toMatch(new RegExp(`^unknown strategy "${name}": use rarest-first, sequential, random`))
+  })
+})
+
 describe('built-in plugins', () => {
   it('makes each built-in strategy by name, with that name', async () => {
     expect(Object.keys(STRATEGIES).sort()).toEqual(['random', 'rarest-first', 'sequential'])

@@ -1,10 +1,12 @@
+import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { UsageError } from '../src/errors.js'
 import { optionsFor } from '../src/options.js'
-import { CONFIG_FILE, dataDirFrom, resolveSettings } from '../src/settings.js'
+import { CONFIG_FILE, dataDirFrom, resolveSettings, settingsFrom } from '../src/settings.js'
+import { parseConfigFile } from '../src/config-file.js'
 
 const ALL = optionsFor(['global', 'content', 'network', 'listen', 'get', 'demo'])
 
@@ -193,9 +195,53 @@ describe('resolveSettings', () => {
     expect(err.message).toContain('--chunks-per-peer')
   })
 
+  it.each([
+    ['deeply nested', `{"chunksPerPeer": ${'['.repeat(10_000)}${']'.repeat(10_000)}}`],
+    ['deeply nested in a list', `{"listen": [${'['.repeat(10_000)}${']'.repeat(10_000)}]}`],
+    ['a huge list', `{"uploadSlots": [${Array.from({ length: 200_000 }, () => '1').join(',')}]}`],
+    ['a long run of blanks', `{"requestTimeout": "30${' '.repeat(200_000)}!"}`],
+    ['a huge unknown key', `{"${'k'.repeat(200_000)}": 1}`]
+  ])('refuses a config value that is %s at once, with a message of one short line', async (_what, body) => {
+    await writeConfig(join(dataDir, CONFIG_FILE), body)
+    const started = performance.now()
+    const err = await usageErrorOf(resolveSettings(ALL, { dataDir }, {}, dir))
+    expect(performance.now() - started).toBeLessThan(2000)
+    expect(err.message).toContain(join(dataDir, CONFIG_FILE))
+    expect(err.message.length).toBeLessThan(1000)
+  })
+
+  it('refuses a config file larger than 1 MiB, reading no more of it', async () => {
+    await writeConfig(join(dir, 'big.json'), `{${' '.repeat(2 * 1024 * 1024)}}`)
+    const err = await usageErrorOf(resolveSettings(ALL, { dataDir, config: 'big.json' }, {}, dir))
+    expect(err.message).toBe(`config file ${join(dir, 'big.json')} is larger than 1 MiB: is it the right file?`)
+  })
+
+  it.skipIf(!existsSync('/dev/zero'))('reads only a bounded part of an endless --config file', async () => {
+    const err = await usageErrorOf(resolveSettings(ALL, { dataDir, config: '/dev/zero' }, {}, dir))
+    expect(err.message).toContain('larger than 1 MiB')
+  })
+
   it('reports a config path that is a directory as a UsageError', async () => {
     await mkdir(join(dataDir, CONFIG_FILE))
     const err = await usageErrorOf(resolveSettings(ALL, { dataDir }, {}, dir))
     expect(err.message).toContain(join(dataDir, CONFIG_FILE))
+  })
+})
+
+describe('settingsFrom and parseConfigFile, without I/O', () => {
+  it('merges flags over config values over defaults, naming where a bad value came from', () => {
+    const config = { path: '/n/codio-chunk.config.json', values: parseConfigFile('{"chunksPerPeer": 8, "requestTimeout": "60s"}', '/n/codio-chunk.config.json') }
+    const settings = settingsFrom(ALL, { chunksPerPeer: '16' }, '/n', config)
+    expect(settings).toMatchObject({ dataDir: '/n', configFile: '/n/codio-chunk.config.json' })
+    expect(settings.values).toMatchObject({ chunksPerPeer: 16, requestTimeout: 60_000, chunkSize: 256 * 1024, dataDir: '/n' })
+    expect(() => settingsFrom(ALL, {}, '/n', { path: 'c.json', values: { chunksPerPeer: 'many' } })).toThrow('"chunksPerPeer" in c.json takes a whole number')
+    expect(settingsFrom(ALL, {}, '/n').configFile).toBeUndefined()
+  })
+
+  it('parseConfigFile refuses what resolveSettings refuses, naming the path', () => {
+    expect(() => parseConfigFile('{', 'c.json')).toThrow(/^config file c\.json is not valid JSON/)
+    expect(() => parseConfigFile('[]', 'c.json')).toThrow(/must hold a JSON object/)
+    expect(() => parseConfigFile('{"peer": "tcp://a:1"}', 'c.json')).toThrow(/only the --peer flag can set/)
+    expect(() => parseConfigFile('{"nope": 1}', 'c.json')).toThrow(/unknown option "nope"/)
   })
 })

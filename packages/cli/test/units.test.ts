@@ -209,6 +209,43 @@ describe('parseNumber', () => {
   })
 })
 
+describe('what the parsers give and refuse, whatever they are handed', () => {
+  const nested = (depth: number): unknown => JSON.parse('['.repeat(depth) + ']'.repeat(depth))
+  const parsers: Array<[string, (raw: unknown) => number]> = [
+    ['parseSize', raw => parseSize(raw, '--chunk-size')],
+    ['parseRate', raw => parseRate(raw, '--upload-limit')],
+    ['parseDuration', raw => parseDuration(raw, '--request-timeout')],
+    ['parseInteger', raw => parseInteger(raw, '--max-connections')],
+    ['parseNumber', raw => parseNumber(raw, '--min-upload-ratio')]
+  ]
+
+  it.each(parsers)('%s gives 0, not -0, for negative zero', (_name, parse) => {
+    expect(Object.is(parse(-0), 0)).toBe(true)
+    if (_name === 'parseInteger') expect(Object.is(parse('-0'), 0)).toBe(true)
+  })
+
+  it.each(parsers)('%s refuses a long run of blanks at once (it took quadratic time)', (_name, parse) => {
+    for (const text of ['1' + ' '.repeat(100_000) + '!', '1.5' + '\t'.repeat(100_000) + 'x', '1' + ' '.repeat(100_000) + 'KiB!']) {
+      const started = performance.now()
+      expect(() => parse(text)).toThrow(UsageError)
+      expect(performance.now() - started).toBeLessThan(1000)
+    }
+    expect(parse(' '.repeat(100_000) + '1' + ' '.repeat(100_000))).toBe(1)
+  })
+
+  it.each(parsers)('%s refuses deeply nested and huge values (a config file can hold them) with a short message', (_name, parse) => {
+    for (const value of [nested(10_000), Array.from({ length: 100_000 }, (_, i) => i), 'x'.repeat(100_000), { a: nested(10_000) }]) {
+      const err = usageError(() => parse(value))
+      expect(err.message.length).toBeLessThan(250)
+      expect(err.message).toMatch(/…$/)
+    }
+  })
+
+  it.each(parsers)('%s takes no unit from Object.prototype', (_name, parse) => {
+    for (const text of ['1constructor', '1 toString', '1__proto__', '1hasOwnProperty', '1valueOf']) expect(() => parse(text)).toThrow(UsageError)
+  })
+})
+
 describe('formatBytes', () => {
   it.each([
     [0, '0 B'],
