@@ -29,7 +29,7 @@ const results = join(fuzzDir, 'test-results', 'fuzz-runs.json')
 if (!values.keep) rmSync(results, { force: true })
 const filter = values.only === undefined ? [] : [values.only]
 process.stdout.write(`fuzzing each target for ${seconds} s${values.only === undefined ? '' : ` (targets matching "${values.only}")`}\n`)
-const run = spawnSync(process.execPath, [join(fuzzDir, 'node_modules', 'vitest', 'vitest.mjs'), 'run', ...filter], {
+const run = spawnSync(process.execPath, [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', ...filter], {
   cwd: fuzzDir,
   stdio: 'inherit',
   env: { ...process.env, CODIO_FUZZ_SECONDS: String(seconds) }
