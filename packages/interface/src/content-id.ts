@@ -1,4 +1,7 @@
 import { CID } from 'multiformats/cid'
+import { base32 } from 'multiformats/bases/base32'
+import { base36 } from 'multiformats/bases/base36'
+import { base58btc } from 'multiformats/bases/base58'
 import { InvalidContentIdError } from './errors.js'
 
 const RAW = 0x55
@@ -43,7 +46,11 @@ export class ContentId {
     return new ContentId(parsed)
   }
 
-  /** Parses a CID string (`Qm…`, `bafy…`, `bafk…`, `z…`, `k…`). Throws `InvalidContentIdError`. */
+  /**
+   * Parses a CID string (`Qm…`, `bafy…`, `bafk…`, `z…`, `k…`). Throws `InvalidContentIdError`,
+   * also when the bytes the string encodes are not the canonical encoding of the CID they decode to
+   * (see {@link ContentId.fromBytes}).
+   */
   static parse (text: string): ContentId {
     if (typeof text !== 'string') throw new InvalidContentIdError(`Expected a CID string, got ${typeof text}; ${VALID_FORM}`)
     const trimmed = text.trim()
@@ -51,26 +58,39 @@ export class ContentId {
     const shown = trimmed.length > 80 ? `${trimmed.slice(0, 80)}…` : trimmed
     if (trimmed.length > MAX_TEXT_LENGTH) throw new InvalidContentIdError(`"${shown}" is too long to be a CID; ${VALID_FORM}`)
     let cid: CID
+    let bytes: Uint8Array
     try {
       cid = CID.parse(trimmed)
+      bytes = textBytes(trimmed)
     } catch (err) {
       throw new InvalidContentIdError(`"${shown}" is not a CID; ${VALID_FORM}`, { cause: err })
     }
+    if (!sameBytes(cid.bytes, bytes)) throw new InvalidContentIdError(`"${shown}" does not encode a CID in its canonical binary form; ${VALID_FORM}`)
     const problem = contentIdProblem(cid)
     if (problem !== undefined) throw new InvalidContentIdError(`"${shown}" is not a content id: ${problem}; ${VALID_FORM}`)
     return new ContentId(cid)
   }
 
-  /** Reads the binary form of a CID (as in {@link ContentId.bytes}). Throws `InvalidContentIdError`. */
+  /**
+   * Reads the binary form of a CID (as in {@link ContentId.bytes}). Only the canonical encoding is
+   * accepted: `bytes` must be byte for byte the encoding of the CID they decode to, so one content
+   * has one binary form (refused: a `00 <codec> 12 20 …` prefix that `CID.decode` reads as a
+   * CIDv0, varints out of the safe-integer range, trailing bytes). Keeps a copy of `bytes`, not a
+   * view. Throws `InvalidContentIdError`.
+   */
   static fromBytes (bytes: Uint8Array): ContentId {
     if (!(bytes instanceof Uint8Array) || bytes.length === 0 || bytes.length > MAX_BYTES_LENGTH) {
       throw new InvalidContentIdError(`Expected 1 to ${MAX_BYTES_LENGTH} bytes of binary CID; ${VALID_FORM}`)
     }
+    const own = new Uint8Array(bytes)
     let cid: CID
     try {
-      cid = CID.decode(bytes)
+      cid = CID.decode(own)
     } catch (err) {
       throw new InvalidContentIdError(`The ${bytes.length} bytes given are not a binary CID; ${VALID_FORM}`, { cause: err })
+    }
+    if (!sameBytes(cid.bytes, own)) {
+      throw new InvalidContentIdError(`The ${bytes.length} bytes given are not the canonical encoding of the CID they decode to (${cid.bytes.length} bytes); send the CID's own bytes. ${VALID_FORM}`)
     }
     const problem = contentIdProblem(cid)
     if (problem !== undefined) throw new InvalidContentIdError(`${cid.toString()} is not a content id: ${problem}; ${VALID_FORM}`)
@@ -110,4 +130,21 @@ function contentIdProblem (cid: CID): string | undefined {
   if (hash !== SHA2_256 && hash !== BLAKE3) return `its hash 0x${hash.toString(16)} is neither sha2-256 (0x12) nor blake3 (0x1e)`
   if (cid.multihash.size !== DIGEST_LENGTH) return `its digest is ${cid.multihash.size} bytes, not ${DIGEST_LENGTH}`
   return undefined
+}
+
+/** The bytes a CID string encodes, decoded as `CID.parse` does (base58btc for `Qm…` and `z…`, base32 for `b…`, base36 for `k…`). */
+function textBytes (text: string): Uint8Array {
+  switch (text[0]) {
+    case 'Q': return base58btc.decode(`${base58btc.prefix}${text}`)
+    case base58btc.prefix: return base58btc.decode(text)
+    case base32.prefix: return base32.decode(text)
+    case base36.prefix: return base36.decode(text)
+    default: throw new InvalidContentIdError(`"${text.slice(0, 80)}" is not in base58btc, base32 or base36`)
+  }
+}
+
+function sameBytes (a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
 }

@@ -151,10 +151,12 @@ export function messageSize (message: WireMessage): number {
 
 /**
  * Decodes one frame: the type byte and payload, without the length prefix. A `data` message's
- * `bytes` is a view into `frame` (no copy). Any malformed frame — unknown type, truncated field,
- * trailing bytes, bad CID, invalid UTF-8, over-long string, bitfield size not matching
- * `chunkCount` or spare bits set, too many addresses — throws `ProtocolError`, and nothing else
- * is ever thrown.
+ * `bytes` is a view into `frame` (no copy); nothing else in a message refers to `frame`'s memory
+ * (CIDs and bitfield bits are copies, strings are decoded), so a message kept longer than its frame
+ * keeps only its own bytes alive. Any malformed frame — unknown type, truncated field, trailing
+ * bytes, a CID that is invalid or not in its canonical encoding, invalid UTF-8, over-long string,
+ * bitfield size not matching `chunkCount` or spare bits set, too many addresses — throws
+ * `ProtocolError`, and nothing else is ever thrown.
  *
  * @example
  * ```ts
@@ -335,7 +337,7 @@ class Reader {
     try {
       return decodeCid(bytes)
     } catch (err) {
-      throw new ProtocolError(`Malformed ${this.type} message from the peer: ${field} is not a valid binary CID (${(err as Error)?.message ?? String(err)}). Disconnect it`, { cause: err })
+      throw new ProtocolError(`Malformed ${this.type} message from the peer: ${field} is not a valid binary CID in canonical form (${(err as Error)?.message ?? String(err)}). Disconnect it`, { cause: err })
     }
   }
 
