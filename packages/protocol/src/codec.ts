@@ -23,7 +23,18 @@ export const WIRE_LIMITS = Object.freeze({
   /** Longest reason in `goodbye` and `reject` (longer reasons are truncated when encoding). */
   maxReasonBytes: 1024,
   /** Longest binary CID (its length travels in one byte). */
-  maxCidBytes: 255
+  maxCidBytes: 255,
+  /**
+   * Smallest `maxFrameSize` a hello may announce (64 KiB, PROTOCOL.md section 4); a hello
+   * announcing less is refused. It is the smallest power of two above what every peer must be able
+   * to take: every message other than `data` and `bitfield` at its limits (the largest, a hello or
+   * `peers` message with 32 addresses of 1024 bytes, is a frame of 33,361 bytes), a bitfield of up
+   * to 522,200 chunks, a manifest node of the reference layout (174 links, under 10 KiB) and the
+   * answer to a request for the smallest chunk (1 KiB: a 1,040-byte frame as a CIDv0 leaf block).
+   */
+  minMaxFrameSize: 64 * 1024,
+  /** Smallest `maxRequests` a hello may announce: a peer that serves no request at once serves nothing. */
+  minMaxRequests: 1
 })
 
 const U32_MAX = 0xffffffff
