@@ -47,9 +47,11 @@ export class ContentId {
   }
 
   /**
-   * Parses a CID string (`Qm…`, `bafy…`, `bafk…`, `z…`, `k…`). Throws `InvalidContentIdError`,
-   * also when the bytes the string encodes are not the canonical encoding of the CID they decode to
-   * (see {@link ContentId.fromBytes}).
+   * Parses a CID string (`Qm…`, `bafy…`, `bafk…`, `z…`, `k…`), surrounding whitespace ignored.
+   * Throws `InvalidContentIdError`, also for a string that is not exactly the CID's own encoding in
+   * its base (the base58 and base36 decoders alone read characters outside their alphabets, and
+   * bytes that are not the canonical binary CID, as some CID), so one content has one string per
+   * base and `toString()` gives the canonical form.
    */
   static parse (text: string): ContentId {
     if (typeof text !== 'string') throw new InvalidContentIdError(`Expected a CID string, got ${typeof text}; ${VALID_FORM}`)
@@ -58,14 +60,12 @@ export class ContentId {
     const shown = trimmed.length > 80 ? `${trimmed.slice(0, 80)}…` : trimmed
     if (trimmed.length > MAX_TEXT_LENGTH) throw new InvalidContentIdError(`"${shown}" is too long to be a CID; ${VALID_FORM}`)
     let cid: CID
-    let bytes: Uint8Array
     try {
       cid = CID.parse(trimmed)
-      bytes = textBytes(trimmed)
     } catch (err) {
       throw new InvalidContentIdError(`"${shown}" is not a CID; ${VALID_FORM}`, { cause: err })
     }
-    if (!sameBytes(cid.bytes, bytes)) throw new InvalidContentIdError(`"${shown}" does not encode a CID in its canonical binary form; ${VALID_FORM}`)
+    if (!isCanonicalText(trimmed, cid)) throw new InvalidContentIdError(`"${shown}" is not the canonical spelling of a CID (it holds characters outside its base's alphabet or a non-canonical binary CID); ${VALID_FORM}`)
     const problem = contentIdProblem(cid)
     if (problem !== undefined) throw new InvalidContentIdError(`"${shown}" is not a content id: ${problem}; ${VALID_FORM}`)
     return new ContentId(cid)
@@ -132,14 +132,19 @@ function contentIdProblem (cid: CID): string | undefined {
   return undefined
 }
 
-/** The bytes a CID string encodes, decoded as `CID.parse` does (base58btc for `Qm…` and `z…`, base32 for `b…`, base36 for `k…`). */
-function textBytes (text: string): Uint8Array {
+/**
+ * True if `text` is exactly the encoding of `cid` in the base its first character names: base58btc
+ * without prefix for a CIDv0 (`Qm…`), or the multibase forms `z…` (base58btc), `b…` (base32) and
+ * `k…` (base36) for a CIDv1. Encodings are one-to-one, so this also makes the binary CID canonical.
+ */
+function isCanonicalText (text: string, cid: CID): boolean {
+  if (text[0] === 'Q') return cid.version === 0 && base58btc.baseEncode(cid.bytes) === text
+  if (cid.version !== 1) return false
   switch (text[0]) {
-    case 'Q': return base58btc.decode(`${base58btc.prefix}${text}`)
-    case base58btc.prefix: return base58btc.decode(text)
-    case base32.prefix: return base32.decode(text)
-    case base36.prefix: return base36.decode(text)
-    default: throw new InvalidContentIdError(`"${text.slice(0, 80)}" is not in base58btc, base32 or base36`)
+    case base58btc.prefix: return base58btc.encode(cid.bytes) === text
+    case base32.prefix: return base32.encode(cid.bytes) === text
+    case base36.prefix: return base36.encode(cid.bytes) === text
+    default: return false
   }
 }
 

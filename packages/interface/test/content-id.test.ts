@@ -95,6 +95,17 @@ describe('ContentId', () => {
     expect(() => ContentId.parse(base58btc.encode(ContentId.parse(HELLO_V0).bytes))).toThrow(InvalidContentIdError)
   })
 
+  it('parse refuses other spellings of a CID: characters outside the base alphabet the decoder reads as digits', () => {
+    // multiformats' base58 and base36 decoders read U+0100 as a digit, so these strings decode to
+    // the CIDs spelled with "1" (base58) or "0" (base36) in that place; toString() gave them back.
+    const v0 = `${HELLO_V0.slice(0, 40)}\u0100${HELLO_V0.slice(41)}`
+    const base36Text = ContentId.parse(HELLO_V1).cid.toString(base36)
+    const v1 = `${base36Text.slice(0, 40)}\u0100${base36Text.slice(41)}`
+    for (const alias of [v0, v1, `z${v0}`]) expect(() => ContentId.parse(alias), alias).toThrow(InvalidContentIdError)
+    const canonical = ContentId.parse(`${HELLO_V0.slice(0, 40)}1${HELLO_V0.slice(41)}`)
+    expect(canonical.toString()).toBe(`${HELLO_V0.slice(0, 40)}1${HELLO_V0.slice(41)}`)
+  })
+
   it('fromBytes and fromCid refuse what parse refuses', () => {
     expect(() => ContentId.fromBytes(new Uint8Array([1, 2, 3]))).toThrow(InvalidContentIdError)
     expect(() => ContentId.fromBytes(new Uint8Array(0))).toThrow(InvalidContentIdError)
