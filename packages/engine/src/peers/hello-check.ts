@@ -12,9 +12,9 @@ export interface HelloRefusal {
  * Checks the first message a peer sent (PROTOCOL.md, section 4). It is accepted if it is a hello
  * of our protocol version whose peer id is a libp2p Ed25519 peer id (`isPeerId`) and, where the
  * transport authenticated the peer, the authenticated one; whose `maxFrameSize` is at least
- * `WIRE_LIMITS.minMaxFrameSize` (64 KiB: less could not carry every message of the protocol);
- * and whose `maxRequests` is at least 1. Returns the hello, or why it is refused: every refusal
- * is a protocol error, closed with goodbye code 1 (ProtocolError).
+ * `WIRE_LIMITS.minMaxFrameSize` (64 KiB, the smallest power of two above what every peer must be
+ * able to take); and whose `maxRequests` is at least 1. Returns the hello, or why it is refused:
+ * every refusal is a protocol error, closed with goodbye code 1 (ProtocolError).
  *
  * @example
  * ```ts
