@@ -1,18 +1,31 @@
-import { decode as decodePb } from '@ipld/dag-pb'
-import { UnixFS } from 'ipfs-unixfs'
 import { ContentMismatchError, InvalidConfigError, InvalidManifestError, throwIfAborted } from '@codio-chunk/interface'
 import { ContentId } from '@codio-chunk/interface'
 import { verifyBlock } from './hasher.js'
-import { dagPbLeafSize, unixfsLeafData } from './leaf.js'
-import { BLAKE3_CODE, DAG_PB_CODE, Manifest, RAW_CODE, SHA2_256_CODE } from '@codio-chunk/interface'
+import { dagPbLeafSize } from './leaf.js'
+import { readNode } from './dag-node.js'
+import { DAG_PB_CODE, Manifest, RAW_CODE } from '@codio-chunk/interface'
 import type { AbortOptions } from '@codio-chunk/interface'
 import type { Verifier } from '@codio-chunk/interface'
 import type { ManifestBlock } from '@codio-chunk/interface'
-import type { PBLink } from '@ipld/dag-pb'
+import type { Child, DagNode } from './dag-node.js'
 import type { CID } from 'multiformats/cid'
 
+/** What {@link resolveManifest} tells a {@link FetchBlock} about the block it asks for. */
+export interface FetchBlockOptions extends AbortOptions {
+  /**
+   * Checks bytes that hash to the CID against the rules of UnixFS and what the DAG around the block
+   * records about it (sizes, whether it is a leaf); throws `InvalidManifestError` if they break
+   * them. Such a block is bad whoever sent it, as a block that does not hash to its CID is: a
+   * fetcher that knows the sender counts it against the sender (the engine does, and bans the
+   * sender as for bad chunks). Call it only with bytes that hash to the CID. Blocks this node merely
+   * does not support, or refuses for its own limits, pass it. `resolveManifest` runs the same
+   * check on what the fetcher returns, so a fetcher may ignore it. Absent for raw blocks.
+   */
+  check?: (bytes: Uint8Array) => void
+}
+
 /** Fetches one block by CID from somewhere (a peer, a gateway). The bytes are not trusted. */
-export type FetchBlock = (cid: CID, options: AbortOptions) => Promise<Uint8Array>
+export type FetchBlock = (cid: CID, options: FetchBlockOptions) => Promise<Uint8Array>
 
 /** Options of {@link resolveManifest}. */
 export interface ResolveManifestOptions extends AbortOptions {
@@ -54,20 +67,10 @@ interface Context {
   fetchVerifies: boolean
 }
 
-/** A link to resolve, with what its parent says about it. */
-interface Child {
-  cid: CID
-  /** File bytes under the child (the parent's UnixFS blockSizes entry). */
-  size: number
-  /** The link's cumulative encoded size, if the parent recorded it. */
-  tsize?: number
-}
-
-interface DecodedNode {
-  links: PBLink[]
-  unixfs: UnixFS
-  /** The UnixFS `filesize` field, if present. */
-  fileSize?: bigint
+/** A fetched dag-pb block and what {@link readNode} read in it. */
+interface Fetched {
+  bytes: Uint8Array
+  node: DagNode
 }
 
 /**
@@ -79,6 +82,13 @@ interface DecodedNode {
  * chunks throw `InvalidManifestError`; a root that cannot be a content id throws
  * `InvalidContentIdError`; a hash without a verifier throws `UnsupportedHashError`. Raw leaves are
  * never fetched; of dag-pb leaves only the first is (its block is returned in `leaves`).
+ *
+ * Each dag-pb block is asked for with a `check` ({@link FetchBlockOptions}) that throws
+ * `InvalidManifestError` for a block that breaks the rules of UnixFS or contradicts what its
+ * parents record about it, so a fetcher that knows who sent the block can count it against the
+ * sender. Blocks that are valid but not supported (a directory, a trickle DAG) and this node's own
+ * limits (`maxChunks`, `maxChunkSize`, depth, node size) are refused after the fetch, not by the
+ * check: no sender is at fault for them.
  *
  * @example
  * ```ts
@@ -93,25 +103,25 @@ interface DecodedNode {
 export async function resolveManifest (root: CID, fetchBlock: FetchBlock, options: ResolveManifestOptions = {}): Promise<ResolvedManifest> {
   const ctx = checkOptions(fetchBlock, options)
   const rootCid = ContentId.fromCid(root).cid // InvalidContentIdError for CIDs that cannot be content ids
-  const rootBytes = await fetchVerified(ctx, rootCid, ctx.signal)
-  const single = (size: number): ResolvedManifest => ({
-    manifest: new Manifest({ root: rootCid, chunks: [rootCid], sizes: [size], blocks: [] }),
-    leaves: new Map([[0, rootBytes]])
-  })
+  const single = (bytes: Uint8Array, size: number, where: string): ResolvedManifest => {
+    checkChunkSize(ctx, size, where)
+    return {
+      manifest: new Manifest({ root: rootCid, chunks: [rootCid], sizes: [size], blocks: [] }),
+      leaves: new Map([[0, bytes]])
+    }
+  }
   if (rootCid.code === RAW_CODE) {
-    checkChunkSize(ctx, rootBytes.length, 'The root (a raw leaf)')
-    return single(rootBytes.length)
+    const rootBytes = await fetchVerified(ctx, rootCid, ctx.signal)
+    return single(rootBytes, rootBytes.length, 'The root (a raw leaf)')
   }
-  const node = decodeNode(rootBytes, `The root ${rootCid.toString()}`)
-  if (node.links.length === 0) {
-    const size = leafSize(rootBytes, node, 'The root (a dag-pb leaf)')
-    checkChunkSize(ctx, size, 'The root (a dag-pb leaf)')
-    return single(size)
-  }
+  const where = `The root ${rootCid.toString()}`
+  const { bytes: rootBytes, node } = await fetchNode(ctx, rootCid, ctx.signal, (bytes) => readNode(bytes, where))
+  supported(node)
+  if (node.leafBytes !== undefined) return single(rootBytes, node.leafBytes, 'The root (a dag-pb leaf)')
   const leaves = new Map<number, Uint8Array>()
   const blocks: ManifestBlock[] = [{ cid: rootCid, bytes: rootBytes }]
   const seen = new Set<string>([rootCid.toString()])
-  let children = childrenOf(node, `The root ${rootCid.toString()}`)
+  let children = node.children
   for (let depth = 1; ; depth++) {
     throwIfAborted(ctx.signal, 'manifest resolution')
     if (depth > MAX_DAG_DEPTH) throw new InvalidManifestError(`The DAG of ${rootCid.toString()} is deeper than ${MAX_DAG_DEPTH} levels`)
@@ -120,17 +130,15 @@ export async function resolveManifest (root: CID, fetchBlock: FetchBlock, option
     }
     const codec = levelCodec(children, depth)
     if (codec === RAW_CODE) return { manifest: leafLevel(ctx, rootCid, children, blocks), leaves }
-    const first = await fetchVerified(ctx, children[0].cid, ctx.signal)
-    const firstNode = decodeNode(first, `Node ${children[0].cid.toString()}`)
-    if (firstNode.links.length === 0) {
-      const where = `Leaf 0 (${children[0].cid.toString()})`
-      if (leafSize(first, firstNode, where) !== children[0].size) {
-        throw new InvalidManifestError(`${where} holds a different number of bytes than its parent records`)
-      }
-      leaves.set(0, first)
+    const records = recordsOf(children)
+    const firstCid = children[0].cid
+    const first = await fetchNode(ctx, firstCid, ctx.signal, (bytes) => readChild(bytes, firstCid, records, true))
+    supported(first.node)
+    if (first.node.leafBytes !== undefined) {
+      leaves.set(0, first.bytes)
       return { manifest: leafLevel(ctx, rootCid, children, blocks), leaves }
     }
-    children = await interiorLevel(ctx, children, first, blocks, seen)
+    children = await interiorLevel(ctx, children, records, first, blocks, seen)
   }
 }
 
@@ -145,10 +153,10 @@ function checkOptions (fetchBlock: FetchBlock, options: ResolveManifestOptions):
   return { fetchBlock, verifier: options.verifier, signal: options.signal, maxChunks, maxChunkSize, concurrency, fetchVerifies: options.fetchVerifies === true }
 }
 
-/** Fetches a block and checks it hashes to its CID (ContentMismatchError otherwise). */
-async function fetchVerified (ctx: Context, cid: CID, signal: AbortSignal | undefined): Promise<Uint8Array> {
+/** Fetches a block and checks it hashes to its CID (ContentMismatchError otherwise); `check` goes to the fetcher. */
+async function fetchVerified (ctx: Context, cid: CID, signal: AbortSignal | undefined, check?: (bytes: Uint8Array) => void): Promise<Uint8Array> {
   throwIfAborted(signal, 'manifest resolution')
-  const bytes = await ctx.fetchBlock(cid, { signal })
+  const bytes = await ctx.fetchBlock(cid, check === undefined ? { signal } : { signal, check })
   throwIfAborted(signal, 'manifest resolution')
   if (!(bytes instanceof Uint8Array)) throw new ContentMismatchError(`No bytes were returned for block ${cid.toString()}`)
   if (!ctx.fetchVerifies && !await verifyBlock(cid, bytes, ctx.verifier)) {
@@ -160,63 +168,61 @@ async function fetchVerified (ctx: Context, cid: CID, signal: AbortSignal | unde
   return bytes
 }
 
-/** Decodes a verified dag-pb block as a UnixFS file node (InvalidManifestError otherwise). */
-function decodeNode (bytes: Uint8Array, where: string): DecodedNode {
-  let links: PBLink[]
-  let data: Uint8Array | undefined
-  try {
-    const node = decodePb(bytes)
-    links = node.Links
-    data = node.Data
-  } catch (err) {
-    throw new InvalidManifestError(`${where} is not a valid dag-pb node`, { cause: err })
+/**
+ * Fetches and verifies a dag-pb block and reads it with `read`, which is also the check handed to
+ * the fetcher: it reads each bytes object once, whether the fetcher ran it or not.
+ */
+async function fetchNode (ctx: Context, cid: CID, signal: AbortSignal | undefined, read: (bytes: Uint8Array) => DagNode): Promise<Fetched> {
+  let last: Fetched | undefined
+  const check = (bytes: Uint8Array): void => {
+    if (last?.bytes !== bytes) last = { bytes, node: read(bytes) }
   }
-  if (data === undefined) throw new InvalidManifestError(`${where} has no UnixFS data; only UnixFS files are supported`)
-  let unixfs: UnixFS
-  try {
-    unixfs = UnixFS.unmarshal(data)
-  } catch (err) {
-    throw new InvalidManifestError(`${where} does not hold valid UnixFS data`, { cause: err })
-  }
-  if (unixfs.type !== 'file' && unixfs.type !== 'raw') {
-    throw new InvalidManifestError(`${where} is a UnixFS ${unixfs.type}; only files are supported (use the CID of a file, not of a directory or symlink)`)
-  }
-  return { links, unixfs, fileSize: readFileSize(data, where) }
+  const bytes = await fetchVerified(ctx, cid, signal, check)
+  check(bytes)
+  return last as Fetched
 }
 
-/** The file bytes in a dag-pb leaf, checked against its `filesize` field. */
-function leafSize (bytes: Uint8Array, node: DecodedNode, where: string): number {
-  const size = unixfsLeafData(bytes, where).length
-  if (node.fileSize !== undefined && node.fileSize !== BigInt(size)) {
-    throw new InvalidManifestError(`${where} holds ${size} bytes but its filesize says ${node.fileSize}`)
-  }
-  return size
+/** Throws InvalidManifestError for a valid node this node does not resolve. */
+function supported (node: DagNode): void {
+  if (node.unsupported !== undefined) throw new InvalidManifestError(node.unsupported)
 }
 
-/** The children of an interior node, after checking its sizes add up. */
-function childrenOf (node: DecodedNode, where: string): Child[] {
-  const { links, unixfs } = node
-  if (unixfs.type !== 'file') throw new InvalidManifestError(`${where} is a UnixFS ${unixfs.type} node with links; only file nodes can have children`)
-  if (unixfs.data !== undefined && unixfs.data.length > 0) {
-    throw new InvalidManifestError(`${where} holds file data besides its links; only balanced DAGs are supported`)
+/** What the parents at one level record about each child, by CID (a CID may appear several times). */
+function recordsOf (children: Child[]): Map<string, Child[]> {
+  const records = new Map<string, Child[]>()
+  for (const child of children) {
+    const key = child.cid.toString()
+    const list = records.get(key)
+    if (list === undefined) records.set(key, [child])
+    else list.push(child)
   }
-  if (unixfs.blockSizes.length !== links.length) {
-    throw new InvalidManifestError(`${where} has ${links.length} links but ${unixfs.blockSizes.length} block sizes`)
+  return records
+}
+
+/**
+ * Reads a child block and checks it against every record its parents keep of it: the bytes under
+ * it and its Tsize. The first child of a level may be a leaf (the level is then the leaves);
+ * another child that is a leaf makes the DAG unbalanced, which is valid but not supported.
+ */
+function readChild (bytes: Uint8Array, cid: CID, records: Map<string, Child[]>, first: boolean): DagNode {
+  const key = cid.toString()
+  const node = readNode(bytes, `Node ${key}`)
+  if (node.unsupported !== undefined) return node
+  const recorded = records.get(key) ?? []
+  if (node.leafBytes !== undefined) {
+    if (!first) return { children: [], unsupported: `Node ${key} is a leaf where its siblings are interior nodes; only balanced DAGs are supported` }
+    for (const { size, tsize } of recorded) {
+      if (node.leafBytes !== size) throw new InvalidManifestError(`Leaf 0 (${key}) holds a different number of bytes than its parent records`)
+      if (tsize !== undefined && tsize !== bytes.length) throw new InvalidManifestError(`The link to leaf 0 (${key}) records a Tsize of ${tsize}, but the leaf block is ${bytes.length} bytes`)
+    }
+    return node
   }
-  let total = 0n
-  const children: Child[] = new Array(links.length)
-  for (let i = 0; i < links.length; i++) {
-    const size = unixfs.blockSizes[i]
-    if (size <= 0n || size > BigInt(Number.MAX_SAFE_INTEGER)) throw new InvalidManifestError(`${where} records an invalid size ${size} for link ${i}`)
-    total += size
-    const cid = links[i].Hash
-    checkCid(cid, i, where)
-    children[i] = { cid, size: Number(size), tsize: links[i].Tsize }
+  const held = bytesSum(node.children)
+  for (const { size, tsize } of recorded) {
+    if (held !== size) throw new InvalidManifestError(`Node ${key} holds a different number of bytes than its parent records`)
+    if (tsize !== undefined && tsize < bytes.length + size) throw new InvalidManifestError(`The link to ${key} records a Tsize smaller than the node itself`)
   }
-  if (node.fileSize === undefined || node.fileSize !== total) {
-    throw new InvalidManifestError(`${where} records a file size of ${node.fileSize ?? 'nothing'} but its block sizes add up to ${total}`)
-  }
-  return children
+  return node
 }
 
 /** The codec shared by every child of a level; a mix means leaves at different depths. */
@@ -231,34 +237,25 @@ function levelCodec (children: Child[], depth: number): number {
 }
 
 /** Fetches every distinct node of an interior level (the first is already fetched) and returns the next level. */
-async function interiorLevel (ctx: Context, children: Child[], first: Uint8Array, blocks: ManifestBlock[], seen: Set<string>): Promise<Child[]> {
+async function interiorLevel (ctx: Context, children: Child[], records: Map<string, Child[]>, first: Fetched, blocks: ManifestBlock[], seen: Set<string>): Promise<Child[]> {
   const distinct = new Map<string, CID>()
   for (const child of children) distinct.set(child.cid.toString(), child.cid)
   distinct.delete(children[0].cid.toString())
-  const fetched = await fetchAll(ctx, [...distinct.values()])
-  const bytesOf = new Map<string, Uint8Array>([[children[0].cid.toString(), first]])
-  for (const [i, key] of [...distinct.keys()].entries()) bytesOf.set(key, fetched[i])
-  const decoded = new Map<string, Child[]>()
+  const cids = [...distinct.values()]
+  const fetched = await fetchAll(ctx, cids, (cid) => (bytes) => readChild(bytes, cid, records, false))
+  const byKey = new Map<string, Fetched>([[children[0].cid.toString(), first]])
+  for (let i = 0; i < cids.length; i++) byKey.set(cids[i].toString(), fetched[i])
   const next: Child[] = []
   for (const child of children) {
     const key = child.cid.toString()
-    const bytes = bytesOf.get(key) as Uint8Array
-    let grandchildren = decoded.get(key)
-    if (grandchildren === undefined) {
-      const where = `Node ${key}`
-      const node = decodeNode(bytes, where)
-      if (node.links.length === 0) throw new InvalidManifestError(`${where} is a leaf where its siblings are interior nodes; only balanced DAGs are supported`)
-      grandchildren = childrenOf(node, where)
-      decoded.set(key, grandchildren)
-      if (!seen.has(key)) {
-        seen.add(key)
-        blocks.push({ cid: child.cid, bytes })
-      }
+    const { bytes, node } = byKey.get(key) as Fetched
+    supported(node)
+    if (!seen.has(key)) {
+      seen.add(key)
+      blocks.push({ cid: child.cid, bytes })
     }
-    if (bytesSum(grandchildren) !== child.size) throw new InvalidManifestError(`Node ${key} holds a different number of bytes than its parent records`)
-    if (child.tsize !== undefined && child.tsize < bytes.length + child.size) throw new InvalidManifestError(`The link to ${key} records a Tsize smaller than the node itself`)
-    if (next.length + grandchildren.length > ctx.maxChunks) throw new InvalidManifestError(`The content has more than ${ctx.maxChunks} chunks (maxChunks)`)
-    for (const grandchild of grandchildren) next.push(grandchild)
+    if (next.length + node.children.length > ctx.maxChunks) throw new InvalidManifestError(`The content has more than ${ctx.maxChunks} chunks (maxChunks)`)
+    for (const grandchild of node.children) next.push(grandchild)
   }
   return next
 }
@@ -283,9 +280,9 @@ function leafLevel (ctx: Context, root: CID, children: Child[], blocks: Manifest
   return new Manifest({ root, chunks, sizes, blocks })
 }
 
-/** Fetches blocks with bounded concurrency; the first failure cancels the rest. */
-async function fetchAll (ctx: Context, cids: CID[]): Promise<Uint8Array[]> {
-  const results: Uint8Array[] = new Array(cids.length)
+/** Fetches and reads dag-pb blocks with bounded concurrency; the first failure cancels the rest. */
+async function fetchAll (ctx: Context, cids: CID[], reader: (cid: CID) => (bytes: Uint8Array) => DagNode): Promise<Fetched[]> {
+  const results: Fetched[] = new Array(cids.length)
   if (cids.length === 0) return results
   const controller = new AbortController()
   const signal = ctx.signal === undefined ? controller.signal : AbortSignal.any([ctx.signal, controller.signal])
@@ -293,7 +290,7 @@ async function fetchAll (ctx: Context, cids: CID[]): Promise<Uint8Array[]> {
   const worker = async (): Promise<void> => {
     while (next < cids.length) {
       const i = next++
-      results[i] = await fetchVerified(ctx, cids[i], signal)
+      results[i] = await fetchNode(ctx, cids[i], signal, reader(cids[i]))
     }
   }
   try {
@@ -313,48 +310,4 @@ function bytesSum (children: Child[]): number {
 
 function checkChunkSize (ctx: Context, size: number, where: string): void {
   if (size > ctx.maxChunkSize) throw new InvalidManifestError(`${where} is ${size} bytes, larger than maxChunkSize (${ctx.maxChunkSize})`)
-}
-
-/** Only raw and dag-pb blocks hashed with 32-byte SHA-256 or BLAKE3 can be part of a content. */
-function checkCid (cid: CID, link: number, parent: string): void {
-  if (cid.code !== RAW_CODE && cid.code !== DAG_PB_CODE) {
-    throw new InvalidManifestError(`Link ${link} of ${parent} is ${cid.toString()}, whose codec 0x${cid.code.toString(16)} is neither raw nor dag-pb`)
-  }
-  const hash = cid.multihash.code
-  if ((hash !== SHA2_256_CODE && hash !== BLAKE3_CODE) || cid.multihash.size !== 32) {
-    throw new InvalidManifestError(`Link ${link} of ${parent} is ${cid.toString()}, whose hash 0x${hash.toString(16)} is not a 32-byte sha2-256 or blake3 digest`)
-  }
-}
-
-/** Reads the UnixFS `filesize` field (3) from encoded UnixFS data (already validated by unmarshal). */
-function readFileSize (data: Uint8Array, where: string): bigint | undefined {
-  let fileSize: bigint | undefined
-  let p = 0
-  const varint = (): bigint => {
-    let value = 0n
-    for (let shift = 0n; shift < 70n; shift += 7n) {
-      if (p >= data.length) break
-      const byte = data[p++]
-      value |= BigInt(byte & 0x7f) << shift
-      if (byte < 0x80) return value
-    }
-    throw new InvalidManifestError(`${where} has malformed UnixFS data`)
-  }
-  while (p < data.length) {
-    const key = varint()
-    const wire = Number(key & 7n)
-    if (wire === 0) {
-      const value = varint()
-      if (key >> 3n === 3n) fileSize = value
-    } else if (wire === 2) {
-      const length = Number(varint())
-      p += length
-    } else if (wire === 1 || wire === 5) {
-      p += wire === 1 ? 8 : 4
-    } else {
-      throw new InvalidManifestError(`${where} has malformed UnixFS data`)
-    }
-  }
-  if (p > data.length) throw new InvalidManifestError(`${where} has malformed UnixFS data`)
-  return fileSize
 }

@@ -119,7 +119,8 @@ describe('resolveManifest refuses lies and unsupported DAGs', () => {
     await expect(resolveManifest(mixed, map.fetcher())).rejects.toThrow(/balanced/)
     // dag-pb leaf first, interior node second (the shape of a trickle DAG)
     const pbLeaf = await putNode(map, new UnixFS({ type: 'file', data: patternBytes(K, 3) }))
-    const trickleLike = await putNode(map, fileNode([K, K]), [{ Name: '', Tsize: K + 14, Hash: pbLeaf }, { Name: '', Tsize: innerSize, Hash: inner }])
+    const pbLeafSize = (map.get(pbLeaf.toString()) as Uint8Array).length
+    const trickleLike = await putNode(map, fileNode([K, K]), [{ Name: '', Tsize: pbLeafSize, Hash: pbLeaf }, { Name: '', Tsize: innerSize, Hash: inner }])
     await expect(resolveManifest(trickleLike, map.fetcher())).rejects.toThrow(/balanced/)
     // interior node first, leaf second
     const leafLater = await putNode(map, fileNode([K, K]), [{ Name: '', Tsize: innerSize, Hash: inner }, { Name: '', Hash: pbLeaf }])

@@ -1,4 +1,7 @@
 import { CID } from 'multiformats/cid'
+import { base32 } from 'multiformats/bases/base32'
+import { base36 } from 'multiformats/bases/base36'
+import { base58btc } from 'multiformats/bases/base58'
 import { InvalidContentIdError } from './errors.js'
 
 const RAW = 0x55
@@ -43,7 +46,13 @@ export class ContentId {
     return new ContentId(parsed)
   }
 
-  /** Parses a CID string (`Qm…`, `bafy…`, `bafk…`, `z…`, `k…`). Throws `InvalidContentIdError`. */
+  /**
+   * Parses a CID string (`Qm…`, `bafy…`, `bafk…`, `z…`, `k…`), surrounding whitespace ignored.
+   * Throws `InvalidContentIdError`, also for a string that is not exactly the CID's own encoding in
+   * its base (the base58 and base36 decoders alone read characters outside their alphabets, and
+   * bytes that are not the canonical binary CID, as some CID), so one content has one string per
+   * base and `toString()` gives the canonical form.
+   */
   static parse (text: string): ContentId {
     if (typeof text !== 'string') throw new InvalidContentIdError(`Expected a CID string, got ${typeof text}; ${VALID_FORM}`)
     const trimmed = text.trim()
@@ -56,21 +65,32 @@ export class ContentId {
     } catch (err) {
       throw new InvalidContentIdError(`"${shown}" is not a CID; ${VALID_FORM}`, { cause: err })
     }
+    if (!isCanonicalText(trimmed, cid)) throw new InvalidContentIdError(`"${shown}" is not the canonical spelling of a CID (it holds characters outside its base's alphabet or a non-canonical binary CID); ${VALID_FORM}`)
     const problem = contentIdProblem(cid)
     if (problem !== undefined) throw new InvalidContentIdError(`"${shown}" is not a content id: ${problem}; ${VALID_FORM}`)
     return new ContentId(cid)
   }
 
-  /** Reads the binary form of a CID (as in {@link ContentId.bytes}). Throws `InvalidContentIdError`. */
+  /**
+   * Reads the binary form of a CID (as in {@link ContentId.bytes}). Only the canonical encoding is
+   * accepted: `bytes` must be byte for byte the encoding of the CID they decode to, so one content
+   * has one binary form (refused: a `00 <codec> 12 20 …` prefix that `CID.decode` reads as a
+   * CIDv0, varints out of the safe-integer range, trailing bytes). Keeps a copy of `bytes`, not a
+   * view. Throws `InvalidContentIdError`.
+   */
   static fromBytes (bytes: Uint8Array): ContentId {
     if (!(bytes instanceof Uint8Array) || bytes.length === 0 || bytes.length > MAX_BYTES_LENGTH) {
       throw new InvalidContentIdError(`Expected 1 to ${MAX_BYTES_LENGTH} bytes of binary CID; ${VALID_FORM}`)
     }
+    const own = new Uint8Array(bytes)
     let cid: CID
     try {
-      cid = CID.decode(bytes)
+      cid = CID.decode(own)
     } catch (err) {
       throw new InvalidContentIdError(`The ${bytes.length} bytes given are not a binary CID; ${VALID_FORM}`, { cause: err })
+    }
+    if (!sameBytes(cid.bytes, own)) {
+      throw new InvalidContentIdError(`The ${bytes.length} bytes given are not the canonical encoding of the CID they decode to (${cid.bytes.length} bytes); send the CID's own bytes. ${VALID_FORM}`)
     }
     const problem = contentIdProblem(cid)
     if (problem !== undefined) throw new InvalidContentIdError(`${cid.toString()} is not a content id: ${problem}; ${VALID_FORM}`)
@@ -110,4 +130,26 @@ function contentIdProblem (cid: CID): string | undefined {
   if (hash !== SHA2_256 && hash !== BLAKE3) return `its hash 0x${hash.toString(16)} is neither sha2-256 (0x12) nor blake3 (0x1e)`
   if (cid.multihash.size !== DIGEST_LENGTH) return `its digest is ${cid.multihash.size} bytes, not ${DIGEST_LENGTH}`
   return undefined
+}
+
+/**
+ * True if `text` is exactly the encoding of `cid` in the base its first character names: base58btc
+ * without prefix for a CIDv0 (`Qm…`), or the multibase forms `z…` (base58btc), `b…` (base32) and
+ * `k…` (base36) for a CIDv1. Encodings are one-to-one, so this also makes the binary CID canonical.
+ */
+function isCanonicalText (text: string, cid: CID): boolean {
+  if (text[0] === 'Q') return cid.version === 0 && base58btc.baseEncode(cid.bytes) === text
+  if (cid.version !== 1) return false
+  switch (text[0]) {
+    case base58btc.prefix: return base58btc.encode(cid.bytes) === text
+    case base32.prefix: return base32.encode(cid.bytes) === text
+    case base36.prefix: return base36.encode(cid.bytes) === text
+    default: return false
+  }
+}
+
+function sameBytes (a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
 }

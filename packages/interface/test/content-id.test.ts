@@ -61,6 +61,51 @@ describe('ContentId', () => {
     expect(ContentId.fromCid(id.cid).equals(id)).toBe(true)
   })
 
+  it('fromBytes accepts only the canonical binary form of a CID, and keeps a copy', () => {
+    const id = ContentId.parse(HELLO_V1)
+    const digest = id.cid.multihash.digest
+    const nonCanonical: Array<[string, number[]]> = [
+      ['an explicit version 0 with dag-pb, which CID.decode reads as a CIDv0', [0x00, 0x70, 0x12, 0x20, ...digest]],
+      ['an explicit version 0 with raw, which CID.decode reads as a dag-pb CIDv0', [0x00, 0x55, 0x12, 0x20, ...digest]],
+      ['a codec varint not minimally encoded', [0x01, 0xd5, 0x00, 0x12, 0x20, ...digest]],
+      ['a digest length varint not minimally encoded', [0x01, 0x55, 0x12, 0xa0, 0x00, ...digest]],
+      ['trailing bytes', [...id.bytes, 0x00]]
+    ]
+    for (const [name, bytes] of nonCanonical) {
+      expect(() => ContentId.fromBytes(Uint8Array.from(bytes)), name).toThrow(InvalidContentIdError)
+    }
+    const v0 = ContentId.parse(HELLO_V0)
+    expect(ContentId.fromBytes(Uint8Array.from(v0.bytes)).equals(v0)).toBe(true)
+    const frame = new Uint8Array(200)
+    frame.set(id.bytes, 50)
+    const read = ContentId.fromBytes(frame.subarray(50, 50 + id.bytes.length))
+    frame.fill(0)
+    expect(read.equals(id)).toBe(true)
+    expect(read.cid.multihash.digest.buffer).not.toBe(frame.buffer)
+  })
+
+  it('parse takes every common base of a CID to the same canonical id', () => {
+    const id = ContentId.parse(HELLO_V1)
+    for (const text of [id.cid.toString(base36), id.cid.toString(base58btc), HELLO_V1]) {
+      const parsed = ContentId.parse(text)
+      expect(parsed.equals(id)).toBe(true)
+      expect(parsed.toString()).toBe(HELLO_V1)
+    }
+    // A CIDv0 may only be written as Qm…, never with a multibase prefix.
+    expect(() => ContentId.parse(base58btc.encode(ContentId.parse(HELLO_V0).bytes))).toThrow(InvalidContentIdError)
+  })
+
+  it('parse refuses other spellings of a CID: characters outside the base alphabet the decoder reads as digits', () => {
+    // multiformats' base58 and base36 decoders read U+0100 as a digit, so these strings decode to
+    // the CIDs spelled with "1" (base58) or "0" (base36) in that place; toString() gave them back.
+    const v0 = `${HELLO_V0.slice(0, 40)}\u0100${HELLO_V0.slice(41)}`
+    const base36Text = ContentId.parse(HELLO_V1).cid.toString(base36)
+    const v1 = `${base36Text.slice(0, 40)}\u0100${base36Text.slice(41)}`
+    for (const alias of [v0, v1, `z${v0}`]) expect(() => ContentId.parse(alias), alias).toThrow(InvalidContentIdError)
+    const canonical = ContentId.parse(`${HELLO_V0.slice(0, 40)}1${HELLO_V0.slice(41)}`)
+    expect(canonical.toString()).toBe(`${HELLO_V0.slice(0, 40)}1${HELLO_V0.slice(41)}`)
+  })
+
   it('fromBytes and fromCid refuse what parse refuses', () => {
     expect(() => ContentId.fromBytes(new Uint8Array([1, 2, 3]))).toThrow(InvalidContentIdError)
     expect(() => ContentId.fromBytes(new Uint8Array(0))).toThrow(InvalidContentIdError)

@@ -23,7 +23,18 @@ export const WIRE_LIMITS = Object.freeze({
   /** Longest reason in `goodbye` and `reject` (longer reasons are truncated when encoding). */
   maxReasonBytes: 1024,
   /** Longest binary CID (its length travels in one byte). */
-  maxCidBytes: 255
+  maxCidBytes: 255,
+  /**
+   * Smallest `maxFrameSize` a hello may announce (64 KiB, PROTOCOL.md section 4); a hello
+   * announcing less is refused. It is the smallest power of two above what every peer must be able
+   * to take: every message other than `data` and `bitfield` at its limits (the largest, a hello or
+   * `peers` message with 32 addresses of 1024 bytes, is a frame of 33,361 bytes), a bitfield of up
+   * to 522,200 chunks, a manifest node of the reference layout (174 links, under 10 KiB) and the
+   * answer to a request for the smallest chunk (1 KiB: a 1,040-byte frame as a CIDv0 leaf block).
+   */
+  minMaxFrameSize: 64 * 1024,
+  /** Smallest `maxRequests` a hello may announce: a peer that serves no request at once serves nothing. */
+  minMaxRequests: 1
 })
 
 const U32_MAX = 0xffffffff
@@ -151,10 +162,12 @@ export function messageSize (message: WireMessage): number {
 
 /**
  * Decodes one frame: the type byte and payload, without the length prefix. A `data` message's
- * `bytes` is a view into `frame` (no copy). Any malformed frame — unknown type, truncated field,
- * trailing bytes, bad CID, invalid UTF-8, over-long string, bitfield size not matching
- * `chunkCount` or spare bits set, too many addresses — throws `ProtocolError`, and nothing else
- * is ever thrown.
+ * `bytes` is a view into `frame` (no copy); nothing else in a message refers to `frame`'s memory
+ * (CIDs and bitfield bits are copies, strings are decoded), so a message kept longer than its frame
+ * keeps only its own bytes alive. Any malformed frame — unknown type, truncated field, trailing
+ * bytes, a CID that is invalid or not in its canonical encoding, invalid UTF-8, over-long string,
+ * bitfield size not matching `chunkCount` or spare bits set, too many addresses — throws
+ * `ProtocolError`, and nothing else is ever thrown.
  *
  * @example
  * ```ts
@@ -335,7 +348,7 @@ class Reader {
     try {
       return decodeCid(bytes)
     } catch (err) {
-      throw new ProtocolError(`Malformed ${this.type} message from the peer: ${field} is not a valid binary CID (${(err as Error)?.message ?? String(err)}). Disconnect it`, { cause: err })
+      throw new ProtocolError(`Malformed ${this.type} message from the peer: ${field} is not a valid binary CID in canonical form (${(err as Error)?.message ?? String(err)}). Disconnect it`, { cause: err })
     }
   }
 

@@ -3,6 +3,9 @@ import { base58btc } from 'multiformats/bases/base58'
 import { InvalidConfigError } from '@codio-chunk/interface'
 import type { Identity } from '@codio-chunk/interface'
 
+/** Characters of base58btc (Bitcoin's alphabet: no 0, O, I or l). */
+const BASE58_TEXT = /^[1-9A-HJ-NP-Za-km-z]+$/
+
 /** Protobuf prefix of a libp2p Ed25519 public key: field 1 (KeyType) = 1 (Ed25519), field 2 = 32 bytes. */
 const ED25519_PUBLIC_KEY_PREFIX = Uint8Array.of(0x08, 0x01, 0x12, 0x20)
 
@@ -70,9 +73,14 @@ export function peerIdFromPublicKey (publicKey: Uint8Array): string {
   return base58btc.baseEncode(multihash)
 }
 
-/** The Ed25519 public key inside a libp2p PeerId string, or undefined if it is not an Ed25519 id. */
+/**
+ * The Ed25519 public key inside a libp2p PeerId string, or undefined if it is not an Ed25519 id.
+ * Only the canonical spelling is an id: the string must be exactly what {@link peerIdFromPublicKey}
+ * makes of the key (the base58 decoder alone reads some other strings, with characters outside
+ * its alphabet, as the same bytes), so one key has one peer id.
+ */
 export function publicKeyFromPeerId (peerId: string): Uint8Array | undefined {
-  if (typeof peerId !== 'string' || peerId.length > 64) return undefined
+  if (typeof peerId !== 'string' || peerId.length > 64 || !BASE58_TEXT.test(peerId)) return undefined
   let bytes: Uint8Array
   try {
     bytes = base58btc.baseDecode(peerId)
@@ -81,7 +89,8 @@ export function publicKeyFromPeerId (peerId: string): Uint8Array | undefined {
   }
   if (bytes.length !== 2 + 36 || bytes[0] !== 0x00 || bytes[1] !== 36) return undefined
   for (let i = 0; i < 4; i++) if (bytes[2 + i] !== ED25519_PUBLIC_KEY_PREFIX[i]) return undefined
-  return bytes.slice(6)
+  const publicKey = bytes.slice(6)
+  return peerIdFromPublicKey(publicKey) === peerId ? publicKey : undefined
 }
 
 /** Checks an Ed25519 signature made by the key behind `peerId`. False for anything malformed. */
@@ -95,7 +104,7 @@ export function verifyPeerSignature (peerId: string, data: Uint8Array, signature
   }
 }
 
-/** True if `text` looks like a libp2p Ed25519 PeerId. */
+/** True if `text` is a libp2p Ed25519 PeerId in its canonical spelling (see {@link publicKeyFromPeerId}). */
 export function isPeerId (text: string): boolean {
   return publicKeyFromPeerId(text) !== undefined
 }

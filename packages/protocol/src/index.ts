@@ -5,6 +5,7 @@
  * no Node.js built-ins.
  */
 export * from './codec.js'
+export { decodeCid } from './cid-cache.js'
 export * from './frame-decoder.js'
 export * from './frame-admission.js'
 export * from './address.js'

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { PeerIdentity, isPeerId, peerIdFromPublicKey, publicKeyFromPeerId, verifyPeerSignature } from '../src/index.js'
+import { InvalidAddressError } from '@codio-chunk/interface'
+import { PeerIdentity, isPeerId, parseAddress, peerIdFromPublicKey, publicKeyFromPeerId, verifyPeerSignature } from '../src/index.js'
 
 // The Ed25519 test vector of the libp2p peer-id specification (peer-ids/peer-ids.md, "Test vectors"):
 // private key seed 7e08…ee7d, public key 1ed1…e27e, peer id 12D3KooWBtg3…R3pq.
@@ -25,6 +26,19 @@ describe('PeerIdentity', () => {
     expect(verifyPeerSignature(identity.peerId, data, signature)).toBe(true)
     expect(verifyPeerSignature(PEER_ID, data, signature)).toBe(false)
     expect(verifyPeerSignature('not a peer id', data, signature)).toBe(false)
+  })
+
+  it('accepts each key under its one canonical spelling only', () => {
+    // The base58 decoder reads a character outside its alphabet (here U+0100) as a digit, so this
+    // string decodes to the key whose peer id has a "1" in that place: a second name for that key.
+    const alias = `${PEER_ID.slice(0, 45)}\u0100${PEER_ID.slice(46)}`
+    const canonical = `${PEER_ID.slice(0, 45)}1${PEER_ID.slice(46)}`
+    expect(isPeerId(canonical)).toBe(true)
+    expect(isPeerId(alias)).toBe(false)
+    expect(publicKeyFromPeerId(alias)).toBeUndefined()
+    expect(verifyPeerSignature(alias, new Uint8Array(1), new Uint8Array(64))).toBe(false)
+    expect(() => parseAddress(`tcp://192.0.2.1:4001/p2p/${alias}`)).toThrow(InvalidAddressError)
+    for (const spelling of [` ${PEER_ID}`, `${PEER_ID} `, `1${PEER_ID}`, PEER_ID.replace('K', '\u212a')]) expect(isPeerId(spelling), spelling).toBe(false)
   })
 
   it('tells peer ids from other strings', () => {

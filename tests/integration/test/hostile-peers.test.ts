@@ -1,7 +1,7 @@
 import { connect } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
-  Bitfield, NoProvidersError, RejectCode, buildManifest, encodeMessage, memoryStorage, parseAddress,
+  Bitfield, NoProvidersError, PeerIdentity, RejectCode, buildManifest, encodeMessage, memoryStorage, parseAddress,
   type ChunkDistributor, type Manifest, type WireMessage
 } from '@codio-chunk/core'
 import { equalBytes, randomContent, startNode, stopAll, waitFor, type NodeOptions } from './swarm-helpers.js'
@@ -67,7 +67,7 @@ describe('peers that misbehave', () => {
     await new Promise(resolve => socket.once('connect', resolve))
     socket.pause()
     const write = (m: WireMessage): void => { for (const part of encodeMessage(m)) socket.write(part) }
-    write({ type: 'hello', version: 1, peerId: 'never-reads', maxFrameSize: 8 << 20, maxRequests: 64, addresses: [], agent: 'test' })
+    write({ type: 'hello', version: 1, peerId: PeerIdentity.generate().peerId, maxFrameSize: 8 << 20, maxRequests: 64, addresses: [], agent: 'test' })
     let most = 0
     let id = 1
     for (let round = 0; round < 40; round++) {
@@ -97,11 +97,12 @@ describe('peers that misbehave', () => {
     await new Promise(resolve => socket.once('connect', resolve))
     const closed = new Promise(resolve => socket.once('close', resolve))
     const write = (m: WireMessage): void => { for (const part of encodeMessage(m)) socket.write(part) }
-    write({ type: 'hello', version: 1, peerId: 'have-flood', maxFrameSize: 1 << 20, maxRequests: 1, addresses: [], agent: 'test' })
+    const flooder = PeerIdentity.generate().peerId
+    write({ type: 'hello', version: 1, peerId: flooder, maxFrameSize: 1 << 20, maxRequests: 1, addresses: [], agent: 'test' })
     write({ type: 'bitfield', content: manifest.root.cid, chunkCount: manifest.chunkCount, bits: Bitfield.full(manifest.chunkCount).toBytes() })
     for (let i = 0; i < 5000; i++) write({ type: 'have', content: manifest.root.cid, index: i % manifest.chunkCount })
     await Promise.race([closed, new Promise((_resolve, reject) => setTimeout(() => { reject(new Error('the node kept the flooding peer')) }, 10_000))])
-    expect(node.peerStats().map(s => s.peerId)).not.toContain('have-flood')
+    expect(node.peerStats().map(s => s.peerId)).not.toContain(flooder)
   })
 
   it('keeps a bounded set of addresses learned from hellos and peer exchange', async () => {
@@ -119,7 +120,7 @@ describe('peers that misbehave', () => {
       socket.on('data', () => {})
       await new Promise(resolve => socket.once('connect', resolve))
       const write = (m: WireMessage): void => { for (const part of encodeMessage(m)) socket.write(part) }
-      write({ type: 'hello', version: 1, peerId: `liar-${c}`, maxFrameSize: 1 << 20, maxRequests: 1, addresses: Array.from({ length: 32 }, () => `tcp://127.0.0.1:${fake++}`), agent: 'test' })
+      write({ type: 'hello', version: 1, peerId: PeerIdentity.generate().peerId, maxFrameSize: 1 << 20, maxRequests: 1, addresses: Array.from({ length: 32 }, () => `tcp://127.0.0.1:${fake++}`), agent: 'test' })
       write({ type: 'bitfield', content: cid.cid, chunkCount: 8, bits: new Uint8Array(1) })
       write({ type: 'peers', content: cid.cid, addresses: Array.from({ length: 32 }, () => `tcp://127.0.0.1:${fake++}`) })
       socket.end()

@@ -261,8 +261,9 @@ export class DownloadCoordinator {
     const verifier = this.ctx.verify.verifierFor(root.cid.multihash.code)
     const { manifest, leaves } = await resolveManifest(
       root.cid,
-      async (cid, opts) => await fetchBlockFromPeers(this.blocks, () => this.candidatesFor(connections.sessions), root, cid, opts.signal ?? signal, connections.next),
-      // fetchBlockFromPeers checks each block against its CID (to try another peer on a mismatch).
+      async (cid, opts) => await fetchBlockFromPeers(this.blocks, () => this.candidatesFor(connections.sessions), root, cid, opts.signal ?? signal, connections.next, opts.check),
+      // fetchBlockFromPeers checks each block against its CID (to try another peer on a mismatch)
+      // and runs opts.check, so a block that breaks the UnixFS rules counts against its sender.
       { verifier, signal, maxChunkSize: this.ctx.config.maxChunkSize, fetchVerifies: true }
     )
     this.ctx.verify.assertSupported(manifest.chunkCid(0))

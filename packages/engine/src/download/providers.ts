@@ -1,4 +1,4 @@
-import { ContentMismatchError, NoProvidersError, RequestRejectedError, TimeoutError, abortError } from '@codio-chunk/interface'
+import { ContentMismatchError, InvalidManifestError, NoProvidersError, RequestRejectedError, TimeoutError, abortError } from '@codio-chunk/interface'
 import type { CID } from 'multiformats/cid'
 import type { ContentId } from '@codio-chunk/interface'
 import type { VerifyQueue } from './verify-queue.js'
@@ -10,7 +10,7 @@ import type { ProviderSearch } from '../discovery/provider-search.js'
 export interface BlockFetchContext {
   /** Milliseconds a peer has to answer a block request. */
   requestTimeout: number
-  /** Wrong blocks after which a peer is banned. */
+  /** Wrong blocks (and chunks) after which a peer is banned. */
   maxBadChunks: number
   verify: VerifyQueue
   /** Disconnects and bans a peer that sent too many wrong blocks. */
@@ -122,8 +122,12 @@ async function requestBlock (ctx: BlockFetchContext, session: PeerSession, root:
 
 /**
  * Fetches one DAG block from the first peer that delivers bytes matching its CID, waiting (through
- * `more`) for providers still connecting once every connected peer has been asked. Peers that send
- * a wrong block are counted (and banned past the limit) like peers sending bad chunks.
+ * `more`) for providers still connecting once every connected peer has been asked. Every bad block
+ * counts against the peer that sent it (`countBadChunk`, a ban at `maxBadChunks`), as a bad chunk
+ * does: bytes that do not hash to the CID (then the next peer is asked), and bytes that hash to it
+ * but that `check` (resolveManifest's `FetchBlockOptions.check`) refuses with
+ * `InvalidManifestError` because they break the UnixFS rules or contradict their parents. That
+ * error is thrown at once: every peer holds the same bytes for a CID, so asking another is useless.
  */
 export async function fetchBlockFromPeers (
   ctx: BlockFetchContext,
@@ -132,7 +136,9 @@ export async function fetchBlockFromPeers (
   block: CID,
   signal?: AbortSignal,
   /** Waits for more candidates (providers still connecting); false when none can come. */
-  more?: () => Promise<boolean>
+  more?: () => Promise<boolean>,
+  /** Checks bytes that hash to `block`; throws InvalidManifestError for a block no valid content can hold. */
+  check?: (bytes: Uint8Array) => void
 ): Promise<Uint8Array> {
   const problems: string[] = []
   const tried = new Set<PeerSession>()
@@ -147,19 +153,35 @@ export async function fetchBlockFromPeers (
       break
     }
     tried.add(session)
+    let bytes: Uint8Array
     try {
-      const bytes = await requestBlock(ctx, session, root, block, signal)
-      if (await ctx.verify.verify(block, bytes)) return bytes
-      problems.push(`${session.peerId} sent a block that does not match its CID`)
-      if (session.countBadChunk() >= ctx.maxBadChunks) ctx.ban(session, 'sent manifest blocks that do not match their CIDs')
+      bytes = await requestBlock(ctx, session, root, block, signal)
+      if (!await ctx.verify.verify(block, bytes)) {
+        problems.push(`${session.peerId} sent a block that does not match its CID`)
+        countBadBlock(ctx, session, 'sent manifest blocks that do not match their CIDs')
+        continue
+      }
     } catch (err) {
       if (signal?.aborted === true) throw abortError(signal, 'download')
       problems.push(`${session.peerId}: ${(err as Error).message}`)
+      continue
     }
+    try {
+      check?.(bytes)
+    } catch (err) {
+      if (err instanceof InvalidManifestError) countBadBlock(ctx, session, 'sent manifest blocks that break the UnixFS rules')
+      throw err
+    }
+    return bytes
   }
   const detail = problems.length > 0 ? problems.join('; ') : 'no peer connected'
   if (problems.some(p => p.includes('does not match'))) {
     throw new NoProvidersError(`No peer delivered block ${block.toString()} of ${root.toString()} intact (${detail})`, { cause: new ContentMismatchError(detail) })
   }
   throw new NoProvidersError(`No peer could deliver block ${block.toString()} of ${root.toString()} (${detail}); is the content id right and are the providers seeding it?`)
+}
+
+/** Counts a bad block against the peer that sent it, and bans the peer once it sent `maxBadChunks`. */
+function countBadBlock (ctx: BlockFetchContext, session: PeerSession, reason: string): void {
+  if (session.countBadChunk() >= ctx.maxBadChunks) ctx.ban(session, reason)
 }
