@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto'
 import { ContentId } from '@codio-chunk/interface'
 import { PeerIdentity, createComponents } from '@codio-chunk/protocol'
 import { Server } from 'bittorrent-tracker'
-import { trackerDiscovery } from '../src/index.js'
+import { expect } from 'vitest'
+import { TrackerAnnounceError, trackerDiscovery } from '../src/index.js'
 import type { Discovery, Logger, LoggerFactory, ProviderRecord } from '@codio-chunk/interface'
 import type { AddressInfo } from 'node:net'
 import type { TrackerDiscoveryInit } from '../src/index.js'
@@ -55,6 +56,19 @@ export function makeDiscovery (init: TrackerDiscoveryInit, listen: string[] = []
   return trackerDiscovery(init)(createComponents({ identity: PeerIdentity.generate(), addresses: () => listen, logger }))
 }
 
+/**
+ * Announces `cid` to the one tracker at `announce` from a node listening on a TCP port, expects
+ * provide() to reject with a TrackerAnnounceError, and returns the tracker's error in it.
+ */
+export async function provideFailure (announce: string, cid: ContentId, timeout = 5000): Promise<Error> {
+  const discovery = makeDiscovery({ announce: [announce], timeout }, ['tcp://127.0.0.1:44001'])
+  const err = await within(discovery.provide(cid).then(() => undefined, (e: unknown) => e), 'provide to fail')
+  await discovery.stop()
+  expect(err).toBeInstanceOf(TrackerAnnounceError)
+  expect((err as TrackerAnnounceError).errors).toHaveLength(1)
+  return (err as TrackerAnnounceError).errors[0]
+}
+
 /** Every provider a lookup yields, bounded in time. */
 export async function lookup (discovery: Discovery, cid: ContentId, timeout = WAIT): Promise<ProviderRecord[]> {
   const found: ProviderRecord[] = []
@@ -69,19 +83,19 @@ export function addressesOf (records: ProviderRecord[]): string[] {
   return records.flatMap(r => r.addresses).sort()
 }
 
-/** A real bittorrent-tracker Server (HTTP and UDP) on loopback, port 0. */
-export async function startTracker (interval?: number): Promise<{ server: Server, http: string, udp: string, close: () => Promise<void> }> {
+/** A real bittorrent-tracker Server (HTTP and UDP) on loopback, port 0; HTTP on `httpHost`. */
+export async function startTracker (interval?: number, httpHost = '127.0.0.1'): Promise<{ server: Server, http: string, udp: string, close: () => Promise<void> }> {
   const server = new Server({ interval, http: true, udp: true, ws: false, stats: false })
   server.on('warning', () => {})
   await within(new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen({ http: 0, udp: 0 }, { http: '127.0.0.1', udp: '127.0.0.1', udp6: '::1' }, () => resolve())
+    server.listen({ http: 0, udp: 0 }, { http: httpHost, udp: '127.0.0.1', udp6: '::1' }, () => resolve())
   }), 'the tracker to listen')
   const httpPort = (server.http?.address() as AddressInfo).port
   const udpPort = (server.udp4?.address() as AddressInfo).port
   return {
     server,
-    http: `http://127.0.0.1:${httpPort}/announce`,
+    http: `http://${httpHost.includes(':') ? `[${httpHost}]` : httpHost}:${httpPort}/announce`,
     udp: `udp://127.0.0.1:${udpPort}`,
     close: async () => { await within(new Promise<void>((resolve) => server.close(() => resolve())), 'the tracker to close') }
   }

@@ -4,10 +4,10 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { AbortError } from '@codio-chunk/interface'
 import {
-  MAX_PEERS_PER_LOOKUP, MAX_RESPONSE_BYTES, PEER_ID_PREFIX, TrackerAnnounceError, TrackerFailureError,
+  MAX_PEERS_PER_LOOKUP, MAX_RESPONSE_BYTES, PEER_ID_PREFIX, TrackerFailureError,
   TrackerResponseError, TrackerTimeoutError, infoHashOf
 } from '../src/index.js'
-import { addressesOf, bencode, compact, contentId, lookup, makeDiscovery, manyPeers, recordingLogger, within } from './helpers.js'
+import { addressesOf, bencode, compact, contentId, lookup, makeDiscovery, manyPeers, provideFailure, recordingLogger, within } from './helpers.js'
 import { startHttpTracker } from './http-server.js'
 
 const cid = contentId('hostile http')
@@ -23,14 +23,9 @@ async function tracker (handler: Parameters<typeof startHttpTracker>[0]): Return
   return started
 }
 
-/** provide()'s rejection, which must be a TrackerAnnounceError; returns its only cause. */
-async function provideFails (announce: string, timeout = 5000): Promise<Error> {
-  const discovery = makeDiscovery({ announce: [announce], timeout }, ['tcp://127.0.0.1:44001'])
-  const err = await within(discovery.provide(cid).then(() => undefined, (e: unknown) => e), 'provide to fail')
-  await discovery.stop()
-  expect(err).toBeInstanceOf(TrackerAnnounceError)
-  expect((err as TrackerAnnounceError).errors).toHaveLength(1)
-  return (err as TrackerAnnounceError).errors[0]
+/** provide()'s only cause of failure. */
+async function provideFails (announce: string, timeout?: number): Promise<Error> {
+  return await provideFailure(announce, cid, timeout)
 }
 
 describe('an HTTP tracker', () => {

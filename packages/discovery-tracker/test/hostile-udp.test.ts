@@ -3,8 +3,8 @@
 import dgram from 'node:dgram'
 import { afterEach, describe, expect, it } from 'vitest'
 import { AbortError } from '@codio-chunk/interface'
-import { MAX_PEERS_PER_LOOKUP, PEER_ID_PREFIX, TrackerAnnounceError, TrackerFailureError, TrackerTimeoutError, infoHashOf } from '../src/index.js'
-import { addressesOf, compact, contentId, lookup, makeDiscovery, manyPeers, recordingLogger, within } from './helpers.js'
+import { MAX_PEERS_PER_LOOKUP, PEER_ID_PREFIX, TrackerFailureError, TrackerTimeoutError, infoHashOf } from '../src/index.js'
+import { addressesOf, compact, contentId, lookup, makeDiscovery, manyPeers, provideFailure, recordingLogger, within } from './helpers.js'
 import { announceAnswer, connectAnswer, errorAnswer, honest, startUdpTracker } from './udp-server.js'
 import type { AddressInfo } from 'node:net'
 import type { UdpRequest } from './udp-server.js'
@@ -23,12 +23,8 @@ async function tracker (handler: Parameters<typeof startUdpTracker>[0]): ReturnT
 }
 
 /** provide()'s only cause of failure. */
-async function provideFails (announce: string, timeout = 5000): Promise<Error> {
-  const discovery = makeDiscovery({ announce: [announce], timeout }, ['tcp://127.0.0.1:45001'])
-  const err = await within(discovery.provide(cid).then(() => undefined, (e: unknown) => e), 'provide to fail')
-  await discovery.stop()
-  expect(err).toBeInstanceOf(TrackerAnnounceError)
-  return (err as TrackerAnnounceError).errors[0]
+async function provideFails (announce: string, timeout?: number): Promise<Error> {
+  return await provideFailure(announce, cid, timeout)
 }
 
 const later = (ms: number, action: () => void): void => { setTimeout(action, ms) }

@@ -150,6 +150,22 @@ describe.each(['http', 'udp'] as const)('against a bittorrent-tracker Server ove
   })
 })
 
+describe('against a bittorrent-tracker Server over HTTP on IPv6', () => {
+  it('finds a provider at an IPv6 address (compact peers6)', async () => {
+    const tracker = await startTracker(undefined, '::1')
+    try {
+      const cid = contentId('ipv6')
+      const seeder = makeDiscovery({ announce: [tracker.http] }, ['tcp://[::1]:43101'])
+      const finder = makeDiscovery({ announce: [tracker.http] })
+      await seeder.provide(cid)
+      expect(addressesOf(await lookup(finder, cid))).toEqual(['tcp://[::1]:43101'])
+      await Promise.all([seeder.stop(), finder.stop()])
+    } finally {
+      await tracker.close()
+    }
+  })
+})
+
 describe('against an HTTP and a UDP tracker at once', () => {
   it('yields each provider once, whichever tracker lists it', async () => {
     const first = await startTracker()
