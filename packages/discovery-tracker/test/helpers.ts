@@ -2,11 +2,32 @@ import { createHash } from 'node:crypto'
 import { ContentId } from '@codio-chunk/interface'
 import { PeerIdentity, createComponents } from '@codio-chunk/protocol'
 import { Server } from 'bittorrent-tracker'
-import { expect } from 'vitest'
+import { afterEach, expect } from 'vitest'
 import { TrackerAnnounceError, trackerDiscovery } from '../src/index.js'
 import type { Discovery, Logger, LoggerFactory, ProviderRecord } from '@codio-chunk/interface'
 import type { AddressInfo } from 'node:net'
 import type { TrackerDiscoveryInit } from '../src/index.js'
+
+/**
+ * `start`, with every server it starts closed after each test (call it at a suite's top level).
+ *
+ * @example
+ * ```ts
+ * const tracker = closedAfterEach(startHttpTracker)
+ * const { announce } = await tracker((_req, res) => res.end('de'))
+ * ```
+ */
+export function closedAfterEach<A extends unknown[], T extends { close: () => Promise<void> }> (start: (...args: A) => Promise<T>): (...args: A) => Promise<T> {
+  const started: T[] = []
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map(async server => { await server.close() }))
+  })
+  return async (...args) => {
+    const server = await start(...args)
+    started.push(server)
+    return server
+  }
+}
 
 /** Every wait in these tests ends within this. */
 export const WAIT = 10_000

@@ -1,27 +1,17 @@
 // What an HTTP tracker may send, written by hand: floods of peers, malformed bencode, huge or
 // endless bodies, silence, failure reasons, redirects. None of it may throw into the caller of
 // findProviders, crash the process, or be read without bound.
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { AbortError } from '@codio-chunk/interface'
 import {
   MAX_PEERS_PER_LOOKUP, MAX_RESPONSE_BYTES, PEER_ID_PREFIX, TrackerFailureError,
   TrackerResponseError, TrackerTimeoutError, infoHashOf
 } from '../src/index.js'
-import { addressesOf, bencode, compact, contentId, lookup, makeDiscovery, manyPeers, provideFailure, recordingLogger, within } from './helpers.js'
+import { addressesOf, closedAfterEach, bencode, compact, contentId, lookup, makeDiscovery, manyPeers, provideFailure, recordingLogger, within } from './helpers.js'
 import { startHttpTracker } from './http-server.js'
 
 const cid = contentId('hostile http')
-const closers: Array<() => Promise<void>> = []
-
-afterEach(async () => {
-  await Promise.all(closers.splice(0).map(async close => await close()))
-})
-
-async function tracker (handler: Parameters<typeof startHttpTracker>[0]): ReturnType<typeof startHttpTracker> {
-  const started = await startHttpTracker(handler)
-  closers.push(started.close)
-  return started
-}
+const tracker = closedAfterEach(startHttpTracker)
 
 /** provide()'s only cause of failure. */
 async function provideFails (announce: string, timeout?: number): Promise<Error> {
@@ -239,8 +229,9 @@ describe('an HTTP tracker', () => {
   })
 
   it('gives up quickly on a tracker that is not there', async () => {
-    const { announce } = await tracker(() => {})
-    await closers.pop()?.()
+    const gone = await tracker(() => {})
+    const { announce } = gone
+    await gone.close()
     expect(await lookup(makeDiscovery({ announce: [announce], timeout: 5000 }), cid, 3000)).toEqual([])
   })
 })

@@ -1,26 +1,16 @@
 // What a UDP tracker (BEP 15) may send, written by hand: wrong transaction ids, truncated packets,
 // wrong actions, error packets, floods of peers, silence.
 import dgram from 'node:dgram'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { AbortError } from '@codio-chunk/interface'
 import { MAX_PEERS_PER_LOOKUP, PEER_ID_PREFIX, TrackerFailureError, TrackerTimeoutError, infoHashOf } from '../src/index.js'
-import { addressesOf, compact, contentId, lookup, makeDiscovery, manyPeers, provideFailure, recordingLogger, within } from './helpers.js'
+import { addressesOf, closedAfterEach, compact, contentId, lookup, makeDiscovery, manyPeers, provideFailure, recordingLogger, within } from './helpers.js'
 import { announceAnswer, connectAnswer, errorAnswer, honest, startUdpTracker } from './udp-server.js'
 import type { AddressInfo } from 'node:net'
 import type { UdpRequest } from './udp-server.js'
 
 const cid = contentId('hostile udp')
-const closers: Array<() => Promise<void>> = []
-
-afterEach(async () => {
-  await Promise.all(closers.splice(0).map(async close => await close()))
-})
-
-async function tracker (handler: Parameters<typeof startUdpTracker>[0]): ReturnType<typeof startUdpTracker> {
-  const started = await startUdpTracker(handler)
-  closers.push(started.close)
-  return started
-}
+const tracker = closedAfterEach(startUdpTracker)
 
 /** provide()'s only cause of failure. */
 async function provideFails (announce: string, timeout?: number): Promise<Error> {

@@ -37,6 +37,7 @@ export async function startHttpTracker (handler: (req: http.IncomingMessage, res
     announce: `http://127.0.0.1:${port}/announce`,
     requests,
     close: async () => {
+      if (!server.listening) return
       server.closeAllConnections()
       await within(new Promise<void>((resolve) => server.close(() => resolve())), 'the http tracker to close')
     }
