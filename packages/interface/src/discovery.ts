@@ -7,7 +7,7 @@ import type { ContentId } from './content-id.js'
  * skipped by the engine.
  */
 export interface ProviderRecord {
-  /** The provider's peer id, when the discovery knows it (a signed record, a tracker's peer id). */
+  /** The provider's libp2p peer id, when the discovery knows it (from a signed record; a tracker does not). */
   readonly peerId?: string
   /** Where the provider accepts connections (at least one). */
   readonly addresses: readonly string[]
@@ -41,7 +41,8 @@ export interface Discovery {
   readonly name: string
   /**
    * How long an announcement lasts, in milliseconds: the node announces each content again
-   * before this runs out. Default (when absent): 15 minutes.
+   * before this runs out, reading it anew for each round (a tracker learns its interval from its
+   * first answer, so this may be a getter). Default (when absent): 15 minutes.
    */
   readonly reprovideInterval?: number
   /** Joins the network (bootstraps, opens sockets). Rejects if it cannot start at all. */

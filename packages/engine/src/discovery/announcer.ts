@@ -1,4 +1,4 @@
-import { unrefInterval } from '../util/timers.js'
+import { unrefTimeout } from '../util/timers.js'
 import type { ContentId, Logger } from '@codio-chunk/interface'
 import type { DiscoveryService } from './discovery-service.js'
 
@@ -36,7 +36,7 @@ export class Announcer {
   private readonly queue: ContentId[] = []
   private readonly queued = new Set<string>()
   private active = 0
-  private timer?: ReturnType<typeof setInterval>
+  private timer?: ReturnType<typeof setTimeout>
   private idleWaiters: Array<() => void> = []
   /** Announcements that succeeded on at least one discovery, since the node started. */
   announced = 0
@@ -49,11 +49,11 @@ export class Announcer {
   async start (): Promise<void> {
     if (!this.init.discovery.enabled) return
     for (const cid of await this.init.heldContents()) this.add(cid)
-    this.timer = unrefInterval(() => { this.reannounce() }, this.init.discovery.reprovideInterval * REANNOUNCE_AT)
+    this.scheduleRound()
   }
 
   stop (): void {
-    clearInterval(this.timer)
+    clearTimeout(this.timer)
     this.queue.length = 0
     this.queued.clear()
   }
@@ -81,8 +81,13 @@ export class Announcer {
     await new Promise<void>(resolve => { this.idleWaiters.push(resolve) })
   }
 
-  private reannounce (): void {
-    for (const cid of this.contents.values()) this.enqueue(cid)
+  /** The next re-announce round, after the interval the discoveries give now (a tracker learns its own from its first answer). */
+  private scheduleRound (): void {
+    if (this.init.stopSignal.aborted) return
+    this.timer = unrefTimeout(() => {
+      for (const cid of this.contents.values()) this.enqueue(cid)
+      this.scheduleRound()
+    }, this.init.discovery.reprovideInterval * REANNOUNCE_AT)
   }
 
   private enqueue (cid: ContentId): void {
