@@ -1,0 +1,156 @@
+import { EndpointQueue } from './endpoint-queue.js'
+import { hex } from './dht-node.js'
+import { resolveProvider } from './provider-resolver.js'
+import type { Logger, ProviderRecord } from '@codio-chunk/interface'
+import type { DhtNode, Endpoint } from './dht-node.js'
+import type { Resolution } from './provider-resolver.js'
+
+/** Most endpoints accepted from one answering DHT node in one lookup (an honest one sends up to 100). */
+export const MAX_ENDPOINTS_PER_SOURCE = 32
+
+/** Counters a lookup adds to (the discovery's `stats()`). */
+export interface LookupCounters {
+  lookups: number
+  endpointsRefused: number
+  recordsRejected: number
+  providersFound: number
+  /** Most record resolutions that ran at once in any lookup. */
+  peakResolutions: number
+}
+
+/** What one lookup needs. */
+export interface LookupContext {
+  node: Pick<DhtNode, 'lookup' | 'ping' | 'getFrom' | 'getAnywhere'>
+  ownId: Uint8Array
+  ownPeerId: string
+  schemes: ReadonlySet<string>
+  maxEndpoints: number
+  resolveConcurrency: number
+  resolveTimeout: number
+  lookupTimeout: number
+  /** Aborts when the discovery stops. */
+  lifetime: AbortSignal
+  counters: LookupCounters
+  log: Logger
+}
+
+/**
+ * The providers of the content whose DHT key is `infoHash`, each yielded as soon as its record
+ * is verified. The lookup's peer endpoints go into an {@link EndpointQueue} (bounded, fair
+ * across the nodes that named them); up to `resolveConcurrency` are resolved at once
+ * ({@link resolveProvider}), each within `resolveTimeout`. Ends when the lookup converged and
+ * every accepted endpoint was resolved, after `lookupTimeout`, when `signal` aborts or the
+ * discovery stops, whichever comes first, never with an error. A peer id is yielded once;
+ * this node never.
+ *
+ * @example
+ * ```ts
+ * import { findProvidersOf } from './find-providers.js'
+ * for await (const provider of findProvidersOf(contentKey(cid), context, AbortSignal.timeout(10_000))) {
+ *   console.log(provider.peerId, provider.addresses)
+ * }
+ * ```
+ */
+export async function * findProvidersOf (infoHash: Uint8Array, context: LookupContext, signal?: AbortSignal): AsyncGenerator<ProviderRecord> {
+  const { counters, log } = context
+  const started = Date.now()
+  const key = hex(infoHash)
+  const end = new AbortController()
+  const ended = end.signal
+  const onAbort = (): void => { end.abort() }
+  signal?.addEventListener('abort', onAbort, { once: true })
+  context.lifetime.addEventListener('abort', onAbort, { once: true })
+  const cap = setTimeout(onAbort, context.lookupTimeout)
+  if (signal?.aborted === true || context.lifetime.aborted) end.abort()
+
+  const queue = new EndpointQueue({ maxEndpoints: context.maxEndpoints, maxPerSource: MAX_ENDPOINTS_PER_SOURCE })
+  const found: ProviderRecord[] = []
+  const yielded = new Set<string>([context.ownPeerId])
+  let inFlight = 0
+  let lookupDone = false
+  let resolved = 0
+  let wake: (() => void) | undefined
+  const notify = (): void => {
+    const resume = wake
+    wake = undefined
+    resume?.()
+  }
+  ended.addEventListener('abort', notify, { once: true })
+
+  const settle = (endpoint: Endpoint, result: Resolution): void => {
+    resolved++
+    if (result.kind === 'rejected') {
+      counters.recordsRejected++
+      log('dropped the record of %s:%d: %s', endpoint.host, endpoint.port, result.reason)
+    } else if (result.kind === 'provider') {
+      const { provider } = result
+      if (yielded.has(provider.peerId) || ended.aborted) return
+      yielded.add(provider.peerId)
+      counters.providersFound++
+      log('provider %s at %s (record from %s:%d, %s)', provider.peerId, provider.addresses.join(' '), endpoint.host, endpoint.port, result.via === 'direct' ? 'its own node' : 'the DHT')
+      found.push(provider)
+    }
+  }
+
+  const pump = (): void => {
+    while (inFlight < context.resolveConcurrency && !ended.aborted) {
+      const endpoint = queue.take()
+      if (endpoint === undefined) return
+      inFlight++
+      if (inFlight > counters.peakResolutions) counters.peakResolutions = inFlight
+      void withTimeout(resolveProvider(endpoint, context), context.resolveTimeout).then((result) => {
+        settle(endpoint, result)
+      }).finally(() => {
+        inFlight--
+        pump()
+        notify()
+      })
+    }
+  }
+
+  counters.lookups++
+  const lookup = context.node.lookup(infoHash, (peer, from) => {
+    if (ended.aborted) return
+    const offered = queue.offer(peer, from)
+    if (offered === 'queued') pump()
+    else if (offered !== 'duplicate') counters.endpointsRefused++
+  })
+  lookup.done.then(() => {
+    lookupDone = true
+    notify()
+  }, (err: unknown) => {
+    log('lookup %s failed: %s', key, (err as Error)?.message ?? String(err))
+    lookupDone = true
+    notify()
+  })
+
+  try {
+    while (true) {
+      while (found.length > 0) yield found.shift() as ProviderRecord
+      if (ended.aborted) break
+      if (lookupDone && inFlight === 0 && queue.size === 0) break
+      await new Promise<void>(resolve => { wake = resolve })
+    }
+  } finally {
+    const why = context.lifetime.aborted ? 'stopped' : signal?.aborted === true ? 'aborted' : ended.aborted ? 'timed out' : 'done'
+    clearTimeout(cap)
+    signal?.removeEventListener('abort', onAbort)
+    context.lifetime.removeEventListener('abort', onAbort)
+    end.abort()
+    lookup.stop()
+    log('lookup %s %s after %d ms: %d providers from %d endpoints resolved (%d accepted, %d refused)',
+      key, why, Date.now() - started, yielded.size - 1, resolved, queue.accepted, queue.refused)
+  }
+}
+
+async function withTimeout (promise: Promise<Resolution>, ms: number): Promise<Resolution> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<Resolution>(resolve => {
+    timer = setTimeout(() => { resolve({ kind: 'none', reason: `no record within ${ms} ms` }) }, ms)
+  })
+  try {
+    return await Promise.race([promise, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}
