@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import { abortError, InvalidConfigError, ListenError, throwIfAborted } from '@codio-chunk/interface'
 import { raceAbort } from '@codio-chunk/protocol'
 import { ConcurrencyLimit } from './concurrency-limit.js'
@@ -84,7 +85,7 @@ class MainlineDiscovery implements DhtDiscovery {
   readonly #lifetime = new AbortController()
   readonly #provides = new ConcurrencyLimit(MAX_CONCURRENT_PROVIDES)
   readonly #drops: DropLog
-  readonly #counters: LookupCounters = { lookups: 0, endpointsRefused: 0, recordsRejected: 0, providersFound: 0, peakResolutions: 0 }
+  readonly #counters: LookupCounters = { lookups: 0, endpointsAccepted: 0, endpointsRefused: 0, recordsRejected: 0, providersFound: 0, peakResolutions: 0 }
   #provided = 0
   #node: DhtNode | undefined
   #publisher: RecordPublisher | undefined
@@ -100,6 +101,8 @@ class MainlineDiscovery implements DhtDiscovery {
     if (typeof components.addresses !== 'function') {
       throw new InvalidConfigError('dhtDiscovery needs components.addresses (the node\'s listen addresses) to announce them; pass createComponents({ addresses: () => node.addresses })')
     }
+    // Every running lookup listens for the end of the discovery's life.
+    setMaxListeners(Infinity, this.#lifetime.signal)
     this.#settings = settings
     this.#components = components
     this.#addresses = components.addresses

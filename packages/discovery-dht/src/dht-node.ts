@@ -1,4 +1,5 @@
 import { createSocket } from 'node:dgram'
+import { setMaxListeners } from 'node:events'
 import DHT from 'bittorrent-dht'
 import { DhtError } from './errors.js'
 import { GuardedSocket } from './guarded-socket.js'
@@ -53,6 +54,8 @@ const MAX_VALUES = 1000
 const MAX_PEERS = 10_000
 /** DHT-wide `get`s that may run at once; each runs on until its lookup converges. */
 const MAX_BACKGROUND_GETS = 4
+/** Endpoints whose node id is remembered (to keep one routing-table entry per endpoint). */
+const MAX_REMEMBERED_ENDPOINTS = 10_000
 
 /**
  * One `bittorrent-dht` node behind a guarded socket, with the few operations the discovery needs.
@@ -75,13 +78,17 @@ export class DhtNode {
   readonly #lifetime = new AbortController()
   readonly #peerListeners = new Map<string, Set<(peer: Endpoint, from: Endpoint | null) => void>>()
   readonly #ready: Promise<void>
+  readonly #idOf = new Map<string, string>()
   #backgroundGets = 0
 
   constructor (init: DhtNodeInit) {
+    // Every pending operation listens for the end of the node's life.
+    setMaxListeners(Infinity, this.#lifetime.signal)
     this.#socket = new GuardedSocket(createSocket('udp4'), {
       limiter: new InboundLimiter({ perSource: init.maxPacketsPerSource, queries: init.maxQueriesPerSecond }),
       onDrop: init.onDrop,
-      onQuery: init.onQuery
+      onQuery: init.onQuery,
+      onSender: (id, from) => { this.#oneIdPerEndpoint(id, `${from.address}:${from.port}`) }
     })
     this.#dht = new DHT({
       nodeId: Buffer.from(init.nodeId),
@@ -258,6 +265,25 @@ export class DhtNode {
     this.#lifetime.abort()
     this.#peerListeners.clear()
     await new Promise<void>(resolve => { this.#dht.destroy(() => { resolve() }) })
+  }
+
+  /**
+   * The library adds every sender to its routing table under the id it claims, so one socket
+   * claiming a new random id in each packet would fill the table with entries that all lead to
+   * it. An endpoint keeps one entry: when it claims another id, the entry under its old id goes.
+   */
+  #oneIdPerEndpoint (id: Uint8Array, endpoint: string): void {
+    const claimed = hex(id)
+    const previous = this.#idOf.get(endpoint)
+    if (previous === claimed) return
+    if (previous !== undefined) {
+      this.#idOf.delete(endpoint)
+      this.#dht.removeNode(Buffer.from(previous, 'hex'))
+    } else if (this.#idOf.size >= MAX_REMEMBERED_ENDPOINTS) {
+      const oldest = this.#idOf.keys().next().value as string
+      this.#idOf.delete(oldest)
+    }
+    this.#idOf.set(endpoint, claimed)
   }
 
   async #closest (target: Uint8Array, kind: 'get_peers' | 'get'): Promise<Array<{ id: Buffer, host: string, port: number, token?: Buffer | null }>> {

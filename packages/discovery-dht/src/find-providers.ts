@@ -7,12 +7,19 @@ import type { Resolution } from './provider-resolver.js'
 
 /** Most endpoints accepted from one answering DHT node in one lookup (an honest one sends up to 100). */
 export const MAX_ENDPOINTS_PER_SOURCE = 32
+/** Share of the resolutions in flight one answering node's endpoints may take while others wait (half when none does). */
+const ACTIVE_SHARE_PER_SOURCE = 1 / 4
 
 /** Counters a lookup adds to (the discovery's `stats()`). */
 export interface LookupCounters {
   lookups: number
+  /** Provider endpoints taken from lookups (to be resolved). */
+  endpointsAccepted: number
+  /** Provider endpoints left out: over `maxProvidersPerLookup` or {@link MAX_ENDPOINTS_PER_SOURCE}. */
   endpointsRefused: number
+  /** Records fetched that failed a check. */
   recordsRejected: number
+  /** Providers yielded. */
   providersFound: number
   /** Most record resolutions that ran at once in any lookup. */
   peakResolutions: number
@@ -37,7 +44,8 @@ export interface LookupContext {
 /**
  * The providers of the content whose DHT key is `infoHash`, each yielded as soon as its record
  * is verified. The lookup's peer endpoints go into an {@link EndpointQueue} (bounded, fair
- * across the nodes that named them); up to `resolveConcurrency` are resolved at once
+ * across the nodes that named them, one node's endpoints taking a quarter of the resolutions
+ * when others wait, half when none does); up to `resolveConcurrency` are resolved at once
  * ({@link resolveProvider}), each within `resolveTimeout`. Ends when the lookup converged and
  * every accepted endpoint was resolved, after `lookupTimeout`, when `signal` aborts or the
  * discovery stops, whichever comes first, never with an error. A peer id is yielded once;
@@ -63,7 +71,12 @@ export async function * findProvidersOf (infoHash: Uint8Array, context: LookupCo
   const cap = setTimeout(onAbort, context.lookupTimeout)
   if (signal?.aborted === true || context.lifetime.aborted) end.abort()
 
-  const queue = new EndpointQueue({ maxEndpoints: context.maxEndpoints, maxPerSource: MAX_ENDPOINTS_PER_SOURCE })
+  const queue = new EndpointQueue({
+    maxEndpoints: context.maxEndpoints,
+    maxPerSource: MAX_ENDPOINTS_PER_SOURCE,
+    maxActivePerSource: Math.max(1, Math.ceil(context.resolveConcurrency * ACTIVE_SHARE_PER_SOURCE)),
+    maxActive: context.resolveConcurrency
+  })
   const found: ProviderRecord[] = []
   const yielded = new Set<string>([context.ownPeerId])
   let inFlight = 0
@@ -94,13 +107,15 @@ export async function * findProvidersOf (infoHash: Uint8Array, context: LookupCo
 
   const pump = (): void => {
     while (inFlight < context.resolveConcurrency && !ended.aborted) {
-      const endpoint = queue.take()
-      if (endpoint === undefined) return
+      const taken = queue.take()
+      if (taken === undefined) return
+      const { endpoint } = taken
       inFlight++
       if (inFlight > counters.peakResolutions) counters.peakResolutions = inFlight
       void withTimeout(resolveProvider(endpoint, context), context.resolveTimeout).then((result) => {
         settle(endpoint, result)
       }).finally(() => {
+        queue.release(taken)
         inFlight--
         pump()
         notify()
@@ -112,8 +127,12 @@ export async function * findProvidersOf (infoHash: Uint8Array, context: LookupCo
   const lookup = context.node.lookup(infoHash, (peer, from) => {
     if (ended.aborted) return
     const offered = queue.offer(peer, from)
-    if (offered === 'queued') pump()
-    else if (offered !== 'duplicate') counters.endpointsRefused++
+    if (offered === 'queued') {
+      counters.endpointsAccepted++
+      pump()
+    } else if (offered !== 'duplicate') {
+      counters.endpointsRefused++
+    }
   })
   lookup.done.then(() => {
     lookupDone = true

@@ -13,6 +13,8 @@ export interface GuardedSocketOptions {
   onDrop: (reason: string) => void
   /** Told of every query that passed, before the DHT library handles it. */
   onQuery?: (query: string, args: BDict) => void
+  /** Told of the node id of every query and reply that passed, and where it came from. */
+  onSender?: (id: Uint8Array, from: RemoteInfo) => void
   /** Clock, ms. Default `Date.now`. */
   now?: () => number
 }
@@ -98,6 +100,9 @@ export class GuardedSocket extends EventEmitter {
         return
       }
       this.#options.onQuery?.(verdict.query, verdict.args)
+      this.#options.onSender?.(verdict.args.get('id') as Uint8Array, from)
+    } else if (verdict.kind === 'response') {
+      this.#options.onSender?.(verdict.reply.get('id') as Uint8Array, from)
     }
     try {
       this.emit('message', packet, from)

@@ -76,8 +76,10 @@ declare module 'bittorrent-dht' {
     listen(port: number, host: string, callback?: () => void): void
     address(): AddressInfo
     addNode(node: { host: string, port: number, id?: Uint8Array }): void
+    removeNode(id: Uint8Array): void
     lookup(infoHash: Uint8Array, callback?: (error: Error | null, visited?: number) => void): () => void
     get(target: Uint8Array, options: { verify?: DhtOptions['verify'], cache?: boolean }, callback: (error: Error | null, reply: GetReply | null) => void): void
+    put(item: { k: Buffer, seq: number, v: Buffer, sign: (bytes: Buffer) => Buffer }, callback: (error: Error | null) => void): void
     destroy(callback?: () => void): void
     _rpc: Krpc
     _tables: { get(key: string): KBucket | undefined }
