@@ -10,6 +10,7 @@ import { findProvidersOf } from './find-providers.js'
 import { checkInit } from './options.js'
 import { equalBytes } from './record-check.js'
 import { RecordPublisher } from './record-publisher.js'
+import { ResolutionCache } from './resolution-cache.js'
 import { loadState, saveState } from './state-file.js'
 import type { AbortOptions, ContentId, Discovery, DiscoveryComponents, Logger, ProviderRecord } from '@codio-chunk/interface'
 import type { DhtDiscoveryInit, DhtSettings } from './options.js'
@@ -85,6 +86,7 @@ class MainlineDiscovery implements DhtDiscovery {
   readonly #lifetime = new AbortController()
   readonly #provides = new ConcurrencyLimit(MAX_CONCURRENT_PROVIDES)
   readonly #drops: DropLog
+  readonly #resolved = new ResolutionCache()
   readonly #counters: LookupCounters = { lookups: 0, endpointsAccepted: 0, endpointsRefused: 0, recordsRejected: 0, providersFound: 0, peakResolutions: 0 }
   #provided = 0
   #node: DhtNode | undefined
@@ -146,7 +148,7 @@ class MainlineDiscovery implements DhtDiscovery {
       nodeId: this.#target,
       bootstrap: settings.bootstrap,
       queryTimeout: settings.queryTimeout,
-      maxPacketsPerSource: settings.maxPacketsPerSource,
+      maxQueriesPerSource: settings.maxQueriesPerSource,
       maxQueriesPerSecond: settings.maxQueriesPerSecond,
       onDrop: (reason) => { this.#drops.drop(reason) },
       onQuery: (query, args) => {
@@ -269,6 +271,7 @@ class MainlineDiscovery implements DhtDiscovery {
       ownId: this.#target,
       ownPeerId: this.#components.identity.peerId,
       schemes: this.#settings.schemes,
+      cache: this.#resolved,
       maxEndpoints: this.#settings.maxProvidersPerLookup,
       resolveConcurrency: this.#settings.resolveConcurrency,
       resolveTimeout: this.#settings.resolveTimeout,

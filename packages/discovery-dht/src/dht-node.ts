@@ -32,7 +32,7 @@ export interface DhtNodeInit {
   nodeId: Uint8Array
   bootstrap: Endpoint[]
   queryTimeout: number
-  maxPacketsPerSource: number
+  maxQueriesPerSource: number
   maxQueriesPerSecond: number
   /** Told of each dropped packet and why. */
   onDrop: (reason: string) => void
@@ -66,7 +66,7 @@ const MAX_REMEMBERED_ENDPOINTS = 10_000
  * ```ts
  * import { DhtNode } from './dht-node.js'
  * const node = new DhtNode({ nodeId, bootstrap: [{ host: '127.0.0.1', port: 6881 }], queryTimeout: 2000,
- *   maxPacketsPerSource: 50, maxQueriesPerSecond: 500, onDrop () {}, onQuery () {}, onWarning () {} })
+ *   maxQueriesPerSource: 50, maxQueriesPerSecond: 500, onDrop () {}, onQuery () {}, onWarning () {} })
  * await node.listen(0, '127.0.0.1')
  * const id = await node.ping({ host: '127.0.0.1', port: 6881 })
  * await node.destroy()
@@ -85,7 +85,7 @@ export class DhtNode {
     // Every pending operation listens for the end of the node's life.
     setMaxListeners(Infinity, this.#lifetime.signal)
     this.#socket = new GuardedSocket(createSocket('udp4'), {
-      limiter: new InboundLimiter({ perSource: init.maxPacketsPerSource, queries: init.maxQueriesPerSecond }),
+      limiter: new InboundLimiter({ perSource: init.maxQueriesPerSource, queries: init.maxQueriesPerSecond }),
       onDrop: init.onDrop,
       onQuery: init.onQuery,
       onSender: (id, from) => { this.#oneIdPerEndpoint(id, `${from.address}:${from.port}`) }

@@ -4,6 +4,7 @@ import { resolveProvider } from './provider-resolver.js'
 import type { Logger, ProviderRecord } from '@codio-chunk/interface'
 import type { DhtNode, Endpoint } from './dht-node.js'
 import type { Resolution } from './provider-resolver.js'
+import type { ResolutionCache } from './resolution-cache.js'
 
 /** Most endpoints accepted from one answering DHT node in one lookup (an honest one sends up to 100). */
 export const MAX_ENDPOINTS_PER_SOURCE = 32
@@ -31,6 +32,8 @@ export interface LookupContext {
   ownId: Uint8Array
   ownPeerId: string
   schemes: ReadonlySet<string>
+  /** Records verified in the last minute, shared by the discovery's lookups. */
+  cache: ResolutionCache
   maxEndpoints: number
   resolveConcurrency: number
   resolveTimeout: number
@@ -46,7 +49,8 @@ export interface LookupContext {
  * is verified. The lookup's peer endpoints go into an {@link EndpointQueue} (bounded, fair
  * across the nodes that named them, one node's endpoints taking a quarter of the resolutions
  * when others wait, half when none does); up to `resolveConcurrency` are resolved at once
- * ({@link resolveProvider}), each within `resolveTimeout`. Ends when the lookup converged and
+ * ({@link resolveProvider}), each within `resolveTimeout`; a record verified for the same
+ * endpoint in the last minute is reused. Ends when the lookup converged and
  * every accepted endpoint was resolved, after `lookupTimeout`, when `signal` aborts or the
  * discovery stops, whichever comes first, never with an error. A peer id is yielded once;
  * this node never.
@@ -90,17 +94,19 @@ export async function * findProvidersOf (infoHash: Uint8Array, context: LookupCo
   }
   ended.addEventListener('abort', notify, { once: true })
 
-  const settle = (endpoint: Endpoint, result: Resolution): void => {
+  const settle = (endpoint: Endpoint, result: Resolution | { kind: 'cached', provider: ProviderRecord & { peerId: string } }): void => {
     resolved++
     if (result.kind === 'rejected') {
       counters.recordsRejected++
       log('dropped the record of %s:%d: %s', endpoint.host, endpoint.port, result.reason)
-    } else if (result.kind === 'provider') {
+    } else if (result.kind === 'provider' || result.kind === 'cached') {
       const { provider } = result
+      if (result.kind === 'provider') context.cache.set(endpoint, provider)
       if (yielded.has(provider.peerId) || ended.aborted) return
       yielded.add(provider.peerId)
       counters.providersFound++
-      log('provider %s at %s (record from %s:%d, %s)', provider.peerId, provider.addresses.join(' '), endpoint.host, endpoint.port, result.via === 'direct' ? 'its own node' : 'the DHT')
+      const via = result.kind === 'cached' ? 'verified in the last minute' : result.via === 'direct' ? 'its own node' : 'the DHT'
+      log('provider %s at %s (record from %s:%d, %s)', provider.peerId, provider.addresses.join(' '), endpoint.host, endpoint.port, via)
       found.push(provider)
     }
   }
@@ -110,6 +116,13 @@ export async function * findProvidersOf (infoHash: Uint8Array, context: LookupCo
       const taken = queue.take()
       if (taken === undefined) return
       const { endpoint } = taken
+      const cached = context.cache.get(endpoint)
+      if (cached !== undefined) {
+        queue.release(taken)
+        settle(endpoint, { kind: 'cached', provider: cached })
+        notify()
+        continue
+      }
       inFlight++
       if (inFlight > counters.peakResolutions) counters.peakResolutions = inFlight
       void withTimeout(resolveProvider(endpoint, context), context.resolveTimeout).then((result) => {

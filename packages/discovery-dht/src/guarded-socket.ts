@@ -7,7 +7,7 @@ import type { InboundLimiter } from './inbound-limiter.js'
 
 /** What {@link GuardedSocket} reports besides the packets it passes on. */
 export interface GuardedSocketOptions {
-  /** Decides, per source and per second, which packets are handled at all. */
+  /** Decides, per source and per second, which queries are answered. */
   limiter: InboundLimiter
   /** Told of every dropped packet, with why (`rate`, or what was wrong with it). */
   onDrop: (reason: string) => void
@@ -23,7 +23,8 @@ type SendCallback = (error: Error | null, bytes?: number) => void
 
 /**
  * The UDP socket the DHT library is given (`k-rpc-socket`'s `socket` option): a `node:dgram`
- * socket whose incoming packets pass {@link inspectPacket} and the {@link InboundLimiter} first.
+ * socket whose incoming packets pass {@link inspectPacket} first, and queries the
+ * {@link InboundLimiter}.
  * It has the few methods and events the library uses (`bind`, `address`, `send`, `close`;
  * `message`, `listening`, `error`, `close`), a send on a closed socket reports an error to
  * its callback instead of throwing, and an exception the library throws while handling a packet
@@ -84,18 +85,13 @@ export class GuardedSocket extends EventEmitter {
   }
 
   #receive (packet: Buffer, from: RemoteInfo): void {
-    const now = this.#now()
-    if (!this.#options.limiter.admitPacket(from.address, from.port, now)) {
-      this.#options.onDrop('rate')
-      return
-    }
     const verdict = inspectPacket(packet)
     if (!verdict.ok) {
       this.#options.onDrop(verdict.reason)
       return
     }
     if (verdict.kind === 'query') {
-      if (!this.#options.limiter.admitQuery(now)) {
+      if (!this.#options.limiter.admitQuery(from.address, from.port, this.#now())) {
         this.#options.onDrop('rate')
         return
       }

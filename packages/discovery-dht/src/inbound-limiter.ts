@@ -1,7 +1,9 @@
 /**
- * Bounds how many packets the DHT handles from one source and how many queries from everyone,
- * per one-second window, in fixed memory: sources are counted in a table of hashed slots (two
- * sources sharing a slot share its budget), so a flood from many addresses allocates nothing.
+ * Bounds how many queries the DHT answers from one source and from everyone, per one-second
+ * window, in fixed memory: sources are counted in a table of hashed slots (two sources sharing a
+ * slot share its budget), so a flood from many addresses allocates nothing. Replies are not
+ * limited: they answer this node's own queries, and one node may well answer many of them in a
+ * second when many lookups run at once.
  */
 
 /** Slots of the per-source table (a power of two). */
@@ -9,24 +11,24 @@ const SLOTS = 4096
 
 /** Limits of an {@link InboundLimiter}, per second. */
 export interface InboundLimits {
-  /** Packets (queries and replies) accepted from one address and port. */
+  /** Queries answered for one address and port. */
   perSource: number
-  /** Queries accepted from everyone together. */
+  /** Queries answered for everyone together. */
   queries: number
 }
 
 /**
- * Admits or refuses each inbound packet. A refused query gets no answer (as from a node that is
- * busy); a refused reply counts as lost, and the query it answered times out.
+ * Admits or refuses each inbound query. A refused query gets no answer, as from a busy node.
  *
  * @example
  * ```ts
  * import { InboundLimiter } from './inbound-limiter.js'
  * const limiter = new InboundLimiter({ perSource: 2, queries: 100 })
- * limiter.admitPacket('10.0.0.1', 6881, 0)    // true
- * limiter.admitPacket('10.0.0.1', 6881, 10)   // true
- * limiter.admitPacket('10.0.0.1', 6881, 20)   // false: third packet in the same second
- * limiter.admitPacket('10.0.0.1', 6881, 1000) // true: a new second
+ * limiter.admitQuery('10.0.0.1', 6881, 0)    // true
+ * limiter.admitQuery('10.0.0.1', 6881, 10)   // true
+ * limiter.admitQuery('10.0.0.1', 6881, 20)   // false: third query from it in the same second
+ * limiter.admitQuery('10.0.0.2', 6881, 20)   // true: another source
+ * limiter.admitQuery('10.0.0.1', 6881, 1000) // true: a new second
  * ```
  */
 export class InboundLimiter {
@@ -39,29 +41,19 @@ export class InboundLimiter {
     this.#limits = limits
   }
 
-  /** Counts one packet from `host:port` at time `now` (ms); false when that source is over its budget. */
-  admitPacket (host: string, port: number, now: number): boolean {
-    this.#roll(now)
+  /** Counts one query from `host:port` at time `now` (ms); false when that source or the node is over its budget. */
+  admitQuery (host: string, port: number, now: number): boolean {
+    const window = Math.floor(now / 1000)
+    if (window !== this.#window) {
+      this.#window = window
+      this.#counts.fill(0)
+      this.#queries = 0
+    }
     const slot = slotOf(host, port)
-    if (this.#counts[slot] >= this.#limits.perSource) return false
+    if (this.#counts[slot] >= this.#limits.perSource || this.#queries >= this.#limits.queries) return false
     this.#counts[slot]++
-    return true
-  }
-
-  /** Counts one query (after {@link admitPacket}); false when the node has answered enough this second. */
-  admitQuery (now: number): boolean {
-    this.#roll(now)
-    if (this.#queries >= this.#limits.queries) return false
     this.#queries++
     return true
-  }
-
-  #roll (now: number): void {
-    const window = Math.floor(now / 1000)
-    if (window === this.#window) return
-    this.#window = window
-    this.#counts.fill(0)
-    this.#queries = 0
   }
 }
 

@@ -51,8 +51,8 @@ export interface DhtDiscoveryInit {
   bootstrapTimeout?: number
   /** Time a DHT query waits for its answer, in ms. Default 2000 (the library's). */
   queryTimeout?: number
-  /** Packets handled per second from one address and port; more are dropped. Default 50. */
-  maxPacketsPerSource?: number
+  /** Queries answered per second for one address and port; more are dropped. Default 50. */
+  maxQueriesPerSource?: number
   /** Queries answered per second from everyone together; more are dropped. Default 500. */
   maxQueriesPerSecond?: number
   /** Address schemes kept from provider records. Default {@link DEFAULT_SCHEMES}. */
@@ -73,7 +73,7 @@ export interface DhtSettings {
   lookupTimeout: number
   bootstrapTimeout: number
   queryTimeout: number
-  maxPacketsPerSource: number
+  maxQueriesPerSource: number
   maxQueriesPerSecond: number
   schemes: ReadonlySet<string>
 }
@@ -112,7 +112,7 @@ export function checkInit (init: DhtDiscoveryInit = {}): DhtSettings {
     lookupTimeout: integer(init.lookupTimeout, 30 * SECOND, 100, DAY, 'lookupTimeout'),
     bootstrapTimeout: integer(init.bootstrapTimeout, 10 * SECOND, 0, 10 * MINUTE, 'bootstrapTimeout'),
     queryTimeout: integer(init.queryTimeout, 2 * SECOND, 100, MINUTE, 'queryTimeout'),
-    maxPacketsPerSource: integer(init.maxPacketsPerSource, 50, 1, 1_000_000, 'maxPacketsPerSource'),
+    maxQueriesPerSource: integer(init.maxQueriesPerSource, 50, 1, 1_000_000, 'maxQueriesPerSource'),
     maxQueriesPerSecond: integer(init.maxQueriesPerSecond, 500, 1, 1_000_000, 'maxQueriesPerSecond'),
     schemes: checkSchemes(init.schemes ?? DEFAULT_SCHEMES)
   }

@@ -95,7 +95,7 @@ async function sendAll (packets: Uint8Array[], to: Endpoint): Promise<void> {
 describe('a flood of garbage and hostile KRPC at the discovery\'s port', () => {
   it('drops what would crash the DHT library and keeps working', async () => {
     // Limits high enough that every packet reaches the checks instead of the rate limiter.
-    const victim = await start({ maxPacketsPerSource: 1_000_000, maxQueriesPerSecond: 1_000_000 }, ['tcp://127.0.0.1:4001'])
+    const victim = await start({ maxQueriesPerSource: 1_000_000, maxQueriesPerSecond: 1_000_000 }, ['tcp://127.0.0.1:4001'])
     await victim.discovery.provide(CIDS[0], { signal: AbortSignal.timeout(10_000) })
     for (const [, packet] of MALFORMED) await attacker.sendRaw(packet, victim.endpoint)
     expect(await answers(victim.endpoint)).toBe(true)

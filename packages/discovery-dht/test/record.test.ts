@@ -8,6 +8,7 @@ import { contentKey, sha1 } from '../src/content-key.js'
 import { checkRecord } from '../src/record-check.js'
 import { decodeRecordValue, encodeRecordValue, MAX_RECORD_ADDRESSES, MAX_RECORD_BYTES } from '../src/record-value.js'
 import { MIN_REPUBLISH_INTERVAL, RecordPublisher } from '../src/record-publisher.js'
+import { ResolutionCache } from '../src/resolution-cache.js'
 import { signedBytes, verifyEd25519 } from '../src/signature.js'
 import { silentLogger } from '@codio-chunk/interface'
 import type { SignedItem } from '../src/dht-node.js'
@@ -167,5 +168,23 @@ describe('RecordPublisher', () => {
     await publisher.publish()
     expect(puts).toEqual([])
     expect(node.storeLocally).not.toHaveBeenCalled()
+  })
+})
+
+describe('ResolutionCache', () => {
+  it('keeps verified records for its time to live, up to its size', () => {
+    let now = 0
+    const cache = new ResolutionCache(1000, 2, () => now)
+    const at = (port: number): { host: string, port: number } => ({ host: '10.0.0.1', port })
+    const provider = { peerId: '12D3KooWx', addresses: ['tcp://10.0.0.1:4001'] }
+    cache.set(at(1), provider)
+    cache.set(at(2), provider)
+    cache.set(at(3), provider)
+    expect(cache.size).toBe(2)
+    expect(cache.get(at(1))).toBeUndefined() // the oldest went
+    expect(cache.get(at(3))).toBe(provider)
+    now = 1000
+    expect(cache.get(at(3))).toBeUndefined()
+    expect(cache.size).toBe(1)
   })
 })

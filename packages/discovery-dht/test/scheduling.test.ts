@@ -48,14 +48,14 @@ describe('EndpointQueue', () => {
 })
 
 describe('InboundLimiter', () => {
-  it('limits packets per source and queries in all, per second', () => {
-    const limiter = new InboundLimiter({ perSource: 3, queries: 4 })
-    const admitted = Array.from({ length: 5 }, () => limiter.admitPacket('10.0.0.1', 6881, 0))
+  it('limits queries per source and in all, per second', () => {
+    const limiter = new InboundLimiter({ perSource: 3, queries: 5 })
+    const admitted = Array.from({ length: 5 }, () => limiter.admitQuery('10.0.0.1', 6881, 0))
     expect(admitted).toEqual([true, true, true, false, false])
-    expect(limiter.admitPacket('10.0.0.2', 6881, 0)).toBe(true)
-    expect(Array.from({ length: 5 }, () => limiter.admitQuery(10))).toEqual([true, true, true, true, false])
-    expect(limiter.admitPacket('10.0.0.1', 6881, 1000)).toBe(true)
-    expect(limiter.admitQuery(1000)).toBe(true)
+    expect(limiter.admitQuery('10.0.0.1', 6882, 10)).toBe(true)
+    expect(limiter.admitQuery('10.0.0.2', 6881, 10)).toBe(true)
+    expect(limiter.admitQuery('10.0.0.3', 6881, 20)).toBe(false) // five answered this second
+    expect(limiter.admitQuery('10.0.0.1', 6881, 1000)).toBe(true)
   })
 })
 
