@@ -86,6 +86,7 @@ class MainlineDiscovery implements DhtDiscovery {
   readonly #lifetime = new AbortController()
   readonly #provides = new ConcurrencyLimit(MAX_CONCURRENT_PROVIDES)
   readonly #drops: DropLog
+  readonly #warnings: DropLog
   readonly #resolved = new ResolutionCache()
   readonly #counters: LookupCounters = { lookups: 0, endpointsAccepted: 0, endpointsRefused: 0, recordsRejected: 0, providersFound: 0, peakResolutions: 0 }
   #provided = 0
@@ -110,6 +111,7 @@ class MainlineDiscovery implements DhtDiscovery {
     this.#addresses = components.addresses
     this.#log = components.logger('codio-chunk:discovery-dht')
     this.#drops = new DropLog(this.#log)
+    this.#warnings = new DropLog(this.#log, Date.now, '%d DHT warnings (%s)')
     this.reprovideInterval = settings.reprovideInterval
     // The node's DHT id is SHA-1 of its public key: the BEP 44 target of its own record.
     this.#target = sha1(identity.publicKey)
@@ -155,7 +157,8 @@ class MainlineDiscovery implements DhtDiscovery {
         const target = args.get('target')
         if (query === 'get' && target instanceof Uint8Array && equalBytes(target, this.#target)) this.#publisher?.ensureLocal()
       },
-      onWarning: (error) => { this.#log('DHT warning: %s', error?.message ?? String(error)) }
+      // Numbers (transaction ids, ports) would make every warning a reason of its own.
+      onWarning: (error) => { this.#warnings.drop(String(error?.message ?? error).replace(/\d+/g, 'N').slice(0, 100)) }
     })
     // Seed and bind in this same turn: the library bootstraps on the next tick.
     if (state !== undefined) node.seed(state.nodes)
@@ -246,6 +249,7 @@ class MainlineDiscovery implements DhtDiscovery {
     if (node === undefined) return
     await this.#saveState()
     this.#drops.flush()
+    this.#warnings.flush()
     await node.destroy()
     this.#log('DHT node stopped')
   }

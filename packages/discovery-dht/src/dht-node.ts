@@ -1,6 +1,8 @@
 import { createSocket } from 'node:dgram'
 import { setMaxListeners } from 'node:events'
 import DHT from 'bittorrent-dht'
+import { AbortError } from '@codio-chunk/interface'
+import { raceAbort } from '@codio-chunk/protocol'
 import { DhtError } from './errors.js'
 import { GuardedSocket } from './guarded-socket.js'
 import { InboundLimiter } from './inbound-limiter.js'
@@ -322,19 +324,12 @@ export class DhtNode {
 
   /** Rejects with a DhtError as soon as the node is destroyed (the library may never call back then). */
   async #alive<T> (promise: Promise<T>): Promise<T> {
-    const signal = this.#lifetime.signal
-    if (signal.aborted) throw stopped()
-    return await new Promise<T>((resolve, reject) => {
-      const onAbort = (): void => { reject(stopped()) }
-      signal.addEventListener('abort', onAbort, { once: true })
-      promise.then((value) => {
-        signal.removeEventListener('abort', onAbort)
-        resolve(value)
-      }, (error: unknown) => {
-        signal.removeEventListener('abort', onAbort)
-        reject(error)
-      })
-    })
+    try {
+      return await raceAbort(promise, this.#lifetime.signal, 'DHT operation')
+    } catch (err) {
+      if (err instanceof AbortError && this.#lifetime.signal.aborted) throw stopped()
+      throw err
+    }
   }
 }
 

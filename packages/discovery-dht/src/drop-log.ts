@@ -6,8 +6,9 @@ const SUMMARY_INTERVAL = 10_000
 const MAX_REASONS = 16
 
 /**
- * Counts the packets the guarded socket drops and logs a summary at most every 10 seconds, so a
- * flood of garbage costs one log line, not one per packet.
+ * Counts events by reason (the packets the guarded socket drops, the DHT library's warnings) and
+ * logs the first at once, then a summary at most every 10 seconds, so a flood of garbage costs a
+ * log line every 10 seconds, not one per packet.
  *
  * @example
  * ```ts
@@ -20,15 +21,18 @@ const MAX_REASONS = 16
  */
 export class DropLog {
   readonly #log: Logger
+  readonly #message: string
   readonly #now: () => number
   #reasons = new Map<string, number>()
   #pending = 0
   #last = -Infinity
   total = 0
 
-  constructor (log: Logger, now: () => number = Date.now) {
+  /** `message` takes the count (`%d`) and the reasons (`%s`). */
+  constructor (log: Logger, now: () => number = Date.now, message = 'dropped %d incoming DHT packets (%s)') {
     this.#log = log
     this.#now = now
+    this.#message = message
   }
 
   drop (reason: string): void {
@@ -44,7 +48,7 @@ export class DropLog {
   flush (now = this.#now()): void {
     if (this.#pending === 0) return
     const reasons = [...this.#reasons].sort((a, b) => b[1] - a[1]).map(([reason, count]) => `${count} ${reason}`).join(', ')
-    this.#log('dropped %d incoming DHT packets (%s)', this.#pending, reasons)
+    this.#log(this.#message, this.#pending, reasons)
     this.#pending = 0
     this.#reasons = new Map()
     this.#last = now
