@@ -146,6 +146,7 @@ class MainlineDiscovery implements DhtDiscovery {
     const settings = this.#settings
     const state = await this.#loadState()
     throwIfAborted(signal, 'DHT start')
+    if (this.#lifetime.signal.aborted) throw new DhtError('The DHT discovery was stopped while it started')
     const node = new DhtNode({
       nodeId: this.#target,
       bootstrap: settings.bootstrap,
@@ -207,7 +208,7 @@ class MainlineDiscovery implements DhtDiscovery {
           onAbort = () => {
             reject(signal?.aborted === true ? abortError(signal, 'DHT start') : new DhtError('The DHT discovery was stopped while it started'))
           }
-          if (signal?.aborted === true) onAbort()
+          if (signal?.aborted === true || this.#lifetime.signal.aborted) onAbort()
           signal?.addEventListener('abort', onAbort, { once: true })
           this.#lifetime.signal.addEventListener('abort', onAbort, { once: true })
         })

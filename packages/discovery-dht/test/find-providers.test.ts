@@ -212,3 +212,18 @@ describe('dhtDiscovery lifecycle', () => {
     expect(() => dhtDiscovery({ bootstrap: [] })(noAddresses)).toThrow('needs components.addresses')
   })
 })
+
+describe('dhtDiscovery stopped while it starts', () => {
+  it('stops at once and leaves nothing bound', async () => {
+    const discovery = dhtDiscovery({ bootstrap: ['127.0.0.1:9'], host: '127.0.0.1', bootstrapTimeout: 10_000 })(nodeComponents(() => ['tcp://127.0.0.1:1']))
+    const starting = discovery.start()
+    starting.catch(() => {})
+    // By now it listens and waits for a bootstrap node that never answers.
+    await new Promise(resolve => setTimeout(resolve, 50))
+    const began = Date.now()
+    await discovery.stop()
+    await expect(starting).rejects.toThrow(DhtError)
+    expect(Date.now() - began).toBeLessThan(1000)
+    expect(discovery.dhtAddress).toBeUndefined()
+  })
+})
