@@ -30,15 +30,22 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'serve',
     args: '',
     summary: 'run a node that serves everything in the store until Ctrl-C',
-    scopes: ['global', 'content', 'network', 'listen'],
-    examples: ['codio-chunk serve', 'codio-chunk serve --listen tcp://0.0.0.0:4001 --listen tcp://[::]:4001 --upload-limit 50MiB/s']
+    scopes: ['global', 'content', 'network', 'listen', 'discovery'],
+    examples: ['codio-chunk serve', 'codio-chunk serve --listen tcp://0.0.0.0:4001 --listen tcp://[::]:4001 --upload-limit 50MiB/s', 'codio-chunk serve --bootstrap 10.0.0.2:6881 --dht-port 6881   # a private DHT']
   },
   {
     name: 'get',
     args: '<cid>',
-    summary: 'download content by CID from providers, verify it and write it to a file (resumes if interrupted)',
-    scopes: ['global', 'content', 'network', 'listen', 'get'],
-    examples: ['codio-chunk get bafkrei… --peer tcp://10.0.0.5:4001 --peer tcp://10.0.0.6:4001 -o video.mp4', 'codio-chunk get bafkrei… --peers-file peers.txt --seed']
+    summary: 'download content by CID, verify it and write it to a file (resumes if interrupted); providers are found through the DHT or trackers, or given',
+    scopes: ['global', 'content', 'network', 'listen', 'discovery', 'get'],
+    examples: ['codio-chunk get bafkrei… -o video.mp4', 'codio-chunk get bafkrei… --peer tcp://10.0.0.5:4001 --peer tcp://10.0.0.6:4001 --no-dht', 'codio-chunk get bafkrei… --peers-file peers.txt --seed']
+  },
+  {
+    name: 'providers',
+    args: '<cid>',
+    summary: 'list the providers of a CID the DHT and trackers know, as each is found (like `ipfs routing findprovs`)',
+    scopes: ['global', 'discovery', 'providers'],
+    examples: ['codio-chunk providers bafkrei…', 'codio-chunk providers bafkrei… --bootstrap 10.0.0.2:6881 --timeout 10s --json']
   },
   {
     name: 'ls',
@@ -66,7 +73,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: '',
     summary: 'run a local swarm on loopback: one seeder, several peers fetching a generated file at once',
     scopes: ['global', 'content', 'network', 'demo'],
-    examples: ['codio-chunk demo', 'codio-chunk demo --peers 8 --size 256MiB --strategy random']
+    examples: ['codio-chunk demo', 'codio-chunk demo --peers 8 --size 256MiB --strategy random', 'codio-chunk demo --discovery dht   # peers find the seeder through a local DHT']
   }
 ]
 
@@ -129,7 +136,10 @@ function theProgram (): Command {
     command.action((...params: unknown[]) => {
       // Commander passes the declared arguments, then the options object and the command.
       const cmd = params[params.length - 1] as Command
-      state.chosen = { command: spec, args: [...cmd.args], flags: { ...cmd.opts() } }
+      // Only flags typed count (a negatable `--no-x` has a commander default of true): the config
+      // file and the option table's defaults come after them.
+      const flags = Object.fromEntries(Object.entries(cmd.opts()).filter(([key]) => cmd.getOptionValueSource(key) !== 'default'))
+      state.chosen = { command: spec, args: [...cmd.args], flags }
     })
   }
   program = root

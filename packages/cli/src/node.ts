@@ -1,6 +1,6 @@
 import { format } from 'node:util'
 import { ChunkConfig, ChunkDistributor, InvalidConfigError, createComponents } from '@codio-chunk/core'
-import type { Identity, Logger, LoggerFactory, Storage, StorageFactory } from '@codio-chunk/core'
+import type { DiscoveryFactory, Identity, Logger, LoggerFactory, Storage, StorageFactory } from '@codio-chunk/core'
 import { fsStorage } from '@codio-chunk/storage-fs'
 import { OPTIONS, flagName } from './options.js'
 import { strategyFor, transportWarnings, transportsFor, verifiersFor } from './plugins.js'
@@ -63,6 +63,8 @@ export interface OpenNodeOptions {
   storage?: StorageFactory
   /** Identity to use instead of the data dir's. */
   identity?: Identity
+  /** How the node finds providers and announces content (see `discoveriesFor`); default none. */
+  discovery?: DiscoveryFactory[]
 }
 
 /**
@@ -86,6 +88,7 @@ export async function openNode (settings: Settings, io: CliIo, options: OpenNode
     storage: options.storage ?? await storeFactory(settings.dataDir),
     identity,
     listen: options.listen,
+    discovery: options.discovery,
     logger: settings.values.debug === true ? stderrLogger(io) : undefined,
     agent: 'codio-chunk-cli'
   })

@@ -8,9 +8,10 @@ import { describeValue } from './describe-value.js'
  * - `content`: commands that chunk and hash content (add, serve, get, demo);
  * - `network`: commands that run a node (serve, get, demo);
  * - `listen`: commands that accept connections (serve, get);
- * - `get` and `demo`: only that command.
+ * - `discovery`: commands that find providers or announce content (serve, get, providers);
+ * - `get`, `providers` and `demo`: only that command.
  */
-export type OptionScope = 'global' | 'content' | 'network' | 'listen' | 'get' | 'demo'
+export type OptionScope = 'global' | 'content' | 'network' | 'listen' | 'discovery' | 'get' | 'providers' | 'demo'
 
 /** One command-line option. This table drives the flags, `--help` and the config file. */
 export interface OptionSpec {
@@ -66,6 +67,27 @@ function flag (raw: unknown, name: string): boolean {
 
 const int = (min: number, max: number) => (raw: unknown, name: string) => parseInteger(raw, name, min, max)
 
+/** `host:port` endpoints (IPv6 hosts in brackets), e.g. DHT bootstrap nodes. */
+function endpoints (raw: unknown, name: string): string[] {
+  const out = list(raw, name)
+  for (const item of out) {
+    const match = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]/]+):(\d{1,5})$/.exec(item)
+    if (match === null || Number(match[2]) < 1 || Number(match[2]) > 65_535) {
+      throw new UsageError(`${name} takes host:port values such as router.bittorrent.com:6881 or [::1]:6881, got ${describeValue(item)}`)
+    }
+  }
+  return out
+}
+
+/** Tracker announce URLs: http(s)://…/announce or udp://host:port. */
+function trackerUrls (raw: unknown, name: string): string[] {
+  const out = list(raw, name)
+  for (const item of out) {
+    if (!/^(https?|udp):\/\/[^\s]+$/.test(item)) throw new UsageError(`${name} takes tracker URLs such as http://tracker.example:8000/announce or udp://tracker.example:6969, got ${describeValue(item)}`)
+  }
+  return out
+}
+
 /** Every option of every command. */
 export const OPTIONS: readonly OptionSpec[] = [
   // global
@@ -106,13 +128,23 @@ export const OPTIONS: readonly OptionSpec[] = [
   // listen
   { key: 'listen', flags: '--listen <address>', scope: 'listen', parse: list, repeatable: true, inConfigFile: true, description: 'address to accept peers on (repeatable), e.g. tcp://0.0.0.0:4001', defaultText: 'serve: tcp://0.0.0.0:4001; get --seed: tcp://0.0.0.0:0' },
 
+  // discovery
+  { key: 'dht', flags: '--no-dht', scope: 'discovery', parse: flag, inConfigFile: true, defaultText: 'on (off when $CODIO_CHUNK_DHT is "off")', description: 'do not join the BitTorrent Mainline DHT: no provider lookups or announcements through it' },
+  { key: 'bootstrap', flags: '--bootstrap <host:port>', scope: 'discovery', parse: endpoints, repeatable: true, inConfigFile: true, defaultText: 'the public Mainline routers (router.bittorrent.com:6881, router.utorrent.com:6881, dht.transmissionbt.com:6881, dht.libtorrent.org:25401)', description: 'DHT node to join through (repeatable); a private DHT is just another list' },
+  { key: 'dhtPort', flags: '--dht-port <port>', scope: 'discovery', parse: int(0, 65_535), inConfigFile: true, default: 0, defaultText: '0 (any free port)', description: 'UDP port of the DHT (Mainline clients use 6881)' },
+  { key: 'tracker', flags: '--tracker <url>', scope: 'discovery', parse: trackerUrls, repeatable: true, inConfigFile: true, description: 'BitTorrent tracker to announce to and find providers on (repeatable): http://host:port/announce or udp://host:port' },
+
   // get
   { key: 'peer', flags: '--peer <address>', scope: 'get', parse: list, repeatable: true, inConfigFile: false, description: 'a provider to download from (repeatable), e.g. tcp://10.0.0.5:4001' },
   { key: 'peersFile', flags: '--peers-file <file>', scope: 'get', parse: text, inConfigFile: false, description: 'file of provider addresses, one per line (# starts a comment)' },
   { key: 'output', flags: '-o, --output <file>', scope: 'get', parse: text, inConfigFile: false, description: 'where to write the content (- for stdout)', defaultText: './<cid>' },
   { key: 'seed', flags: '--seed', scope: 'get', parse: flag, inConfigFile: false, default: false, description: 'accept peers and keep seeding after the download until interrupted' },
 
+  // providers
+  { key: 'timeout', flags: '--timeout <duration>', scope: 'providers', parse: parseDuration, inConfigFile: false, default: 30_000, defaultText: '30s', description: 'how long to look' },
+
   // demo
+  { key: 'discovery', flags: '--discovery <how>', scope: 'demo', parse: choice(['address', 'dht']), inConfigFile: false, default: 'address', description: 'how peers find the seeder: address (they are told its address) or dht (a local DHT on loopback; they are told only the CID)' },
   { key: 'peers', flags: '--peers <n>', scope: 'demo', parse: int(1, 32), inConfigFile: false, default: 4, description: 'peers fetching at once' },
   { key: 'size', flags: '--size <size>', scope: 'demo', parse: parseSize, inConfigFile: false, default: 64 * 1024 * 1024, defaultText: '64MiB', description: 'size of the generated file' }
 ]

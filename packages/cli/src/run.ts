@@ -10,6 +10,7 @@ import { serveCommand } from './commands/serve.js'
 import { getCommand } from './commands/get.js'
 import { lsCommand, statCommand, rmCommand } from './commands/store.js'
 import { demoCommand } from './commands/demo.js'
+import { providersCommand } from './commands/providers.js'
 import type { CommandContext } from './commands/context.js'
 
 /** What each command of the command line (see COMMANDS) does. */
@@ -20,6 +21,7 @@ const ACTIONS: Record<string, (args: string[], ctx: CommandContext) => Promise<v
   ls: async (_args, ctx) => { await lsCommand(ctx) },
   stat: async (args, ctx) => { await statCommand(args[0], ctx) },
   rm: async (args, ctx) => { await rmCommand(args, ctx) },
+  providers: async (args, ctx) => { await providersCommand(args[0], ctx) },
   demo: async (_args, ctx) => { await demoCommand(ctx) }
 }
 

@@ -25,7 +25,10 @@ export class CliProcess {
   private readonly waiters: Array<() => void> = []
 
   constructor (args: readonly string[], options: { cwd: string, env?: Record<string, string> }) {
-    this.child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    // No test reaches the public DHT: the DHT is off unless a test turns it on (with --bootstrap
+    // pointing at a local node).
+    const env = { ...process.env, CODIO_CHUNK_DHT: 'off', ...options.env }
+    this.child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
     this.child.stdout!.setEncoding('utf8').on('data', (text: string) => { this.stdout += text; this.wake() })
     this.child.stderr!.setEncoding('utf8').on('data', (text: string) => { this.stderr += text; this.wake() })
     this.exited = new Promise(resolve => {

@@ -4,13 +4,14 @@ import { UsageError } from '../src/errors.js'
 import { OPTIONS, flagName, helpText, optionsFor } from '../src/options.js'
 import type { OptionScope, OptionSpec } from '../src/options.js'
 
-const SCOPES: OptionScope[] = ['global', 'content', 'network', 'listen', 'get', 'demo']
+const SCOPES: OptionScope[] = ['global', 'content', 'network', 'listen', 'discovery', 'get', 'providers', 'demo']
 
 /** The scopes of each command, as run.ts wires them. */
 const COMMAND_SCOPES: Record<string, OptionScope[]> = {
   add: ['global', 'content'],
-  serve: ['global', 'content', 'network', 'listen'],
-  get: ['global', 'content', 'network', 'listen', 'get'],
+  serve: ['global', 'content', 'network', 'listen', 'discovery'],
+  get: ['global', 'content', 'network', 'listen', 'discovery', 'get'],
+  providers: ['global', 'discovery', 'providers'],
   ls: ['global'],
   demo: ['global', 'content', 'network', 'demo']
 }
@@ -41,7 +42,8 @@ describe('the option table', () => {
   it('names each flag after its key', () => {
     for (const option of OPTIONS) {
       const kebab = '--' + option.key.replace(/[A-Z]/g, c => `-${c.toLowerCase()}`)
-      expect(flagName(option), option.key).toBe(kebab)
+      // A boolean that is on unless turned off is spelled --no-<key>.
+      expect(flagName(option), option.key).toBe(option.flags.startsWith('--no-') ? kebab.replace(/^--/, '--no-') : kebab)
       expect(SCOPES).toContain(option.scope)
       expect(option.description.length, option.key).toBeGreaterThan(5)
     }
@@ -122,7 +124,8 @@ describe('the option table', () => {
   it('gives flags taking a value a placeholder, and booleans none', () => {
     for (const option of OPTIONS) {
       const takesValue = /<[^>]+>/.test(option.flags)
-      expect(takesValue, option.key).toBe(option.default !== false)
+      const negatable = option.flags.startsWith('--no-')
+      expect(takesValue, option.key).toBe(option.default !== false && !negatable)
     }
   })
 

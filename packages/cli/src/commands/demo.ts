@@ -3,8 +3,10 @@ import { createReadStream } from 'node:fs'
 import { mkdtemp, open, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { PeerIdentity } from '@codio-chunk/core'
-import type { ChunkDistributor, ContentId, Storage } from '@codio-chunk/core'
+import { PeerIdentity, createComponents } from '@codio-chunk/core'
+import type { ChunkDistributor, ContentId, DiscoveryFactory, Storage } from '@codio-chunk/core'
+import { dhtDiscovery } from '@codio-chunk/discovery-dht'
+import type { DhtDiscovery } from '@codio-chunk/discovery-dht'
 import { fsStorage } from '@codio-chunk/storage-fs'
 import { CommandError, UsageError } from '../errors.js'
 import { openNode, transportNames } from '../node.js'
@@ -62,10 +64,22 @@ async function sameBytes (storage: Storage, cid: ContentId, path: string, size: 
 }
 
 /**
+ * Starts the first node of a DHT on loopback, for `demo --discovery dht`: the demo's nodes join
+ * through it and find each other there, as nodes on the public DHT do through its routers.
+ */
+async function localDht (): Promise<{ node: DhtDiscovery, discovery: () => DiscoveryFactory[] }> {
+  const node = dhtDiscovery({ bootstrap: [], host: '127.0.0.1' })(createComponents())
+  await node.start()
+  const bootstrap = [node.dhtAddress as string]
+  return { node, discovery: () => [dhtDiscovery({ bootstrap, host: '127.0.0.1' })] }
+}
+
+/**
  * `codio-chunk demo`: a local swarm on loopback. A seeder publishes a generated file; several peers,
- * told only the seeder's address, fetch it at the same time (rarest-first by default), find each
- * other and trade chunks. Every copy is compared byte for byte with the file, and a summary shows
- * who served whom. Everything lives in a temporary folder that is removed at the end.
+ * told only the seeder's address (or, with `--discovery dht`, only the CID: they find the seeder
+ * through a DHT on loopback), fetch it at the same time (rarest-first by default), find each other
+ * and trade chunks. Every copy is compared byte for byte with the file, and a summary shows who
+ * served whom. Everything lives in a temporary folder that is removed at the end.
  */
 export async function demoCommand (ctx: CommandContext): Promise<void> {
   const { io, out, settings } = ctx
@@ -76,29 +90,38 @@ export async function demoCommand (ctx: CommandContext): Promise<void> {
   const listen = [...new Set(transportNames(settings))].map(name => `${name}://127.0.0.1:0`)
   const dir = await mkdtemp(join(tmpdir(), 'codio-chunk-demo-'))
   const nodes: ChunkDistributor[] = []
+  const viaDht = settings.values.discovery === 'dht'
+  let dht: Awaited<ReturnType<typeof localDht>> | undefined
+  const discovery = (): DiscoveryFactory[] | undefined => dht?.discovery()
   try {
+    if (viaDht) dht = await localDht()
     const file = join(dir, 'original.bin')
     await writeRandomFile(file, size)
-    const seeder = await openNode(settings, io, { listen, identity: PeerIdentity.generate(), storage: fsStorage({ dir: join(dir, 'seeder'), fsync: 'never' }) })
+    const seeder = await openNode(settings, io, { listen, identity: PeerIdentity.generate(), storage: fsStorage({ dir: join(dir, 'seeder'), fsync: 'never' }), discovery: discovery() })
     nodes.push(seeder)
     const cid = await seeder.importContent(() => createReadStream(file), { signal: io.signal })
     const chunkSize = seeder.config.chunkSize
     const chunks = Math.max(1, Math.ceil(size / chunkSize))
     out.result(`seeder ${shortPeerId(seeder.peerId)} listening on ${seeder.addresses.join(', ')}`)
     out.result(`published ${formatBytes(size)} of random bytes as ${cid.toString()} (${chunks} chunks of ${formatBytes(chunkSize)})`)
+    if (dht !== undefined) {
+      await seeder.announced()
+      out.result(`announced it on a DHT on loopback (joined through ${dht.node.dhtAddress ?? '?'})`)
+    }
 
     const peers: ChunkDistributor[] = []
     for (let i = 0; i < peerCount; i++) {
-      const peer = await openNode(settings, io, { listen, identity: PeerIdentity.generate(), storage: fsStorage({ dir: join(dir, `peer-${i + 1}`), fsync: 'never' }) })
+      const peer = await openNode(settings, io, { listen, identity: PeerIdentity.generate(), storage: fsStorage({ dir: join(dir, `peer-${i + 1}`), fsync: 'never' }), discovery: discovery() })
       nodes.push(peer)
       peers.push(peer)
     }
-    out.result(`${peerCount} peer${peerCount === 1 ? '' : 's'} fetching at once with ${String(settings.values.strategy)}, each told only the seeder's address\n`)
+    const told = viaDht ? 'each told only the CID (they look the seeder up on the DHT)' : 'each told only the seeder\'s address'
+    out.result(`${peerCount} peer${peerCount === 1 ? '' : 's'} fetching at once with ${String(settings.values.strategy)}, ${told}\n`)
 
     const started = performance.now()
     const finished = new Map<ChunkDistributor, number>()
     const downloads = peers.map(async (peer) => {
-      await peer.download(cid, seeder.addresses, { signal: io.signal })
+      await peer.download(cid, viaDht ? [] : seeder.addresses, { signal: io.signal })
       finished.set(peer, performance.now() - started)
     })
 
@@ -142,6 +165,7 @@ export async function demoCommand (ctx: CommandContext): Promise<void> {
     if (!identical) throw new CommandError('a copy differs from the original: this is a bug, please report it with the output above')
   } finally {
     await Promise.allSettled(nodes.map(async n => { await n.stop() }))
+    await dht?.node.stop()
     await rm(dir, { recursive: true, force: true })
   }
 }

@@ -5,6 +5,7 @@ import { parseCidArgument } from '../cid-arg.js'
 import { CommandError, UsageError } from '../errors.js'
 import { lockDataDir } from '../data-dir.js'
 import { openNode, openStore } from '../node.js'
+import { discoveriesFor } from '../discovery.js'
 import { providersFrom } from '../providers.js'
 import { progressLine } from '../ui/progress.js'
 import { formatBytes, formatDuration, formatRate } from '../units.js'
@@ -65,7 +66,7 @@ function trackProgress (node: ChunkDistributor, cid: ContentId, ctx: CommandCont
     const p = node.downloadProgress(cid)
     if (p === undefined) return
     if (out.json) {
-      const line = { event: 'progress', cid: cid.toString(), progress: p.progress, downloadedBytes: p.downloadedBytes, totalBytes: p.totalBytes, downloadRate: p.downloadRate, peers: p.peers, eta: p.eta ?? null }
+      const line = { event: 'progress', cid: cid.toString(), progress: p.progress, downloadedBytes: p.downloadedBytes, totalBytes: p.totalBytes, downloadRate: p.downloadRate, peers: p.peers, eta: p.eta ?? null, discovery: p.discovery ?? null }
       const key = `${p.downloadedBytes}/${p.peers}`
       if (key !== last) out.data(line)
       last = key
@@ -81,9 +82,10 @@ function trackProgress (node: ChunkDistributor, cid: ContentId, ctx: CommandCont
 }
 
 /**
- * `codio-chunk get <cid>`: downloads content from the given providers (and the peers they lead to)
- * into the store, verifying every chunk, then writes it to the output atomically. Chunks verified
- * by an earlier, interrupted run are kept: the download resumes.
+ * `codio-chunk get <cid>`: downloads content from the providers the DHT and trackers find and any
+ * given ones (and the peers they lead to) into the store, verifying every chunk, then writes it to
+ * the output atomically. Chunks verified by an earlier, interrupted run are kept: the download
+ * resumes.
  */
 export async function getCommand (cidText: string, ctx: CommandContext): Promise<void> {
   const { io, out, settings } = ctx
@@ -101,10 +103,11 @@ export async function getCommand (cidText: string, ctx: CommandContext): Promise
     const store = await openStore(settings.dataDir)
     const before = await store.completed(cid, { signal: io.signal }).finally(async () => { await store.close() })
     const resumedChunks = before?.count ?? 0
-    if (before?.complete !== true && providers.length === 0) {
-      throw new UsageError('no providers: pass --peer <address> (repeatable) or --peers-file <file>')
+    const discovery = discoveriesFor(settings, io.env)
+    if (before?.complete !== true && providers.length === 0 && discovery.length === 0) {
+      throw new UsageError('no providers: pass --peer <address> (repeatable) or --peers-file <file>, or let the node find them (drop --no-dht, or add --tracker <url>)')
     }
-    node = await openNode(settings, io, { listen })
+    node = await openNode(settings, io, { listen, discovery })
     const storage = node.storage
     if (seed) announceNode(node, out, (await node.listContent()).length)
 

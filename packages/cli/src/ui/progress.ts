@@ -29,7 +29,11 @@ export function bar (fraction: number, width = 24): string {
  * // '██████████████░░░░░░░░░░  50.0%  512 B / 1.0 KiB  100 B/s  3 peers  eta 5.1 s'
  * ```
  */
-export function progressLine (p: Pick<DownloadProgress, 'progress' | 'downloadedBytes' | 'totalBytes' | 'downloadRate' | 'peers' | 'eta'>): string {
+export function progressLine (p: Pick<DownloadProgress, 'progress' | 'downloadedBytes' | 'totalBytes' | 'downloadRate' | 'peers' | 'eta' | 'discovery'>): string {
+  if (p.totalBytes === 0 && p.discovery !== undefined) {
+    const { lookups, found, connected } = p.discovery
+    return `looking for providers: ${lookups} lookup${lookups === 1 ? '' : 's'} done, ${found} found, ${connected} connected`
+  }
   const percent = `${(clampFraction(p.progress) * 100).toFixed(1).padStart(5)}%`
   const eta = p.eta === undefined ? 'eta ?' : `eta ${formatDuration(p.eta)}`
   return `${bar(p.progress)} ${percent}  ${formatBytes(p.downloadedBytes)} / ${formatBytes(p.totalBytes)}  ${formatRate(p.downloadRate)}  ${p.peers} peer${p.peers === 1 ? '' : 's'}  ${eta}`
