@@ -28,7 +28,8 @@ const SCENARIOS = [
   { name: 'transport', script: 'transport-throughput.mjs', file: 'transport-latest.json', quick: ['--runs', '1', '--mib', '32', '--seconds', '2'] },
   { name: 'rate-limit', script: 'rate-limit.mjs' },
   { name: 'distribution', script: 'swarm-distribution.mjs' },
-  { name: 'rss', script: 'rss.mjs' }
+  { name: 'rss', script: 'rss.mjs' },
+  { name: 'discovery', script: 'discovery.mjs' }
 ]
 
 const args = process.argv.slice(2).filter(a => a !== '--')
