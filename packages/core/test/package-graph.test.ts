@@ -131,6 +131,21 @@ describe('workspace shape', () => {
     }
   })
 
+  it('lets add-ons (the gateway, Node-only) depend on the engine and what it is made of, and only the command line and private packages depend on them', () => {
+    const allowed = new Set(['@codio-chunk/interface', '@codio-chunk/protocol', '@codio-chunk/content', '@codio-chunk/engine'])
+    const addOns = packages.filter(w => w.name === '@codio-chunk/gateway')
+    expect(addOns.length).toBe(1)
+    for (const addOn of addOns) {
+      expect(addOn.dependencies.filter(name => !allowed.has(name)), addOn.name).toEqual([])
+      for (const file of sourceFiles(join(addOn.dir, 'src'))) {
+        const ours = specifiers(file).filter(s => s.startsWith('@codio-chunk/')).map(s => s.split('/').slice(0, 2).join('/'))
+        expect(ours.filter(name => !allowed.has(name)), relative(root, file)).toEqual([])
+      }
+      const dependents = packages.filter(w => w.dependencies.includes(addOn.name)).map(w => w.name)
+      expect(dependents.filter(name => name !== '@codio-chunk/cli'), addOn.name).toEqual([])
+    }
+  })
+
   it('keeps the browser-neutral packages free of Node.js built-ins', () => {
     for (const name of ['interface', 'protocol', 'content', 'pieces', 'engine']) {
       for (const file of sourceFiles(join(root, 'packages', name, 'src'))) {
