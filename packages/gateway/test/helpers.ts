@@ -13,6 +13,7 @@ import type { CID } from 'multiformats/cid'
 
 export const CURL = '/usr/bin/curl'
 export const hasCurl = existsSync(CURL)
+if (!hasCurl) console.warn(`${CURL} was not found: the tests that run curl are skipped (Node's fetch still covers the same answers)`)
 
 /** Every wait in these tests ends within this. */
 export const DEADLINE = 30_000

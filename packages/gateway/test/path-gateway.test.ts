@@ -28,6 +28,17 @@ describe('path gateway: files', () => {
     expect(res.headers.get('x-content-type-options')).toBe('nosniff')
     // The gateway node fetched it and holds it now.
     expect((await fixture.node.storage.completed(cid))?.complete).toBe(true)
+    const head = await curl(['-I', `${fixture.url}/ipfs/${cid.toString()}?filename=clip.webm`])
+    expect(head.status).toBe(200)
+    expect(head.body.length).toBe(0)
+    expect(head.headers.get('content-type')).toBe('video/webm')
+    expect(head.headers.get('content-length')).toBe(String(content.length))
+    const cached = await curl(['-H', `If-None-Match: "${cid.toString()}"`, `${fixture.url}/ipfs/${cid.toString()}`])
+    expect(cached.status).toBe(304)
+    expect(cached.body.length).toBe(0)
+    const beyond = await curl(['-r', `${content.length}-`, `${fixture.url}/ipfs/${cid.toString()}`])
+    expect(beyond.status).toBe(416)
+    expect(beyond.headers.get('content-range')).toBe(`bytes */${content.length}`)
   })
 
   it('serves a whole file to fetch, and again from the node\'s own store', async () => {
