@@ -13,7 +13,7 @@ import { parseTarget } from './request-target.js'
 import { serveProviders } from './routing.js'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ChunkDistributor } from '@codio-chunk/engine'
-import type { GatewayOptions } from './options.js'
+import type { GatewayOptions, GatewayResponseEntry } from './options.js'
 import type { GatewayContext } from './retrieval.js'
 import type { RequestScope } from './request-scope.js'
 
@@ -58,6 +58,7 @@ export function gatewayHandler (node: ChunkDistributor, options: GatewayOptions 
     const onClose = (): void => { if (!res.writableFinished) controller.abort(new ClientGoneError()) }
     res.once('close', onClose)
     const scope: RequestScope = { req, res, head: req.method === 'HEAD', signal: controller.signal }
+    if (resolved.onResponse !== undefined) report(ctx, req, res, resolved.onResponse)
     answer(ctx, scope, closing).catch((err: unknown) => { fail(ctx, scope, err) }).finally(() => {
       running.delete(controller)
       res.off('close', onClose)
@@ -143,6 +144,27 @@ function fail (ctx: GatewayContext, scope: RequestScope, err: unknown): void {
   const body = http.status >= 500 && http.status !== 503 && http.status !== 504 && http.status !== 501 && http.status !== 502 ? 'Internal error\n' : `${http.message}\n`
   res.writeHead(http.status, errorHeaders(body, http.retryAfter, http.headers))
   res.end(scope.head ? undefined : body)
+}
+
+/** Calls `onResponse` once the response has ended, whole or cut off. */
+function report (ctx: GatewayContext, req: IncomingMessage, res: ServerResponse, onResponse: (entry: GatewayResponseEntry) => void): void {
+  const started = performance.now()
+  res.once('close', () => {
+    const range = req.headers.range
+    const entry: GatewayResponseEntry = {
+      method: String(req.method).slice(0, 20),
+      url: String(req.url).slice(0, 200),
+      status: res.headersSent ? res.statusCode : 0,
+      ms: performance.now() - started,
+      complete: res.writableFinished
+    }
+    if (range !== undefined) entry.range = range.slice(0, 200)
+    try {
+      onResponse(entry)
+    } catch (err) {
+      ctx.log.error('onResponse threw: %s', (err as Error).message)
+    }
+  })
 }
 
 function describe (err: unknown): string {

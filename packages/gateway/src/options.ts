@@ -1,5 +1,21 @@
 import { InvalidConfigError } from '@codio-chunk/interface'
 
+/** One answered request, as {@link GatewayOptions.onResponse} reports it. */
+export interface GatewayResponseEntry {
+  /** `GET`, `HEAD`, … (at most 20 characters). */
+  method: string
+  /** The request target as sent (at most 200 characters). */
+  url: string
+  /** The status sent, or 0 if the connection closed before any. */
+  status: number
+  /** The request's `Range` header, if it had one (at most 200 characters). */
+  range?: string
+  /** Milliseconds from the request to the end of the response. */
+  ms: number
+  /** False if the response was cut off (the client left, a timeout, a failure mid-body). */
+  complete: boolean
+}
+
 /** Settings of a gateway. Times are in milliseconds. Every one is optional; see {@link GATEWAY_DEFAULTS}. */
 export interface GatewayOptions {
   /**
@@ -38,6 +54,11 @@ export interface GatewayOptions {
   routingTimeout?: number
   /** Most provider records in a `/routing/v1/providers` answer. Default 20 (the spec allows 100). */
   maxRoutingProviders?: number
+  /**
+   * Called once per request when its response ended (sent whole or cut off): an access log, or a
+   * count of range requests. A listener that throws is logged and ignored. Default: none.
+   */
+  onResponse?: (entry: GatewayResponseEntry) => void
 }
 
 /** The defaults of {@link GatewayOptions}. */
@@ -54,7 +75,7 @@ export const GATEWAY_DEFAULTS = Object.freeze({
 })
 
 /** Gateway settings with every default filled in. */
-export type ResolvedGatewayOptions = typeof GATEWAY_DEFAULTS & { providers: readonly string[] }
+export type ResolvedGatewayOptions = typeof GATEWAY_DEFAULTS & { providers: readonly string[], onResponse?: (entry: GatewayResponseEntry) => void }
 
 const LIMITS: Record<keyof typeof GATEWAY_DEFAULTS, { min: number, max: number }> = {
   retrievalTimeout: { min: 0, max: 24 * 3600_000 },
@@ -86,6 +107,11 @@ export function resolveGatewayOptions (options: GatewayOptions = {}): ResolvedGa
     if (key === 'providers') {
       if (!Array.isArray(value) || value.some(a => typeof a !== 'string')) throw new InvalidConfigError('providers must be an array of address strings such as tcp://10.0.0.5:4001')
       out.providers = [...value as string[]]
+      continue
+    }
+    if (key === 'onResponse') {
+      if (typeof value !== 'function') throw new InvalidConfigError('onResponse must be a function (entry) => void')
+      out.onResponse = value
       continue
     }
     const limit = LIMITS[key as keyof typeof LIMITS]

@@ -184,3 +184,27 @@ describe('path gateway: files', () => {
     expect(equalBytes(new Uint8Array(Buffer.concat(parts)), content)).toBe(true)
   })
 })
+
+describe('path gateway: onResponse', () => {
+  it('reports every answered request once, with its status, Range and whether it was sent whole', async () => {
+    const entries: Array<{ method: string, url: string, status: number, range?: string, complete: boolean }> = []
+    fixture = await startFixture({ gateway: { onResponse: (entry) => { entries.push(entry) } } })
+    const content = randomContent(4 * CHUNK)
+    const cid = await fixture.seeder.storeContent(content)
+    expect((await get(`${fixture.url}/ipfs/${cid.toString()}`, { Range: 'bytes=100-199' })).status).toBe(206)
+    expect((await get(`${fixture.url}/ipfs/${cid.toString()}`, {}, 'HEAD')).status).toBe(200)
+    expect((await get(`${fixture.url}/nope`)).status).toBe(404)
+    await new Promise(resolve => setTimeout(resolve, 50))
+    expect(entries.map(e => [e.method, e.status, e.range ?? null, e.complete])).toEqual([
+      ['GET', 206, 'bytes=100-199', true],
+      ['HEAD', 200, null, true],
+      ['GET', 404, null, true]
+    ])
+    expect(entries[0].url).toBe(`/ipfs/${cid.toString()}`)
+  })
+
+  it('refuses an onResponse that is not a function', async () => {
+    const { resolveGatewayOptions } = await import('../src/index.js')
+    expect(() => resolveGatewayOptions({ onResponse: 'log' as unknown as () => void })).toThrow(/onResponse must be a function/)
+  })
+})
