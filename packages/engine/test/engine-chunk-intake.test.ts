@@ -32,7 +32,7 @@ async function setup (storage: Storage = memoryStorage()()): Promise<{ intake: C
   const waiters: Array<() => void> = []
   const note = (line: string): void => { log.push(line); waiters.splice(0).forEach(w => { w() }) }
   const events: ChunkIntakeEvents = {
-    stored: (index, from, n) => { note(`stored ${index} from ${from.peerId} (${n} bytes)`) },
+    stored: (index, from, n) => { note(`stored ${index} from ${(from as PeerSession).peerId} (${n} bytes)`) },
     rejected: (index) => { note(`rejected ${index}`) },
     failed: (error) => { note(`failed: ${error.message}`) },
     ended: () => state.ended,

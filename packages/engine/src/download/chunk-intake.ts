@@ -2,6 +2,10 @@ import { leafData } from '@codio-chunk/content'
 import type { Manifest } from '@codio-chunk/interface'
 import type { EngineServices } from '../node/services.js'
 import type { PeerSession } from '../peers/peer-session.js'
+import type { Origin } from '../origin/origin.js'
+
+/** Where a chunk came from: a peer, or an origin the node fell back to. */
+export type ChunkSource = PeerSession | Origin
 
 /** Bytes of received chunks that may wait for verification and storage before requests pause. */
 export const PENDING_STORE_BYTES = 32 * 1024 * 1024
@@ -9,9 +13,9 @@ export const PENDING_STORE_BYTES = 32 * 1024 * 1024
 /** What a {@link ChunkIntake} reports to its download. */
 export interface ChunkIntakeEvents {
   /** Chunk `index` from `from` verified and was stored (`bytes` of file data). */
-  stored(index: number, from: PeerSession, bytes: number): void
+  stored(index: number, from: ChunkSource, bytes: number): void
   /** Chunk `index` from `from` failed verification or is malformed; it was dropped. */
-  rejected(index: number, from: PeerSession): void
+  rejected(index: number, from: ChunkSource): void
   /** Verifying or storing failed locally (a verifier or storage error): the download fails. */
   failed(error: Error): void
   /** True once the download ended: results are then only kept (stored chunks) or ignored. */
@@ -62,8 +66,8 @@ export class ChunkIntake {
     return this.pending.has(index)
   }
 
-  /** Takes in chunk `index` (its leaf block) received from `from`: verifies it, then stores it. */
-  accept (index: number, from: PeerSession, block: Uint8Array): void {
+  /** Takes in chunk `index` (its leaf block) received from `from` (a peer or an origin): verifies it, then stores it. */
+  accept (index: number, from: ChunkSource, block: Uint8Array): void {
     this.pending.add(index)
     this.ctx.verify.check(this.manifest.chunkCid(index), block, (ok, error) => {
       try {
@@ -77,13 +81,13 @@ export class ChunkIntake {
     })
   }
 
-  private verified (index: number, from: PeerSession, block: Uint8Array, ok: boolean): void {
+  private verified (index: number, from: ChunkSource, block: Uint8Array, ok: boolean): void {
     let data: Uint8Array | undefined
     if (ok) {
       try {
         data = leafData(this.manifest, index, block)
       } catch (err) {
-        this.ctx.log('chunk %d from %s is malformed: %s', index, from.peerId, (err as Error).message)
+        this.ctx.log('chunk %d from %s is malformed: %s', index, 'peerId' in from ? from.peerId : from.url, (err as Error).message)
       }
     }
     if (this.events.ended()) {

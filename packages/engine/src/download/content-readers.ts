@@ -130,6 +130,15 @@ export class ContentReaders {
     return min
   }
 
+  /** The chunk each reader still reading needs next, of the first {@link MAX_PICK_WINDOWS} readers. */
+  * waiting (): Generator<number> {
+    let count = 0
+    for (const reader of this.readers) {
+      if (++count > MAX_PICK_WINDOWS) return
+      if (reader.next <= reader.last) yield reader.next
+    }
+  }
+
   /**
    * The candidate chunk `peer` has that is nearest after some reader's position, within that
    * reader's window ({@link READ_WINDOW_CHUNKS}, never past its last chunk), or undefined if no

@@ -6,6 +6,8 @@ import { Download } from './download.js'
 import { connectProviders, fetchBlockFromPeers } from './providers.js'
 import { ProviderSearch } from '../discovery/provider-search.js'
 import { SharedTasks } from '../util/shared-tasks.js'
+import { BLOCK_SLACK } from '../origin/origin-pool.js'
+import { connectionsOrNone, peersThenOrigins } from '../origin/origin-race.js'
 import type { DiscoveryService } from '../discovery/discovery-service.js'
 import type { ProviderConnections } from './providers.js'
 import type { ContentId } from '@codio-chunk/interface'
@@ -149,7 +151,7 @@ export class DownloadCoordinator {
     const search = this.searchFor(root, () => undefined, AbortSignal.any([signal, searchEnded.signal]))
     try {
       search?.start()
-      const connections = await connectProviders(this.peers, providers, signal, search)
+      const connections = await this.connect(providers, signal, search)
       throwIfAborted(signal, 'manifest fetch')
       const swarm = await this.swarms.get(root) ?? await this.fetchManifest(root, connections, signal)
       for (const address of providers) this.swarms.remember(swarm, [address])
@@ -179,7 +181,7 @@ export class DownloadCoordinator {
       if (search !== undefined) this.searches.set(root.toString(), search)
       try {
         search?.start()
-        const connections = await connectProviders(this.peers, providers, signal, search)
+        const connections = await this.connect(providers, signal, search)
         check()
         if (swarm === undefined) swarm = await this.fetchManifest(root, connections, signal)
         check()
@@ -217,7 +219,7 @@ export class DownloadCoordinator {
         await this.redial(swarm)
       },
       running: (active) => { this.countRunning(active) }
-    }, { seed })
+    }, { seed, connectedPeers: () => this.peers.sessionCount })
     swarm.download = download
     this.active.set(swarm.key, download)
     const onAbort = (): void => {
@@ -272,12 +274,30 @@ export class DownloadCoordinator {
     })
   }
 
-  /** Fetches and verifies the manifest from the connected providers, stores it, and keeps any leaves fetched on the way. */
+  /**
+   * Dials the providers (and looks them up); see `connectProviders`. With origins, waits for them
+   * only `originDelay`, and goes on without any when there is none: the origins supply meanwhile.
+   */
+  private async connect (providers: readonly string[], signal: AbortSignal, search: ProviderSearch | undefined): Promise<ProviderConnections> {
+    const connecting = connectProviders(this.peers, providers, signal, search)
+    const { origins } = this.ctx
+    if (!origins.enabled) return await connecting
+    return await connectionsOrNone(connecting, origins.delay, () => [...this.peers.sessions()].filter(s => !s.closed), signal)
+  }
+
+  /** Fetches and verifies the manifest from the connected providers (or the origins), stores it, and keeps any leaves fetched on the way. */
   private async fetchManifest (root: ContentId, connections: ProviderConnections, signal?: AbortSignal): Promise<ContentSwarm> {
     const verifier = this.ctx.verify.verifierFor(root.cid.multihash.code)
+    const { origins, config } = this.ctx
+    const maxBytes = Math.max(config.maxChunkSize, 2 * 1024 * 1024) + BLOCK_SLACK
     const { manifest, leaves } = await resolveManifest(
       root.cid,
-      async (cid, opts) => await fetchBlockFromPeers(this.blocks, () => this.candidatesFor(connections.sessions), root, cid, opts.signal ?? signal, connections.next, opts.check),
+      async (cid, opts) => {
+        const fromPeers = async (peersSignal?: AbortSignal): Promise<Uint8Array> => await fetchBlockFromPeers(this.blocks, () => this.candidatesFor(connections.sessions), root, cid, peersSignal, connections.next, opts.check)
+        const callerSignal = opts.signal ?? signal
+        if (!origins.enabled) return await fromPeers(callerSignal)
+        return await peersThenOrigins(fromPeers, async (originSignal) => await origins.fetchBlock(root, cid, { maxBytes, check: opts.check, signal: originSignal }), origins.delay, callerSignal)
+      },
       // fetchBlockFromPeers checks each block against its CID (to try another peer on a mismatch)
       // and runs opts.check, so a block that breaks the UnixFS rules counts against its sender.
       { verifier, signal, maxChunkSize: this.ctx.config.maxChunkSize, fetchVerifies: true }

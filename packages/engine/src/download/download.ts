@@ -8,6 +8,8 @@ import { StallWatch } from './stall-watch.js'
 import { pickChunk } from './pick-chunk.js'
 import { PeerDownload, admitRequest } from './peer-download.js'
 import { unrefInterval } from '../util/timers.js'
+import { OriginFallback, isOrigin } from '../origin/origin-fallback.js'
+import type { ChunkSource } from './chunk-intake.js'
 import type { ContentSwarm, SwarmDownload } from '../swarm/swarm.js'
 import type { EngineServices } from '../node/services.js'
 import type { PeerSession, RequestOutcome } from '../peers/peer-session.js'
@@ -51,6 +53,8 @@ export class Download implements SwarmDownload {
   private readonly inflight: InflightRequests
   private readonly intake: ChunkIntake
   private readonly stall: StallWatch
+  /** Chunks from the node's origins when the swarm does not deliver them (absent without origins). */
+  private readonly origin?: OriginFallback
   private readonly random: () => number
   private finished = false
   /** Counted as running in the engine (between start() and the end). */
@@ -60,7 +64,11 @@ export class Download implements SwarmDownload {
   private resolve!: () => void
   private reject!: (err: Error) => void
 
-  constructor (ctx: EngineServices, swarm: ContentSwarm, events: DownloadEvents, options: { seed?: number } = {}) {
+  /**
+   * @param options.seed - seed of the strategy's random choices (tests)
+   * @param options.connectedPeers - peers connected to the node (none, and no swarm member: the origins are asked at once)
+   */
+  constructor (ctx: EngineServices, swarm: ContentSwarm, events: DownloadEvents, options: { seed?: number, connectedPeers?: () => number } = {}) {
     this.ctx = ctx
     this.events = events
     this.swarm = swarm
@@ -82,6 +90,15 @@ export class Download implements SwarmDownload {
       redialed: () => { this.fillAll() },
       waitingForUnchoke: (now) => this.waitingForUnchoke(now),
       fail: () => { this.fail() }
+    })
+    this.origin = !ctx.origins.enabled ? undefined : new OriginFallback(ctx, ctx.origins, {
+      swarm,
+      availability: this.availability,
+      intake: this.intake,
+      position: () => swarm.readers?.earliest() ?? this.position,
+      swarmPeers: () => this.peers.size,
+      connectedPeers: options.connectedPeers ?? (() => this.peers.size),
+      released: () => { this.fillAll() }
     })
     for (const index of swarm.have) this.downloadedBytes += swarm.manifest.chunkLength(index)
     this.promise = new Promise((resolve, reject) => {
@@ -118,6 +135,7 @@ export class Download implements SwarmDownload {
     const every = Math.max(20, Math.min(1000, this.ctx.config.requestTimeout / 4))
     this.sweepTimer = unrefInterval(() => { this.sweep() }, every)
     this.fillAll()
+    this.origin?.start()
   }
 
   /** A peer sent its bitfield for this content. */
@@ -244,7 +262,8 @@ export class Download implements SwarmDownload {
       totalBytes: total,
       downloadRate: rate,
       peers,
-      eta: remaining === 0 ? 0 : rate > 0 ? (remaining / rate) * 1000 : undefined
+      eta: remaining === 0 ? 0 : rate > 0 ? (remaining / rate) * 1000 : undefined,
+      ...(this.origin !== undefined ? { origin: this.origin.progress() } : {})
     }
   }
 
@@ -331,7 +350,7 @@ export class Download implements SwarmDownload {
   }
 
   /** A chunk verified and was stored. */
-  private stored (index: number, from: PeerSession, bytes: number): void {
+  private stored (index: number, from: ChunkSource, bytes: number): void {
     if (this.availability.markCompleted(index)) {
       this.swarm.have.set(index)
       this.downloadedBytes += bytes
@@ -339,17 +358,23 @@ export class Download implements SwarmDownload {
       this.stall.progress()
       this.inflight.cancelChunk(index, 'chunk arrived from another peer')
       this.events.chunkStored(index)
-      if (this.ctx.events.has('chunk:verified')) {
+      this.origin?.stored(index, isOrigin(from) ? from : undefined, bytes)
+      if (!isOrigin(from) && this.ctx.events.has('chunk:verified')) {
         this.ctx.events.emit('chunk:verified', { cid: this.swarm.manifest.root, index, peerId: from.peerId, bytes })
       }
     }
     if (!this.checkComplete()) this.fillAll()
   }
 
-  private badChunk (session: PeerSession, index: number): void {
+  private badChunk (session: ChunkSource, index: number): void {
+    if (!this.availability.isCompleted(index) && !this.inflight.isRequested(index)) this.availability.markReleased(index)
+    if (isOrigin(session)) {
+      this.origin?.rejected(index, session)
+      this.fillAll()
+      return
+    }
     const bad = session.countBadChunk()
     this.peers.get(session)?.failed.set(index, Number.POSITIVE_INFINITY)
-    if (!this.availability.isCompleted(index) && !this.inflight.isRequested(index)) this.availability.markReleased(index)
     this.lastError = new ChunkVerificationError(`Chunk ${index} of ${this.swarm.key} from peer ${session.peerId} failed verification`)
     this.ctx.events.emit('chunk:invalid', { cid: this.swarm.manifest.root, index, peerId: session.peerId })
     if (bad >= this.ctx.config.maxBadChunks && !session.closed) {
@@ -371,6 +396,7 @@ export class Download implements SwarmDownload {
   private finish (): void {
     this.finished = true
     clearInterval(this.sweepTimer)
+    this.origin?.stop()
     if (this.running) {
       this.running = false
       this.events.running(false)
@@ -417,6 +443,8 @@ export class Download implements SwarmDownload {
   }
 
   private fail (): void {
+    // The origins can still supply the rest: they are what the download waits for now.
+    if (this.origin?.canSupply() === true) return
     const missing = this.swarm.manifest.chunkCount - this.availability.completedCount
     this.abort(new NoProvidersError(
       `No reachable peer can supply the remaining ${missing} of ${this.swarm.manifest.chunkCount} chunks of ${this.swarm.key}` +

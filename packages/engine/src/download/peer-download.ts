@@ -2,6 +2,7 @@ import type { PeerChunks } from '@codio-chunk/interface'
 import type { PeerHoldings } from '@codio-chunk/pieces'
 import type { OutgoingRequest, PeerSession } from '../peers/peer-session.js'
 import type { TokenBucket } from '../upload/token-bucket.js'
+import type { OriginProgress } from '../origin/origin-fallback.js'
 
 /** Where a download stands, as returned by `downloadProgress()`. */
 export interface DownloadProgress {
@@ -19,6 +20,8 @@ export interface DownloadProgress {
   eta: number | undefined
   /** What the node's discoveries did for this download (absent without discoveries). */
   discovery?: SearchProgress
+  /** Chunks fetched from the node's origins in this download, and the share that came from peers (absent without origins). */
+  origin?: OriginProgress
 }
 
 /** The provider search of one download, as {@link DownloadProgress} reports it. */

@@ -12,6 +12,7 @@ import { makeDiscoveries, makePlugin, makeTransports } from './plugins.js'
 import { createComponents } from '@codio-chunk/protocol'
 import { DEFAULT_MAX_FRAME_SIZE, InvalidConfigError, NodeStoppedError, NotFoundError, silentLoggerFactory } from '@codio-chunk/interface'
 import type { PublishOptions } from './content-publisher.js'
+import type { OriginOptions, OriginStats } from '../origin/origin-pool.js'
 import type { DistributorEvents } from './distributor-events.js'
 import type { DownloadProgress } from '../download/peer-download.js'
 import type { ContentSwarm } from '../swarm/swarm.js'
@@ -53,6 +54,17 @@ export interface DistributorInit {
   clock?: Clock
   /** Software name sent in the hello. */
   agent?: string
+  /**
+   * Origins to fall back to when the swarm does not deliver, as a CDN goes back to its source and
+   * BitTorrent clients to web seeds: base URLs of IPFS trustless gateways (`https://…`, or
+   * another node's codio-chunk gateway, `http://10.0.0.5:8080`). A block is fetched as
+   * `{origin}/ipfs/{cid}?format=raw` (chunks by their leaf CID, manifest blocks by theirs) and
+   * verified as a peer's; an origin that lies is banned. Peers come first: see `originOptions.delay`.
+   * Default: none.
+   */
+  origins?: string[]
+  /** How the origins are used: `delay` before them (3000 ms), request `timeout` (15 000 ms), `maxRequests` per origin (4), `fetch`. */
+  originOptions?: OriginOptions
 }
 
 /** How `storeContent` / `importContent` chunk and address a content. */
@@ -127,7 +139,9 @@ export class ChunkDistributor {
       events: this.events,
       clock: init.clock ?? systemClock,
       agent: init.agent ?? 'codio-chunk/1.0.0',
-      stopSignal: this.stopController.signal
+      stopSignal: this.stopController.signal,
+      origins: init.origins,
+      originOptions: init.originOptions
     })
   }
 
@@ -365,6 +379,23 @@ export class ChunkDistributor {
       snubbed: uploads.isSnubbing(session),
       optimistic: uploads.slotOf(session) === 'optimistic'
     }))
+  }
+
+  /**
+   * What the node's origins supplied: per origin its requests, failures, blocks, chunks and
+   * bytes, in-flight requests and ban; and the offload, the share of chunk bytes that came from
+   * peers rather than origins since the node started (1 before anything came, and without origins).
+   *
+   * @example
+   * ```ts
+   * const node = await ChunkDistributor.create(config, { ...plugins, origins: ['http://10.0.0.5:8080'] })
+   * await node.download(cid, providers)
+   * const { offload, origins } = node.originStats()
+   * console.log(`${(offload * 100).toFixed(1)}% from peers`, origins.map(o => `${o.url}: ${o.bytes} bytes`))
+   * ```
+   */
+  originStats (): OriginStats {
+    return this.units.services.origins.stats()
   }
 
   /** Every content with a stored manifest. */

@@ -11,6 +11,8 @@ import { Semaphore } from '../util/semaphore.js'
 import { ContentPublisher } from './content-publisher.js'
 import { DiscoveryService } from '../discovery/discovery-service.js'
 import { Announcer } from '../discovery/announcer.js'
+import { OriginPool } from '../origin/origin-pool.js'
+import type { OriginOptions } from '../origin/origin-pool.js'
 import type { ChunkConfig } from '../config.js'
 import type { TypedEmitter } from '../events.js'
 import type { Clock } from '../peers/rate-meter.js'
@@ -34,6 +36,9 @@ export interface EngineUnitsInit {
   agent: string
   /** Fires when the node stops. */
   stopSignal: AbortSignal
+  /** Origin URLs (trustless gateways) to fall back to; none by default. */
+  origins?: readonly string[]
+  originOptions?: OriginOptions
 }
 
 /** The units of a running node. */
@@ -65,17 +70,19 @@ export function createEngineUnits (init: EngineUnitsInit): EngineUnits {
   const { config, components, clock, events } = init
   const log = components.logger('codio-chunk:distributor')
   const random = createRandom(Math.floor(Math.random() * 0x100000000))
+  const verify = new VerifyQueue(init.verifiers)
   const services: EngineServices = {
     config,
     strategy: init.strategy,
     storage: init.storage,
     buffers: components.buffers,
-    verify: new VerifyQueue(init.verifiers),
+    verify,
     clock,
     events,
     log,
     uploadLimiter: new TokenBucket({ rate: config.uploadLimit, clock }),
-    downloadLimiter: new TokenBucket({ rate: config.downloadLimit, clock })
+    downloadLimiter: new TokenBucket({ rate: config.downloadLimit, clock }),
+    origins: new OriginPool({ urls: init.origins ?? [], options: init.originOptions, verify, events, clock, log: components.logger('codio-chunk:origin') })
   }
 
   const uploads = new UploadManager({

@@ -4,6 +4,7 @@ import type { Clock } from '../peers/rate-meter.js'
 import type { TokenBucket } from '../upload/token-bucket.js'
 import type { VerifyQueue } from '../download/verify-queue.js'
 import type { DistributorEvents } from './distributor-events.js'
+import type { OriginPool } from '../origin/origin-pool.js'
 import type { BufferPool, Logger, Storage, Strategy } from '@codio-chunk/interface'
 
 /**
@@ -25,4 +26,6 @@ export interface EngineServices {
   readonly uploadLimiter: TokenBucket
   /** Node-wide download cap (`config.downloadLimit`): chunk requests are issued once it grants their bytes. */
   readonly downloadLimiter: TokenBucket
+  /** The origins (HTTP trustless gateways) the node falls back to; `enabled` is false without any. */
+  readonly origins: OriginPool
 }

@@ -96,6 +96,11 @@ export class PeerManager {
     return this.kept.values()
   }
 
+  /** How many peers are connected. */
+  get sessionCount (): number {
+    return this.kept.size
+  }
+
   /** The session kept for a peer, if it is connected. */
   session (peerId: string): PeerSession | undefined {
     return this.kept.get(peerId)

@@ -51,6 +51,8 @@ export interface SwarmReaders {
   stored(index: number): void
   /** The lowest position of a reader still waiting for chunks, or undefined. */
   earliest(): number | undefined
+  /** The chunk each reader needs next (of the first `MAX_PICK_WINDOWS` readers), for origin fallback. */
+  waiting(): Iterable<number>
 }
 
 /** What the swarm tells a content's super-seeder (implemented by `SuperSeeder`). */
