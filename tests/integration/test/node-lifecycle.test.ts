@@ -95,3 +95,33 @@ describe('creating and stopping a node', () => {
     expect(verified).toBe(32)
   })
 })
+
+describe('removing a content from a running node', () => {
+  it('deletes it from storage, stops serving it, and reports whether anything was held', async () => {
+    const content = randomContent(8 * 16 * 1024 + 5)
+    const seeder = await startNode({ config: { chunkSize: 16 * 1024 } })
+    const leecher = await startNode({ listen: false })
+    nodes.push(seeder, leecher)
+    const cid = await seeder.storeContent(content)
+    expect((await seeder.listContent()).map(String)).toEqual([cid.toString()])
+    expect(await seeder.removeContent(cid)).toBe(true)
+    expect(await seeder.listContent()).toEqual([])
+    expect(await seeder.removeContent(cid)).toBe(false)
+    // A peer asking for it now finds nothing to download.
+    await expect(leecher.download(cid, [seeder.addresses[0]], { signal: AbortSignal.timeout(10_000) })).rejects.toThrow()
+    expect(await leecher.listContent()).toEqual([])
+  })
+
+  it('aborts the download of the content it removes', async () => {
+    const content = randomContent(64 * 16 * 1024)
+    const seeder = await startNode({ config: { chunkSize: 16 * 1024 } })
+    const leecher = await startNode({ listen: false })
+    nodes.push(seeder, leecher)
+    const cid = await seeder.storeContent(content)
+    const running = leecher.download(cid, [seeder.addresses[0]], { signal: AbortSignal.timeout(10_000) })
+    await new Promise<void>(resolve => { leecher.events.once('chunk:verified', () => { resolve() }) })
+    await leecher.removeContent(cid)
+    await expect(running).rejects.toThrow(/removed/)
+    expect(await leecher.listContent()).toEqual([])
+  })
+})

@@ -10,7 +10,7 @@ import { readAll, readContentFrom } from './content-io.js'
 import { streamContent, type StreamOptions } from './content-stream.js'
 import { makeDiscoveries, makePlugin, makeTransports } from './plugins.js'
 import { createComponents } from '@codio-chunk/protocol'
-import { DEFAULT_MAX_FRAME_SIZE, InvalidConfigError, NodeStoppedError, NotFoundError, silentLoggerFactory } from '@codio-chunk/interface'
+import { AbortError, DEFAULT_MAX_FRAME_SIZE, InvalidConfigError, NodeStoppedError, NotFoundError, silentLoggerFactory } from '@codio-chunk/interface'
 import type { PublishOptions } from './content-publisher.js'
 import type { OriginOptions, OriginStats } from '../origin/origin-pool.js'
 import type { DistributorEvents } from './distributor-events.js'
@@ -396,6 +396,29 @@ export class ChunkDistributor {
    */
   originStats (): OriginStats {
     return this.units.services.origins.stats()
+  }
+
+  /**
+   * Deletes a content from the node while it runs: its download (if one runs) is aborted (its
+   * readers and callers reject with AbortError), its swarm is forgotten, it is no longer announced,
+   * and its manifest and chunks are deleted from storage. Resolves with false if the node held
+   * nothing of it.
+   *
+   * @example
+   * ```ts
+   * if (await node.removeContent('bafkrei…')) console.log('removed')
+   * ```
+   */
+  async removeContent (cid: ContentRef, options: AbortOptions = {}): Promise<boolean> {
+    this.assertRunning()
+    const root = toContentId(cid)
+    const { coordinator, swarms, announcer } = this.units
+    coordinator.running(root)?.abort(new AbortError(`${root.toString()} was removed from this node`))
+    swarms.remove(root.toString())
+    announcer.remove(root)
+    const held = await this.storage.getManifest(root, options) !== undefined
+    if (held) await this.storage.delete(root, options)
+    return held
   }
 
   /** Every content with a stored manifest. */

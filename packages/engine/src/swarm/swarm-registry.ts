@@ -105,6 +105,24 @@ export class SwarmRegistry {
     return pending
   }
 
+  /**
+   * Forgets a content (it is being deleted): its swarm is dropped, its members leave it and its
+   * super-seeder stops. Peers asking for its chunks afterwards are told it is not found.
+   */
+  remove (key: string): void {
+    const swarm = this.swarms.get(key)
+    if (swarm === undefined) return
+    this.swarms.delete(key)
+    if (swarm.superSeed !== undefined) {
+      swarm.superSeed.stop()
+      this.superSeedingEnded(swarm)
+    }
+    for (const session of [...swarm.peers.keys()]) {
+      swarm.peers.delete(session)
+      this.memberships.get(session)?.delete(swarm)
+    }
+  }
+
   /** Registers (or replaces) the swarm of a content with this manifest and chunk map. */
   add (manifest: Manifest, have: Bitfield): ContentSwarm {
     const key = manifest.root.toString()
