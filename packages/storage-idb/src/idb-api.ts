@@ -63,7 +63,7 @@ export interface IdbFactory {
 
 /** The runtime's `indexedDB` and `IDBKeyRange`, or undefined where there are none. */
 export function runtimeIndexedDb (): { indexedDB: IdbFactory, IDBKeyRange: IdbKeyRangeStatic } | undefined {
-  const g = globalThis as { indexedDB?: IdbFactory, IDBKeyRange?: IdbKeyRangeStatic }
+  const g = globalThis as unknown as { indexedDB?: IdbFactory, IDBKeyRange?: IdbKeyRangeStatic }
   if (g.indexedDB === undefined || g.IDBKeyRange === undefined) return undefined
   return { indexedDB: g.indexedDB, IDBKeyRange: g.IDBKeyRange }
 }

@@ -26,7 +26,7 @@ export type NativeWebSocketConstructor = new (url: string) => NativeWebSocket
 
 /** The runtime's WebSocket constructor, or undefined. */
 export function nativeWebSocket (): NativeWebSocketConstructor | undefined {
-  const ctor = (globalThis as { WebSocket?: NativeWebSocketConstructor }).WebSocket
+  const ctor = (globalThis as unknown as { WebSocket?: NativeWebSocketConstructor }).WebSocket
   return typeof ctor === 'function' ? ctor : undefined
 }
 

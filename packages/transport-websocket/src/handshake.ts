@@ -179,7 +179,7 @@ function equal (a: Uint8Array, b: Uint8Array): boolean {
 
 /** 32 bytes from the platform's secure random source (Web Crypto, in browsers and Node.js alike). */
 export function randomNonce (): Uint8Array {
-  const crypto = (globalThis as { crypto?: { getRandomValues: (bytes: Uint8Array) => Uint8Array } }).crypto
+  const crypto = (globalThis as unknown as { crypto?: { getRandomValues: (bytes: Uint8Array) => Uint8Array } }).crypto
   if (crypto === undefined) throw new HandshakeError('This runtime has no crypto.getRandomValues; the WebSocket handshake needs a secure random source')
   return crypto.getRandomValues(new Uint8Array(NONCE_BYTES))
 }

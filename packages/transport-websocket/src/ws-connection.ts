@@ -66,6 +66,8 @@ export class WsConnection implements Connection {
   private settleReady!: { resolve: (peerId: string) => void, reject: (err: Error) => void }
   private early: Uint8Array[] = []
   private earlyBytes = 0
+  /** start() was called and the early messages are about to be handed over. */
+  private earlyPending = false
   private outgoing: Outgoing[] = []
   private outgoingBytes = 0
   private flushQueued = false
@@ -120,14 +122,19 @@ export class WsConnection implements Connection {
     this.lastBytesAt = performance.now()
     this.stallTimer = setInterval(this.checkStall, Math.max(10, Math.floor(this.options.frameTimeout / 3)))
     unref(this.stallTimer)
-    const early = this.early
-    this.early = []
-    this.earlyBytes = 0
-    for (const bytes of early) {
-      if (this.state.closed) return
-      this.push(bytes)
-    }
-    this.socket.resume()
+    // Messages that came before start() are handed over after it returns, as a socket's would be.
+    this.earlyPending = true
+    queueMicrotask(() => {
+      this.earlyPending = false
+      const early = this.early
+      this.early = []
+      this.earlyBytes = 0
+      for (const bytes of early) {
+        if (this.state.closed) return
+        this.push(bytes)
+      }
+      this.socket.resume()
+    })
   }
 
   send (message: WireMessage, sent?: () => void): void {
@@ -255,7 +262,7 @@ export class WsConnection implements Connection {
       this.onHandshakeMessage(this.handshake, bytes)
       return
     }
-    if (!this.state.started) {
+    if (!this.state.started || this.earlyPending) {
       this.earlyBytes += bytes.length
       if (this.earlyBytes > MAX_EARLY_BYTES) {
         this.failAny(new ProtocolError(`The peer at ${this.remoteAddress} sent more than ${MAX_EARLY_BYTES} bytes before the connection was started. Disconnected`))

@@ -6,7 +6,7 @@ interface SubtleDigest {
 
 /** The runtime's `crypto.subtle`, or undefined (insecure browser contexts have none). */
 function subtle (): SubtleDigest | undefined {
-  const crypto = (globalThis as { crypto?: { subtle?: SubtleDigest } }).crypto
+  const crypto = (globalThis as unknown as { crypto?: { subtle?: SubtleDigest } }).crypto
   return typeof crypto?.subtle?.digest === 'function' ? crypto.subtle : undefined
 }
 
