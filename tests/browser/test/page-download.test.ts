@@ -34,12 +34,7 @@ interface PageState {
   mime?: string
 }
 
-interface Swarm {
-  cid: { toString: () => string }
-  bytes: Uint8Array
-  nodes: Array<{ node: { events: { on: (name: string, listener: (event: { index: number }) => void) => void } }, address: string, peerId: string, liar: boolean }>
-  stop: () => Promise<void>
-}
+type Swarm = Awaited<ReturnType<typeof startSwarm>>
 
 async function state (page: Page): Promise<PageState> {
   return await page.evaluate(() => JSON.parse(JSON.stringify((window as unknown as { codioState: unknown }).codioState)) as PageState)
@@ -57,7 +52,7 @@ describe.runIf(hasChromium)('the example page in Chromium', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'codio-browser-page-'))
     const [started, , launched] = await Promise.all([
-      startSwarm({ size: SIZE, nodes: 3, liars: 1 }) as Promise<Swarm>,
+      startSwarm({ size: SIZE, nodes: 3, liars: 1 }),
       buildPage({ outDir: dir, minify: false }),
       launchChromium()
     ])
