@@ -36,6 +36,9 @@ export interface CodioState {
   mime?: string
   /** An object URL of the downloaded file. */
   url?: string
+  /** Seconds from dialling the providers to the last chunk stored. */
+  downloadSeconds?: number
+  /** Seconds from the start to the file ready (read back and hashed). */
   seconds?: number
   error?: string
 }
@@ -117,6 +120,7 @@ export class BrowserNode {
       node.events.on('chunk:verified', verified)
       node.events.on('chunk:invalid', invalid)
       node.events.on('peer:banned', banned)
+      const downloadStarted = performance.now()
       try {
         await node.download(cid, providers, { signal })
       } finally {
@@ -126,6 +130,7 @@ export class BrowserNode {
         clearInterval(timer)
         this.sample(cid)
       }
+      state.downloadSeconds = (performance.now() - downloadStarted) / 1000
       state.status = 'reading'
       this.onChange()
       const parts: Uint8Array[] = []
