@@ -40,6 +40,18 @@ async function state (page: Page): Promise<PageState> {
   return await page.evaluate(() => JSON.parse(JSON.stringify((window as unknown as { codioState: unknown }).codioState)) as PageState)
 }
 
+/** Waits (bounded) until no node of the swarm has a connection to anyone outside the swarm. */
+async function waitForNoPagePeers (swarm: Swarm, timeoutMs = 15_000): Promise<void> {
+  const own = new Set(swarm.nodes.map(n => n.peerId))
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const outside = swarm.nodes.flatMap(({ node }) => node.peerStats().filter(p => !own.has(p.peerId)))
+    if (outside.length === 0) return
+    if (Date.now() > deadline) throw new Error(`the nodes still hold ${outside.length} connection(s) to the page ${timeoutMs} ms after it left`)
+    await new Promise(resolve => setTimeout(resolve, 50))
+  }
+}
+
 describe.runIf(hasChromium)('the example page in Chromium', () => {
   let swarm: Swarm
   let browser: Browser
@@ -88,6 +100,10 @@ describe.runIf(hasChromium)('the example page in Chromium', () => {
     expect(['wasm-simd', 'hash-wasm', 'webcrypto']).toContain(first.backend)
     expect(first.measured.map(m => m.backend).sort()).toEqual(['hash-wasm', 'wasm-simd', 'webcrypto'])
 
+    // Leave the page and wait until the nodes have closed its connections, so no chunk requested
+    // by the first visit is counted as served to the second.
+    await page.goto('about:blank')
+    await waitForNoPagePeers(swarm)
     // Second visit (same origin, same IndexedDB): resumes and finishes.
     served = []
     await page.goto(pageUrl(server.url, { cid: swarm.cid.toString(), peers }))
