@@ -29,16 +29,23 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'serve',
     args: '',
-    summary: 'run a node that serves everything in the store until Ctrl-C',
-    scopes: ['global', 'content', 'network', 'listen', 'discovery'],
-    examples: ['codio-chunk serve', 'codio-chunk serve --listen tcp://0.0.0.0:4001 --listen tcp://[::]:4001 --upload-limit 50MiB/s', 'codio-chunk serve --bootstrap 10.0.0.2:6881 --dht-port 6881   # a private DHT']
+    summary: 'run a node that serves everything in the store until Ctrl-C (and over HTTP with --http); while it runs, get, cat, add and rm on its data dir go through it',
+    scopes: ['global', 'content', 'network', 'listen', 'discovery', 'origin', 'serve'],
+    examples: ['codio-chunk serve', 'codio-chunk serve --http 127.0.0.1:8080   # then: curl -H "Range: bytes=0-99" http://127.0.0.1:8080/ipfs/bafkrei…', 'codio-chunk serve --listen tcp://0.0.0.0:4001 --listen tcp://[::]:4001 --upload-limit 50MiB/s', 'codio-chunk serve --bootstrap 10.0.0.2:6881 --dht-port 6881   # a private DHT']
   },
   {
     name: 'get',
     args: '<cid>',
     summary: 'download content by CID, verify it and write it to a file (resumes if interrupted); providers are found through the DHT or trackers, or given',
-    scopes: ['global', 'content', 'network', 'listen', 'discovery', 'get'],
-    examples: ['codio-chunk get bafkrei… -o video.mp4', 'codio-chunk get bafkrei… --peer tcp://10.0.0.5:4001 --peer tcp://10.0.0.6:4001 --no-dht', 'codio-chunk get bafkrei… --peers-file peers.txt --seed']
+    scopes: ['global', 'content', 'network', 'listen', 'discovery', 'origin', 'sources', 'get'],
+    examples: ['codio-chunk get bafkrei… -o video.mp4', 'codio-chunk get bafkrei… -o - | mpv -   # streams in order while it downloads', 'codio-chunk get bafkrei… --origin http://10.0.0.9:8080   # falls back to a gateway when no peer has it', 'codio-chunk get bafkrei… --peer tcp://10.0.0.5:4001 --peer tcp://10.0.0.6:4001 --no-dht', 'codio-chunk get bafkrei… --peers-file peers.txt --seed']
+  },
+  {
+    name: 'cat',
+    args: '<cid>',
+    summary: 'write content to stdout in order while it downloads (each chunk verified first), keeping it in the store',
+    scopes: ['global', 'content', 'network', 'discovery', 'origin', 'sources'],
+    examples: ['codio-chunk cat bafkrei… --peer tcp://10.0.0.5:4001 | head -c 100', 'codio-chunk cat bafkrei… --origin http://10.0.0.9:8080 > video.mp4']
   },
   {
     name: 'providers',

@@ -31,10 +31,10 @@ export function parseConfigFile (text: string, path: string): Record<string, unk
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new UsageError(`config file ${path} must hold a JSON object such as {"chunksPerPeer": 8}`)
   }
-  const known = new Set(OPTIONS.filter(o => o.inConfigFile).map(o => o.key))
+  const known = new Set(OPTIONS.filter(o => o.inConfigFile).map(o => o.configKey ?? o.key))
   for (const key of Object.keys(parsed)) {
     if (known.has(key)) continue
-    const flagOnly = OPTIONS.find(o => o.key === key)
+    const flagOnly = OPTIONS.find(o => o.key === key && o.configKey === undefined)
     if (flagOnly !== undefined) {
       throw new UsageError(`config file ${path} sets ${describeValue(key)}, which only the ${flagName(flagOnly)} flag can set: remove it from the file`)
     }

@@ -12,11 +12,12 @@ import { CommandError } from './errors.js'
  * dataDirPaths('/data').identity // '/data/identity.json'
  * ```
  */
-export function dataDirPaths (dataDir: string): { store: string, identity: string, lock: string } {
+export function dataDirPaths (dataDir: string): { store: string, identity: string, lock: string, control: string } {
   return {
     store: join(dataDir, 'store'),
     identity: join(dataDir, 'identity.json'),
-    lock: join(dataDir, 'repo.lock')
+    lock: join(dataDir, 'repo.lock'),
+    control: join(dataDir, 'control.json')
   }
 }
 
@@ -141,7 +142,8 @@ export interface DataDirLock {
  */
 const liveTokens = new Set<string>()
 
-function isRunning (pid: number): boolean {
+/** True if a process with this pid runs (one of another user's counts too). */
+export function isRunning (pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true

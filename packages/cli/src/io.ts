@@ -6,6 +6,8 @@ export interface OutputStream {
   /** Terminal width, when a terminal. */
   columns?: number
   once?(event: 'drain', listener: () => void): unknown
+  on?(event: 'error', listener: (err: Error) => void): unknown
+  removeListener?(event: 'drain' | 'error', listener: (...args: any[]) => void): unknown
 }
 
 /** Everything a command touches outside itself, so `run()` can be driven by tests. */
@@ -15,6 +17,9 @@ export interface CliIo {
   stdin?: NodeJS.ReadableStream
   env: Record<string, string | undefined>
   cwd: string
-  /** Aborted on SIGINT / SIGTERM: long-running commands stop cleanly. */
+  /**
+   * Aborted on SIGINT / SIGTERM (with an `InterruptedError`) and when stdout is closed (with a
+   * `StdoutClosedError`): long-running commands stop cleanly.
+   */
   signal: AbortSignal
 }

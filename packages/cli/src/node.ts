@@ -65,6 +65,8 @@ export interface OpenNodeOptions {
   identity?: Identity
   /** How the node finds providers and announces content (see `discoveriesFor`); default none. */
   discovery?: DiscoveryFactory[]
+  /** HTTP trustless gateways to fall back to when no peer delivers (`--origin`); default none. */
+  origins?: string[]
 }
 
 /**
@@ -89,6 +91,7 @@ export async function openNode (settings: Settings, io: CliIo, options: OpenNode
     identity,
     listen: options.listen,
     discovery: options.discovery,
+    origins: options.origins,
     logger: settings.values.debug === true ? stderrLogger(io) : undefined,
     agent: 'codio-chunk-cli'
   })

@@ -8,10 +8,12 @@ import { describeValue } from './describe-value.js'
  * - `content`: commands that chunk and hash content (add, serve, get, demo);
  * - `network`: commands that run a node (serve, get, demo);
  * - `listen`: commands that accept connections (serve, get);
- * - `discovery`: commands that find providers or announce content (serve, get, providers);
- * - `get`, `providers` and `demo`: only that command.
+ * - `discovery`: commands that find providers or announce content (serve, get, cat, providers);
+ * - `origin`: commands that may fall back to HTTP origins (serve, get, cat);
+ * - `sources`: commands that fetch one content from given providers (get, cat);
+ * - `serve`, `get`, `providers` and `demo`: only that command.
  */
-export type OptionScope = 'global' | 'content' | 'network' | 'listen' | 'discovery' | 'get' | 'providers' | 'demo'
+export type OptionScope = 'global' | 'content' | 'network' | 'listen' | 'discovery' | 'origin' | 'sources' | 'serve' | 'get' | 'providers' | 'demo'
 
 /** One command-line option. This table drives the flags, `--help` and the config file. */
 export interface OptionSpec {
@@ -31,6 +33,8 @@ export interface OptionSpec {
   repeatable?: boolean
   /** The option may be set in the config file. */
   inConfigFile: boolean
+  /** Its name in the config file when that differs from `key` (e.g. `origins` for `--origin`). */
+  configKey?: string
   /** The value goes into the engine's ChunkConfig under the same key. */
   engine?: boolean
 }
@@ -67,13 +71,41 @@ function flag (raw: unknown, name: string): boolean {
 
 const int = (min: number, max: number) => (raw: unknown, name: string) => parseInteger(raw, name, min, max)
 
+/** `host:port`, the host an IPv6 address in brackets, a name or an IPv4 address. */
+const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]/]+):(\d{1,5})$/
+
 /** `host:port` endpoints (IPv6 hosts in brackets), e.g. DHT bootstrap nodes. */
 function endpoints (raw: unknown, name: string): string[] {
   const out = list(raw, name)
   for (const item of out) {
-    const match = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]/]+):(\d{1,5})$/.exec(item)
+    const match = HOST_PORT.exec(item)
     if (match === null || Number(match[2]) < 1 || Number(match[2]) > 65_535) {
       throw new UsageError(`${name} takes host:port values such as router.bittorrent.com:6881 or [::1]:6881, got ${describeValue(item)}`)
+    }
+  }
+  return out
+}
+
+/** One `host:port` to listen on (IPv6 hosts in brackets; port 0 picks a free one), e.g. `--http`. */
+function listenEndpoint (raw: unknown, name: string): string {
+  const item = text(raw, name).trim()
+  const match = HOST_PORT.exec(item)
+  if (match === null || Number(match[2]) > 65_535) {
+    throw new UsageError(`${name} takes host:port such as 127.0.0.1:8080 or [::1]:8080 (port 0: any free port), got ${describeValue(item)}`)
+  }
+  return item
+}
+
+/** Origin URLs: HTTP trustless gateways such as http://10.0.0.5:8080. */
+function originUrls (raw: unknown, name: string): string[] {
+  const out = list(raw, name)
+  for (const item of out) {
+    let url: URL | undefined
+    try {
+      url = new URL(item)
+    } catch {}
+    if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+      throw new UsageError(`${name} takes the base URL of a trustless gateway such as http://10.0.0.5:8080 or https://gateway.example, got ${describeValue(item)}`)
     }
   }
   return out
@@ -134,9 +166,15 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'dhtPort', flags: '--dht-port <port>', scope: 'discovery', parse: int(0, 65_535), inConfigFile: true, default: 0, defaultText: '0 (any free port)', description: 'UDP port of the DHT (Mainline clients use 6881)' },
   { key: 'tracker', flags: '--tracker <url>', scope: 'discovery', parse: trackerUrls, repeatable: true, inConfigFile: true, description: 'BitTorrent tracker to announce to and find providers on (repeatable): http://host:port/announce or udp://host:port' },
 
-  // get
-  { key: 'peer', flags: '--peer <address>', scope: 'get', parse: list, repeatable: true, inConfigFile: false, description: 'a provider to download from (repeatable), e.g. tcp://10.0.0.5:4001' },
-  { key: 'peersFile', flags: '--peers-file <file>', scope: 'get', parse: text, inConfigFile: false, description: 'file of provider addresses, one per line (# starts a comment)' },
+  // origin
+  { key: 'origin', configKey: 'origins', flags: '--origin <url>', scope: 'origin', parse: originUrls, repeatable: true, inConfigFile: true, description: 'HTTP trustless gateway to fall back to (repeatable), e.g. another node\'s `serve --http` or https://trustless-gateway.link: blocks and chunks no peer delivers within 3s (at once when there is no provider) are fetched from it and verified' },
+
+  // serve
+  { key: 'http', flags: '--http <host:port>', scope: 'serve', parse: listenEndpoint, inConfigFile: true, description: 'also serve the store over HTTP: the IPFS path and trustless gateway (/ipfs/<cid>, Range, ?format=raw|car) and /routing/v1, e.g. 127.0.0.1:8080' },
+
+  // sources
+  { key: 'peer', flags: '--peer <address>', scope: 'sources', parse: list, repeatable: true, inConfigFile: false, description: 'a provider to download from (repeatable), e.g. tcp://10.0.0.5:4001' },
+  { key: 'peersFile', flags: '--peers-file <file>', scope: 'sources', parse: text, inConfigFile: false, description: 'file of provider addresses, one per line (# starts a comment)' },
   { key: 'output', flags: '-o, --output <file>', scope: 'get', parse: text, inConfigFile: false, description: 'where to write the content (- for stdout)', defaultText: './<cid>' },
   { key: 'seed', flags: '--seed', scope: 'get', parse: flag, inConfigFile: false, default: false, description: 'accept peers and keep seeding after the download until interrupted' },
 

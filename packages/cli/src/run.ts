@@ -1,5 +1,6 @@
 import { InvalidAddressError, InvalidConfigError, InvalidContentIdError } from '@codio-chunk/core'
-import { UsageError, ExitCode } from './errors.js'
+import { UsageError, ExitCode, InterruptedError } from './errors.js'
+import { watchStdout } from './stdout.js'
 import { optionsFor } from './options.js'
 import { parseCommandLine } from './command-line.js'
 import { resolveSettings } from './settings.js'
@@ -8,6 +9,7 @@ import type { CliIo } from './io.js'
 import { addCommand } from './commands/add.js'
 import { serveCommand } from './commands/serve.js'
 import { getCommand } from './commands/get.js'
+import { catCommand } from './commands/cat.js'
 import { lsCommand, statCommand, rmCommand } from './commands/store.js'
 import { demoCommand } from './commands/demo.js'
 import { providersCommand } from './commands/providers.js'
@@ -18,6 +20,7 @@ const ACTIONS: Record<string, (args: string[], ctx: CommandContext) => Promise<v
   add: async (args, ctx) => { await addCommand(args, ctx) },
   serve: async (_args, ctx) => { await serveCommand(ctx) },
   get: async (args, ctx) => { await getCommand(args[0], ctx) },
+  cat: async (args, ctx) => { await catCommand(args[0], ctx) },
   ls: async (_args, ctx) => { await lsCommand(ctx) },
   stat: async (args, ctx) => { await statCommand(args[0], ctx) },
   rm: async (args, ctx) => { await rmCommand(args, ctx) },
@@ -37,8 +40,10 @@ function failure (err: unknown): { message: string, code: number } {
 
 /**
  * Runs `codio-chunk` with these arguments (without `node` and the script name) and resolves with
- * the exit code: 0 ok, 1 failure, 2 usage error. Everything it prints goes through `io`, so it can
- * be embedded or tested without a child process.
+ * the exit code: 0 ok, 1 failure, 2 usage error, 130 interrupted by SIGINT (when `io.signal`
+ * aborts with an `InterruptedError` for it). Everything it prints goes through `io`, so it can be
+ * embedded or tested without a child process. A stdout whose reader went away (`| head`) ends the
+ * command quietly with 0: it stops, cleans up, and prints nothing more.
  *
  * @example
  * ```ts
@@ -48,31 +53,41 @@ function failure (err: unknown): { message: string, code: number } {
  * ```
  */
 export async function run (argv: readonly string[], partialIo: Partial<CliIo> = {}): Promise<number> {
+  const interrupt = partialIo.signal ?? new AbortController().signal
+  const stdoutFailed = new AbortController()
+  const stdout = partialIo.stdout ?? process.stdout
+  const watch = watchStdout(stdout, stdoutFailed)
   const io: CliIo = {
-    stdout: partialIo.stdout ?? process.stdout,
+    stdout,
     stderr: partialIo.stderr ?? process.stderr,
     stdin: partialIo.stdin ?? process.stdin,
     env: partialIo.env ?? process.env,
     cwd: partialIo.cwd ?? process.cwd(),
-    signal: partialIo.signal ?? new AbortController().signal
+    signal: AbortSignal.any([interrupt, stdoutFailed.signal])
   }
   const json = argv.includes('--json')
   const debug = argv.includes('--debug')
+  const sigint = (): boolean => interrupt.aborted && interrupt.reason instanceof InterruptedError && interrupt.reason.signal === 'SIGINT'
   try {
     const line = parseCommandLine(argv, { stdout: io.stdout.columns, stderr: io.stderr.columns })
     if (line.kind === 'print') {
       io[line.stream].write(line.text)
-      return line.exitCode
+      return watch.closedByReader ? ExitCode.ok : line.exitCode
     }
     const settings = await resolveSettings(optionsFor(line.command.scopes), line.flags, io.env, io.cwd)
     const out = new Output(io, settings.values.json === true)
     await ACTIONS[line.command.name](line.args, { settings, io, out })
-    return ExitCode.ok
+    if (watch.closedByReader) return ExitCode.ok
+    if (watch.failure !== undefined) throw watch.failure
+    return sigint() ? ExitCode.interrupted : ExitCode.ok
   } catch (err) {
+    if (watch.closedByReader) return ExitCode.ok
     const { message, code } = failure(err)
-    if (json) io.stdout.write(`${JSON.stringify({ error: { name: (err as Error).name ?? 'Error', code: (err as { code?: unknown }).code, message } })}\n`)
+    if (json && watch.failure === undefined) io.stdout.write(`${JSON.stringify({ error: { name: (err as Error).name ?? 'Error', code: (err as { code?: unknown }).code, message } })}\n`)
     io.stderr.write(`error: ${message}\n`)
     if (debug && err instanceof Error && err.stack !== undefined) io.stderr.write(`${err.stack}\n`)
-    return code
+    return sigint() ? ExitCode.interrupted : code
+  } finally {
+    watch.dispose()
   }
 }

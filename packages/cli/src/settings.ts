@@ -62,9 +62,10 @@ export function settingsFrom (
     const flagValue = flags[spec.key]
     if (flagValue !== undefined) {
       values[spec.key] = spec.parse === undefined ? flagValue : spec.parse(flagValue, flagName(spec))
-    } else if (spec.inConfigFile && config?.values[spec.key] !== undefined) {
-      const where = `"${spec.key}" in ${config.path}`
-      values[spec.key] = spec.parse === undefined ? config.values[spec.key] : spec.parse(config.values[spec.key], where)
+    } else if (spec.inConfigFile && config?.values[spec.configKey ?? spec.key] !== undefined) {
+      const name = spec.configKey ?? spec.key
+      const where = `"${name}" in ${config.path}`
+      values[spec.key] = spec.parse === undefined ? config.values[name] : spec.parse(config.values[name], where)
     } else {
       values[spec.key] = spec.default
     }

@@ -2,9 +2,13 @@ import { createReadStream, createWriteStream } from 'node:fs'
 import { rm, stat } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
 import { pipeline } from 'node:stream/promises'
+import type { Readable } from 'node:stream'
 import { CommandError } from '../errors.js'
 import { ensureDataDir } from '../data-dir.js'
-import { openNode, openStore } from '../node.js'
+import { openNode } from '../node.js'
+import { runningServe } from '../control/control-file.js'
+import { ControlClient } from '../control/control-client.js'
+import type { ControlRecord } from '../control/control-file.js'
 import type { CommandContext } from './context.js'
 
 /** What `add` reports for each file. */
@@ -39,6 +43,11 @@ export async function addCommand (files: string[], ctx: CommandContext): Promise
   // Fail on a missing file before anything is written.
   const sizes = new Map<string, number>()
   for (const file of files) if (file !== '-') sizes.set(file, await checkFile(resolve(io.cwd, file), file))
+  const running = await runningServe(settings.dataDir)
+  if (running !== undefined) {
+    await addThroughServe(running, files, ctx)
+    return
+  }
 
   const node = await openNode(settings, io)
   const storage = node.storage
@@ -69,4 +78,30 @@ export async function addCommand (files: string[], ctx: CommandContext): Promise
     await node.stop()
   }
   out.data({ added })
+}
+
+/**
+ * `add` while `serve` runs on the data dir: each file is sent to the running node, which stores
+ * it (with its own chunk size, CID version and verifier) and serves it at once.
+ */
+async function addThroughServe (running: ControlRecord, files: string[], ctx: CommandContext): Promise<void> {
+  const { io, out, settings } = ctx
+  const client = new ControlClient(running)
+  // Chunked and addressed as this command's settings say, so the CID is the one a plain add gives.
+  const how = { chunkSize: settings.values.chunkSize as number, cidVersion: settings.values.cidVersion as 0 | 1, verifier: settings.values.verifier as string }
+  const added: AddedFile[] = []
+  for (const file of files) {
+    let body: Readable
+    if (file === '-') {
+      if (io.stdin === undefined) throw new CommandError('no stdin to read from')
+      body = io.stdin as Readable
+    } else {
+      body = createReadStream(resolve(io.cwd, file))
+    }
+    const stored = await client.add(body, how, { signal: io.signal })
+    added.push({ file, ...stored })
+    out.result(`added ${stored.cid} ${file === '-' ? '-' : basename(file)}`)
+  }
+  out.note(`added through the running \`codio-chunk serve\` (pid ${running.pid}), which serves ${added.length === 1 ? 'it' : 'them'} now`)
+  out.data({ added, servedBy: running.pid })
 }

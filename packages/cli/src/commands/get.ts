@@ -10,7 +10,10 @@ import { providersFrom } from '../providers.js'
 import { progressLine } from '../ui/progress.js'
 import { formatBytes, formatDuration, formatRate } from '../units.js'
 import { writeAtomically } from '../write-atomically.js'
+import { writeParts } from '../stdout.js'
+import { runningServe } from '../control/control-file.js'
 import { announceNode, showStatusUntilAborted } from './serve.js'
+import { getThroughServe } from './through-serve.js'
 import type { CommandContext } from './context.js'
 
 /** Where `get --seed` listens when neither `--listen` nor the config file says: any free port. */
@@ -31,6 +34,10 @@ export interface GetResult {
   fetchedBytes: number
   /** Peers that delivered at least one chunk. */
   peers: number
+  /** Bytes of chunks fetched from `--origin`s in this run (included in `fetchedBytes`). */
+  originBytes: number
+  /** Share of the fetched bytes that came from peers rather than origins (1 when nothing was fetched). */
+  offload: number
   seconds: number
   /** Fetched bytes per second over the download. */
   rate: number
@@ -58,7 +65,7 @@ async function * contentOf (storage: Storage, cid: ContentId, chunks: number, si
   for (let i = 0; i < chunks; i++) yield await storage.getChunk(cid, i, { signal })
 }
 
-/** Draws progress until `done` settles: a bar on a terminal, JSON lines in `--json` mode. */
+/** Draws progress until the returned function is called: a bar on a terminal, JSON lines in `--json` mode. */
 function trackProgress (node: ChunkDistributor, cid: ContentId, ctx: CommandContext): () => void {
   const { out } = ctx
   let last = ''
@@ -66,7 +73,7 @@ function trackProgress (node: ChunkDistributor, cid: ContentId, ctx: CommandCont
     const p = node.downloadProgress(cid)
     if (p === undefined) return
     if (out.json) {
-      const line = { event: 'progress', cid: cid.toString(), progress: p.progress, downloadedBytes: p.downloadedBytes, totalBytes: p.totalBytes, downloadRate: p.downloadRate, peers: p.peers, eta: p.eta ?? null, discovery: p.discovery ?? null }
+      const line = { event: 'progress', cid: cid.toString(), progress: p.progress, downloadedBytes: p.downloadedBytes, totalBytes: p.totalBytes, downloadRate: p.downloadRate, peers: p.peers, eta: p.eta ?? null, discovery: p.discovery ?? null, origin: p.origin ?? null }
       const key = `${p.downloadedBytes}/${p.peers}`
       if (key !== last) out.data(line)
       last = key
@@ -81,38 +88,53 @@ function trackProgress (node: ChunkDistributor, cid: ContentId, ctx: CommandCont
   }
 }
 
+/** How {@link getCommand} was called: as `get`, or as `cat` (the content to stdout, nothing else). */
+export type GetMode = 'get' | 'cat'
+
 /**
- * `codio-chunk get <cid>`: downloads content from the providers the DHT and trackers find and any
- * given ones (and the peers they lead to) into the store, verifying every chunk, then writes it to
- * the output atomically. Chunks verified by an earlier, interrupted run are kept: the download
- * resumes.
+ * `codio-chunk get <cid>`: downloads content from the providers the DHT and trackers find, any
+ * given ones (and the peers they lead to), and the `--origin`s when no peer delivers, into the
+ * store, verifying every chunk, then writes it to the output atomically. Chunks verified by an
+ * earlier, interrupted run are kept: the download resumes. With `-o -` (and as `cat`) the content
+ * streams to stdout in order while it downloads. While `serve` runs on the data dir, the content
+ * is fetched through it (see `getThroughServe`).
  */
-export async function getCommand (cidText: string, ctx: CommandContext): Promise<void> {
+export async function getCommand (cidText: string, ctx: CommandContext, mode: GetMode = 'get'): Promise<void> {
   const { io, out, settings } = ctx
   const values = settings.values
   const cid = parseCidArgument(cidText)
   const providers = await providersFrom(values.peer as string[] | undefined, values.peersFile as string | undefined, io.cwd)
-  const output = await outputPath(cid, values.output as string | undefined, io.cwd)
+  const output = mode === 'cat' ? '-' : await outputPath(cid, values.output as string | undefined, io.cwd)
+  if (mode === 'cat' && out.json) throw new UsageError('cat writes the content to stdout, where --json writes its results: use get --json -o <file> instead')
   if (output === '-' && out.json) throw new UsageError('-o - writes the content to stdout, where --json writes its results: use one or the other')
   const seed = values.seed === true
   const listen = (values.listen as string[] | undefined) ?? (seed ? DEFAULT_SEED_LISTEN : undefined)
+  const origins = (values.origin as string[] | undefined) ?? []
 
-  const lock = await lockDataDir(settings.dataDir, 'get')
+  const running = await runningServe(settings.dataDir)
+  if (running !== undefined) {
+    if (seed) throw new UsageError(`--seed: the data dir is served by \`codio-chunk serve\` (pid ${running.pid}), which seeds what it fetches; drop --seed`)
+    await getThroughServe(running, cid, { providers, output, mode }, ctx)
+    return
+  }
+
+  const lock = await lockDataDir(settings.dataDir, mode)
   let node: ChunkDistributor | undefined
   try {
     const store = await openStore(settings.dataDir)
     const before = await store.completed(cid, { signal: io.signal }).finally(async () => { await store.close() })
     const resumedChunks = before?.count ?? 0
     const discovery = discoveriesFor(settings, io.env)
-    if (before?.complete !== true && providers.length === 0 && discovery.length === 0) {
-      throw new UsageError('no providers: pass --peer <address> (repeatable) or --peers-file <file>, or let the node find them (drop --no-dht, or add --tracker <url>)')
+    if (before?.complete !== true && providers.length === 0 && discovery.length === 0 && origins.length === 0) {
+      throw new UsageError('no providers: pass --peer <address> (repeatable), --peers-file <file> or --origin <url>, or let the node find them (drop --no-dht, or add --tracker <url>)')
     }
-    node = await openNode(settings, io, { listen, discovery })
+    node = await openNode(settings, io, { listen, discovery, origins })
     const storage = node.storage
     if (seed) announceNode(node, out, (await node.listContent()).length)
 
     let fetchedChunks = 0
     let fetchedBytes = 0
+    let originBytes = 0
     const senders = new Set<string>()
     const key = cid.toString()
     node.events.on('chunk:verified', (e) => {
@@ -121,12 +143,23 @@ export async function getCommand (cidText: string, ctx: CommandContext): Promise
       fetchedBytes += e.bytes
       senders.add(e.peerId)
     })
+    node.events.on('origin:chunk', (e) => {
+      if (e.cid.toString() !== key) return
+      fetchedChunks++
+      fetchedBytes += e.bytes
+      originBytes += e.bytes
+    })
     if (resumedChunks > 0 && before?.complete !== true) out.note(`resuming: ${resumedChunks} of ${before?.length ?? '?'} chunks are already here`)
 
     const started = performance.now()
-    const stopProgress = trackProgress(node, cid, ctx)
+    const stopProgress = mode === 'cat' ? () => {} : trackProgress(node, cid, ctx)
     try {
-      if (before?.complete !== true) await node.download(cid, providers, { signal: io.signal })
+      if (output === '-') {
+        // In order, each chunk as soon as it is verified: a player can start while the rest downloads.
+        await writeParts(node.streamContent(cid, { providers, signal: io.signal }), io.stdout, io.signal)
+      } else if (before?.complete !== true) {
+        await node.download(cid, providers, { signal: io.signal })
+      }
     } catch (err) {
       if (io.signal.aborted) {
         const now = await storage.completed(cid).catch(() => undefined)
@@ -139,14 +172,7 @@ export async function getCommand (cidText: string, ctx: CommandContext): Promise
     const seconds = (performance.now() - started) / 1000
     const manifest = await storage.getManifest(cid)
     if (manifest === undefined) throw new CommandError(`the store lost the manifest of ${key} during the download`)
-
-    if (output === '-') {
-      for await (const part of contentOf(storage, cid, manifest.chunkCount, io.signal)) {
-        if (!io.stdout.write(part)) await new Promise<void>(resolve => { io.stdout.once?.('drain', resolve) ?? resolve() })
-      }
-    } else {
-      await writeAtomically(output, contentOf(storage, cid, manifest.chunkCount, io.signal), { signal: io.signal })
-    }
+    if (output !== '-') await writeAtomically(output, contentOf(storage, cid, manifest.chunkCount, io.signal), { signal: io.signal })
 
     const result: GetResult = {
       event: 'done',
@@ -158,17 +184,22 @@ export async function getCommand (cidText: string, ctx: CommandContext): Promise
       fetchedChunks,
       fetchedBytes,
       peers: senders.size,
+      originBytes,
+      offload: fetchedBytes === 0 ? 1 : (fetchedBytes - originBytes) / fetchedBytes,
       seconds,
       rate: seconds > 0 ? fetchedBytes / seconds : 0
     }
     out.data(result)
-    const where = output === '-' ? 'stdout' : output
-    const resumed = resumedChunks > 0 ? `, ${resumedChunks} chunks were already here` : ''
-    const fetched = fetchedChunks === 0 ? 'nothing to fetch' : `fetched ${formatBytes(fetchedBytes)} from ${senders.size} peer${senders.size === 1 ? '' : 's'} in ${formatDuration(seconds * 1000)} (${formatRate(result.rate)})`
-    const summary = `saved ${key} (${formatBytes(manifest.totalSize)}) to ${where}: ${fetched}${resumed}`
-    // With the content on stdout, the summary goes to stderr.
-    if (output === '-') out.note(summary)
-    else out.result(summary)
+    if (mode === 'get') {
+      const where = output === '-' ? 'stdout' : output
+      const resumed = resumedChunks > 0 ? `, ${resumedChunks} chunks were already here` : ''
+      const fromOrigins = originBytes > 0 ? `, ${formatBytes(originBytes)} of it from origins (offload ${(result.offload * 100).toFixed(1)}%)` : ''
+      const fetched = fetchedChunks === 0 ? 'nothing to fetch' : `fetched ${formatBytes(fetchedBytes)} from ${senders.size} peer${senders.size === 1 ? '' : 's'} in ${formatDuration(seconds * 1000)} (${formatRate(result.rate)})${fromOrigins}`
+      const summary = `saved ${key} (${formatBytes(manifest.totalSize)}) to ${where}: ${fetched}${resumed}`
+      // With the content on stdout, the summary goes to stderr.
+      if (output === '-') out.note(summary)
+      else out.result(summary)
+    }
 
     if (seed) await showStatusUntilAborted(node, out, io.signal, () => 1)
   } finally {

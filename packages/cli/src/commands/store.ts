@@ -4,6 +4,8 @@ import { parseCidArgument } from '../cid-arg.js'
 import { CommandError } from '../errors.js'
 import { lockDataDir } from '../data-dir.js'
 import { openStore } from '../node.js'
+import { runningServe } from '../control/control-file.js'
+import { ControlClient } from '../control/control-client.js'
 import { formatBytes } from '../units.js'
 import type { CommandContext } from './context.js'
 
@@ -86,6 +88,17 @@ export async function statCommand (cidText: string, ctx: CommandContext): Promis
 export async function rmCommand (cidTexts: string[], ctx: CommandContext): Promise<void> {
   const { io, out, settings } = ctx
   const cids = cidTexts.map(parseCidArgument)
+  const running = await runningServe(settings.dataDir)
+  if (running !== undefined) {
+    // The running node stops serving each one, aborts its download if one runs, and deletes it.
+    const client = new ControlClient(running)
+    for (const cid of cids) {
+      await client.remove(cid.toString(), { signal: io.signal })
+      out.result(`removed ${cid.toString()}`)
+    }
+    out.data({ removed: cids.map(c => c.toString()), servedBy: running.pid })
+    return
+  }
   const lock = await lockDataDir(settings.dataDir, 'rm')
   try {
     const storage = await openStore(settings.dataDir)
