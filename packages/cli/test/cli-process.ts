@@ -95,3 +95,38 @@ export function lastJson (result: CliResult): Record<string, unknown> {
   if (lines.length === 0) throw new Error(`no JSON output.\nstdout: ${result.stdout}\nstderr: ${result.stderr}`)
   return JSON.parse(lines[lines.length - 1]) as Record<string, unknown>
 }
+
+/** A finished `codio-chunk` process whose stdout was kept as bytes (content written to stdout). */
+export interface CliBytesResult {
+  code: number | null
+  signal: NodeJS.Signals | null
+  stdout: Buffer
+  stderr: string
+}
+
+/**
+ * Runs `codio-chunk` to completion keeping stdout as bytes (killed after `timeout` ms). With
+ * `closeAfter`, stdout is closed once that many bytes have arrived, as `| head -c N` does.
+ */
+export async function runCliBytes (args: readonly string[], options: { cwd: string, env?: Record<string, string>, timeout?: number, closeAfter?: number, stdin?: Buffer }): Promise<CliBytesResult> {
+  const env = { ...process.env, CODIO_CHUNK_DHT: 'off', ...options.env }
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env, stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] })
+  if (options.stdin !== undefined) child.stdin!.end(options.stdin)
+  const parts: Buffer[] = []
+  let received = 0
+  let stderr = ''
+  child.stdout!.on('data', (part: Buffer) => {
+    if (options.closeAfter !== undefined && received >= options.closeAfter) return
+    parts.push(part)
+    received += part.length
+    if (options.closeAfter !== undefined && received >= options.closeAfter) child.stdout!.destroy()
+  })
+  child.stderr!.setEncoding('utf8').on('data', (text: string) => { stderr += text })
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeout ?? 30_000)
+  try {
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>(resolve => { child.on('close', (c, s) => { resolve([c, s]) }) })
+    return { code, signal, stdout: Buffer.concat(parts), stderr }
+  } finally {
+    clearTimeout(timer)
+  }
+}

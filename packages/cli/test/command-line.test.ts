@@ -49,7 +49,7 @@ describe('parseCommandLine', () => {
   })
 
   it('knows every command of the table', () => {
-    expect(COMMANDS.map(c => c.name)).toEqual(['add', 'serve', 'get', 'providers', 'ls', 'stat', 'rm', 'demo'])
+    expect(COMMANDS.map(c => c.name)).toEqual(['add', 'serve', 'get', 'cat', 'providers', 'ls', 'stat', 'rm', 'demo'])
     for (const spec of COMMANDS) {
       const args = spec.args === '' ? [] : ['x']
       expect(command(parseCommandLine([spec.name, ...args])).command).toBe(spec)

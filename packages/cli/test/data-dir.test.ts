@@ -34,7 +34,7 @@ async function exitedPid (): Promise<number> {
 
 describe('dataDirPaths and ensureDataDir', () => {
   it('names the store, identity and lock inside the data dir', () => {
-    expect(dataDirPaths('/data')).toEqual({ store: '/data/store', identity: '/data/identity.json', lock: '/data/repo.lock' })
+    expect(dataDirPaths('/data')).toEqual({ store: '/data/store', identity: '/data/identity.json', lock: '/data/repo.lock', control: '/data/control.json' })
   })
 
   it('creates the data dir readable only by its owner, and accepts one that exists', async () => {

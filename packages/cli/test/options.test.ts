@@ -4,13 +4,14 @@ import { UsageError } from '../src/errors.js'
 import { OPTIONS, flagName, helpText, optionsFor } from '../src/options.js'
 import type { OptionScope, OptionSpec } from '../src/options.js'
 
-const SCOPES: OptionScope[] = ['global', 'content', 'network', 'listen', 'discovery', 'get', 'providers', 'demo']
+const SCOPES: OptionScope[] = ['global', 'content', 'network', 'listen', 'discovery', 'origin', 'sources', 'serve', 'get', 'providers', 'demo']
 
 /** The scopes of each command, as run.ts wires them. */
 const COMMAND_SCOPES: Record<string, OptionScope[]> = {
   add: ['global', 'content'],
-  serve: ['global', 'content', 'network', 'listen', 'discovery'],
-  get: ['global', 'content', 'network', 'listen', 'discovery', 'get'],
+  serve: ['global', 'content', 'network', 'listen', 'discovery', 'origin', 'serve'],
+  get: ['global', 'content', 'network', 'listen', 'discovery', 'origin', 'sources', 'get'],
+  cat: ['global', 'content', 'network', 'discovery', 'origin', 'sources'],
   providers: ['global', 'discovery', 'providers'],
   ls: ['global'],
   demo: ['global', 'content', 'network', 'demo']

@@ -116,8 +116,16 @@ describe('origin fallback', () => {
     nodes.push(partial)
     const node = await originNode([origin.url], { delay: 300 })
     const fromOrigin = new Set<number>()
-    node.events.on('origin:chunk', ({ index }) => { fromOrigin.add(index) })
+    // The download's progress reports what came from origins while it runs.
+    let during: { bytes: number, chunks: number, offload: number } | undefined
+    node.events.on('origin:chunk', ({ index }) => {
+      fromOrigin.add(index)
+      during = node.downloadProgress(origin.cid)?.origin
+    })
     await node.download(origin.cid, partial.addresses, { signal: AbortSignal.timeout(30_000) })
+    expect(during?.chunks).toBeGreaterThanOrEqual(1)
+    expect(during?.bytes).toBe(during === undefined ? -1 : during.chunks * CHUNK)
+    expect(during?.offload).toBeLessThan(1)
     expect(equalBytes(await storedBytes(node, origin.cid), content)).toBe(true)
     // Every odd chunk came from the origin; the even ones (mostly) from the peer.
     for (let i = 1; i < 16; i += 2) expect(fromOrigin.has(i)).toBe(true)

@@ -77,7 +77,9 @@ async function startGateway (node: ChunkDistributor, endpoint: string, signal: A
   } catch (err) {
     await gateway.close()
     if (signal.aborted) throw err
-    throw new CommandError(`--http ${endpoint}: ${(err as Error).message}`, { cause: err })
+    const cause = (err as Error).cause as NodeJS.ErrnoException | undefined
+    const why = cause?.code === 'EADDRINUSE' ? 'the port is in use; choose another port' : cause?.code === 'EADDRNOTAVAIL' ? 'no interface of this machine has that address' : cause?.code === 'EACCES' ? 'permission denied (ports below 1024 need privileges)' : (cause ?? err as Error).message
+    throw new CommandError(`--http ${endpoint}: cannot listen: ${why}`, { cause: err })
   }
   return gateway
 }
@@ -112,21 +114,25 @@ export async function serveCommand (ctx: CommandContext): Promise<void> {
       await node.stop()
       throw new CommandError(`cannot start the local control endpoint: ${err.message}`, { cause: err })
     })
+    let announced = false
     try {
       await writeControlFile(settings.dataDir, { pid: process.pid, url: control.url, token })
       const http = settings.values.http as string | undefined
       if (http !== undefined) gateway = await startGateway(node, http, io.signal)
       contents = (await node.listContent({ signal: io.signal })).length
       announceNode(node, out, contents, { http: gateway?.address?.url, origins })
+      announced = true
       await showStatusUntilAborted(node, out, io.signal, () => contents)
     } finally {
       await removeControlFile(settings.dataDir, token).catch(() => {})
       await control.close()
       await gateway?.close()
       await node.stop()
-      const origin = node.originStats()
-      out.note(`stopped after serving ${chunksServed} chunks (${formatBytes(bytesServed)})`)
-      out.data({ event: 'stopped', chunksServed, bytesServed, originBytes: origin.originBytes, offload: origin.offload })
+      if (announced) {
+        const origin = node.originStats()
+        out.note(`stopped after serving ${chunksServed} chunks (${formatBytes(bytesServed)})`)
+        out.data({ event: 'stopped', chunksServed, bytesServed, originBytes: origin.originBytes, offload: origin.offload })
+      }
     }
   } finally {
     await lock.release()
