@@ -71,7 +71,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'rm',
     args: '<cids...>',
-    summary: 'delete contents from the store',
+    summary: 'delete contents from the store (through the running serve, which stops serving them, if one runs on the data dir)',
     scopes: ['global'],
     examples: ['codio-chunk rm bafkrei…']
   },
@@ -129,7 +129,7 @@ function theProgram (): Command {
       getOutHelpWidth: () => state.widths.stdout ?? 100,
       getErrHelpWidth: () => state.widths.stderr ?? 100
     })
-    .addHelpText('after', '\nExit codes: 0 ok, 1 failure, 2 usage error. Run codio-chunk <command> --help for a command\'s options.')
+    .addHelpText('after', '\nExit codes: 0 ok (also when a reader closes stdout early, as `| head` does), 1 failure, 2 usage error, 130 interrupted by Ctrl-C.\nRun codio-chunk <command> --help for a command\'s options.')
 
   for (const spec of COMMANDS) {
     const command = root.command(spec.name).description(spec.summary).exitOverride()

@@ -64,6 +64,17 @@ describe('parseCommandLine', () => {
     expect(parseCommandLine(['--version'])).toMatchObject({ kind: 'print', stream: 'stdout', exitCode: 0, text: expect.stringMatching(/^\d+\.\d+\.\d+\n$/) })
   })
 
+  it('documents --http, --origin, cat and the exit codes in the help', () => {
+    const text = (argv: string[]): string => (parseCommandLine(argv, { stdout: 200 }) as { text: string }).text
+    expect(text(['serve', '--help'])).toMatch(/--http <host:port> +also serve the store over HTTP/)
+    expect(text(['serve', '--help'])).toMatch(/--origin <url> +HTTP trustless gateway to fall back to \(repeatable\)/)
+    expect(text(['get', '--help'])).toMatch(/--origin <url>/)
+    expect(text(['cat', '--help'])).toMatch(/^Usage: codio-chunk cat \[options\] <cid>\n\nwrite content to stdout in order while it downloads/)
+    expect(text(['cat', '--help'])).toMatch(/--origin <url>[\s\S]*--peer <address>/)
+    expect(text(['cat', '--help'])).not.toMatch(/^ +(-o, --output|--seed|--listen|--http) /m)
+    expect(text(['--help'])).toMatch(/130 interrupted by Ctrl-C/)
+  })
+
   it('returns the help for stderr, exit 2, when no command is given', () => {
     const line = parseCommandLine([])
     expect(line).toMatchObject({ kind: 'print', stream: 'stderr', exitCode: 2 })
