@@ -111,7 +111,6 @@ describe('cat and get -o -', () => {
     // 512 KiB/s: the 2 MiB content takes seconds, the first chunk a fraction of one.
     const node = await serve('seed', ['--upload-limit', '512KiB/s'])
     try {
-      const started = Date.now()
       let firstByteAt = 0
       const proc = new CliProcess(['get', cid, '--peer', node.address, '--data-dir', 'stream1', '-o', '-'], { cwd: dir })
       running.push(proc)
@@ -120,7 +119,9 @@ describe('cat and get -o -', () => {
       const endedAt = Date.now()
       expect(result.code, result.stderr).toBe(0)
       expect(firstByteAt).toBeGreaterThan(0)
-      expect(endedAt - firstByteAt).toBeGreaterThan((endedAt - started) / 2)
+      // The upload cap is a ceiling: the rest of the content takes over 3 s after the first chunk,
+      // however loaded the machine is, and the first bytes came out before it.
+      expect(endedAt - firstByteAt).toBeGreaterThan(1500)
       expect(result.stderr).toMatch(/^saved .* to stdout: fetched 2\.0 MiB/m)
     } finally {
       await node.proc.stop('SIGTERM')
