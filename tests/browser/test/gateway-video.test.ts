@@ -73,6 +73,15 @@ function muxWebm (frames: EncodedFrame[]): Uint8Array {
   return new Uint8Array(muxer.target.buffer)
 }
 
+/** Resolves once `done()` holds, checking every 20 ms; rejects after `ms`. */
+async function until (done: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`no ${what} within ${ms / 1000} s`)
+    await new Promise(resolve => setTimeout(resolve, 20))
+  }
+}
+
 async function startNode (listen: boolean): Promise<ChunkDistributor> {
   return await ChunkDistributor.create(ChunkConfig.from({ chunkSize: CHUNK_SIZE }), {
     transports: [tcpTransport()],
@@ -158,10 +167,13 @@ describe.runIf(hasChromium)('a video from the swarm through the gateway, in Chro
     expect(video.afterSeek).toBeGreaterThanOrEqual(2) // HAVE_CURRENT_DATA: the frame at the seek point decoded
     expect(video.currentTime).toBeCloseTo(FRAMES / FPS / 2, 1)
 
-    // The media element's requests reached the gateway as Range requests and were answered 206.
+    // The media element's requests reached the gateway as Range requests and were answered 206
+    // (onResponse reports a request when its response has ended, so one still open is waited for).
+    const isVideoRange = (r: GatewayResponseEntry): boolean => r.url.includes('filename=clip.webm') && r.range !== undefined && r.status === 206
+    await until(() => responses.some(isVideoRange), 10_000, 'a Range request of the <video> answered')
     const videoRequests = responses.filter(r => r.method === 'GET' && r.url.includes('filename=clip.webm'))
     expect(videoRequests.length).toBeGreaterThanOrEqual(1)
-    expect(videoRequests.filter(r => r.range !== undefined && r.status === 206).length).toBeGreaterThanOrEqual(1)
+    expect(videoRequests.filter(isVideoRange).length).toBeGreaterThanOrEqual(1)
     expect(videoRequests.every(r => r.status === 206 || r.status === 200)).toBe(true)
 
     // fetch() with Range from the page: a prefix, a span crossing chunk boundaries, a suffix.
@@ -187,7 +199,7 @@ describe.runIf(hasChromium)('a video from the swarm through the gateway, in Chro
       expect(fetched[i].contentRange).toBe(`bytes ${start}-${end - 1}/${size}`)
       expect(Buffer.compare(Buffer.from(fetched[i].data, 'base64'), Buffer.from(clip.subarray(start, end)))).toBe(0)
     }
-    expect(responses.filter(r => r.range !== undefined && r.status === 206).length).toBeGreaterThanOrEqual(1 + ranges.length)
+    await until(() => responses.filter(r => r.range !== undefined && r.status === 206).length >= 1 + ranges.length, 10_000, 'the fetch() Range requests reported')
 
     // Every byte came from the remote peer: the seeder served chunks, and the node now holds them.
     expect(served.length).toBeGreaterThan(0)
