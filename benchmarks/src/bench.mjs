@@ -30,7 +30,8 @@ const SCENARIOS = [
   { name: 'distribution', script: 'swarm-distribution.mjs' },
   { name: 'rss', script: 'rss.mjs' },
   { name: 'discovery', script: 'discovery.mjs' },
-  { name: 'browser', script: 'browser.mjs', quick: ['--quick'] }
+  { name: 'browser', script: 'browser.mjs', quick: ['--quick'] },
+  { name: 'gateway', script: 'gateway.mjs' }
 ]
 
 const args = process.argv.slice(2).filter(a => a !== '--')

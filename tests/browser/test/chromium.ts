@@ -9,7 +9,7 @@ export const CHROMIUM = process.env.CODIO_CHROMIUM ?? '/usr/bin/chromium'
 export const hasChromium = existsSync(CHROMIUM)
 
 /** What is said, and shown as a skipped test's name, when Chromium is missing. */
-export const SKIPPED = `Chromium is not installed at ${CHROMIUM}, so the tests in a real browser were skipped (the page's download from Node.js nodes, ban of a liar and resume from IndexedDB; the storage compliance suite on Chromium's IndexedDB). Install it with \`apt-get install -y chromium\` and run them again`
+export const SKIPPED = `Chromium is not installed at ${CHROMIUM}, so the tests in a real browser were skipped (the page's download from Node.js nodes, ban of a liar and resume from IndexedDB; the storage compliance suite on Chromium's IndexedDB; a <video> and fetch() Range requests through the gateway). Install it with \`apt-get install -y chromium\` and run them again`
 
 if (!hasChromium) process.stderr.write(`\n${SKIPPED}\n\n`)
 
