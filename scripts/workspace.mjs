@@ -4,6 +4,7 @@
 // needs with nx, then runs it.
 //
 //   node scripts/workspace.mjs demo [codio-chunk demo options, e.g. --peers 8 --size 256MiB]
+//   node scripts/workspace.mjs browser-demo [examples/browser/demo.mjs options, e.g. --size 64]
 //   node scripts/workspace.mjs test [nx run-many options, e.g. --projects=@codio-chunk/cli]
 //   node scripts/workspace.mjs summary    the closing line of `test` from the test results on disk
 //
@@ -32,6 +33,16 @@ async function demo (args) {
   const build = await step('building the codio-chunk CLI', 'built the codio-chunk CLI', pnpm, ['exec', 'nx', 'run', '@codio-chunk/cli:build', '--output-style=static'])
   if (!build.ok) process.exit(build.code)
   const result = spawnSync('node', [join('packages', 'cli', 'dist', 'bin.js'), 'demo', ...args], { cwd: root, stdio: 'inherit', env, shell: windows })
+  process.exit(result.status ?? 1)
+}
+
+async function browserDemo (args) {
+  const pnpm = pnpmCommand()
+  const install = await step('installing dependencies with pnpm', 'installed dependencies', pnpm, installArgs())
+  if (!install.ok) process.exit(install.code)
+  const build = await step('building the packages the demo nodes run on', 'built the packages', pnpm, ['exec', 'nx', 'run', '@codio-chunk/example-browser:build', '--output-style=static'])
+  if (!build.ok) process.exit(build.code)
+  const result = spawnSync('node', [join('examples', 'browser', 'demo.mjs'), ...args], { cwd: root, stdio: 'inherit', env, shell: windows })
   process.exit(result.status ?? 1)
 }
 
@@ -197,6 +208,9 @@ switch (task) {
   case 'demo':
     await demo(rest.filter(arg => arg !== '--'))
     break
+  case 'browser-demo':
+    await browserDemo(rest.filter(arg => arg !== '--'))
+    break
   case 'test':
     await test(rest)
     break
@@ -204,6 +218,6 @@ switch (task) {
     finish(testCounts(), [])
     break
   default:
-    process.stderr.write('usage: node scripts/workspace.mjs demo|test|summary [args]\n')
+    process.stderr.write('usage: node scripts/workspace.mjs demo|browser-demo|test|summary [args]\n')
     process.exit(2)
 }

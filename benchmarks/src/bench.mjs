@@ -29,7 +29,8 @@ const SCENARIOS = [
   { name: 'rate-limit', script: 'rate-limit.mjs' },
   { name: 'distribution', script: 'swarm-distribution.mjs' },
   { name: 'rss', script: 'rss.mjs' },
-  { name: 'discovery', script: 'discovery.mjs' }
+  { name: 'discovery', script: 'discovery.mjs' },
+  { name: 'browser', script: 'browser.mjs', quick: ['--quick'] }
 ]
 
 const args = process.argv.slice(2).filter(a => a !== '--')

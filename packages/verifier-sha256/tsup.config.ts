@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup'
 import { packageBuild } from '../../tsup.config.base.js'
 
-export default defineConfig(packageBuild(['src/index.ts']))
+// index: Node.js (node:crypto and worker threads too); browser: the portable backends only.
+export default defineConfig(packageBuild(['src/index.ts', 'src/browser.ts']))

@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url'
 import { tcpTransport } from '@codio-chunk/transport-tcp'
 import { quicLibraryPatchPath, quicLibraryPatched, quicTransport } from '@codio-chunk/transport-quic'
 import { quinnTransport } from '@codio-chunk/transport-quinn'
+import { webSocketTransport } from '@codio-chunk/transport-websocket'
 import { sha256Verifier } from '@codio-chunk/verifier-sha256'
 import { blake3Verifier } from '@codio-chunk/verifier-blake3'
 import { rarestFirst } from '@codio-chunk/strategy-rarest-first'
@@ -14,13 +15,15 @@ import { UsageError } from './errors.js'
 
 /**
  * Transports the CLI can run, by `--transport` name, as the factories a node takes. The node gives
- * each its identity: QUIC and quinn prove it to peers in their TLS handshakes; TCP only claims it
- * in the hello.
+ * each its identity: QUIC and quinn prove it to peers in their TLS handshakes, WebSocket (`ws`,
+ * for `ws://` addresses, which browsers dial) in a signed challenge; TCP only claims it in the
+ * hello.
  */
 export const TRANSPORTS: Record<string, () => TransportFactory> = {
   tcp: () => tcpTransport(),
   quic: () => quicTransport(),
-  quinn: () => quinnTransport()
+  quinn: () => quinnTransport(),
+  ws: () => webSocketTransport()
 }
 
 /**

@@ -37,7 +37,7 @@ describe('plugin names that are Object.prototype\'s', () => {
   const names = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'isPrototypeOf']
 
   it.each(names)('--transport %s is an unknown transport', (name) => {
-    expect(() => transportsFor([name])).toThrow(new UsageError(`unknown transport "${name}": use one of tcp, quic, quinn`))
+    expect(() => transportsFor([name])).toThrow(new UsageError(`unknown transport "${name}": use one of tcp, quic, quinn, ws`))
   })
 
   it.each(names)('--verifier %s is an unknown verifier', (name) => {
@@ -62,11 +62,27 @@ describe('built-in plugins', () => {
   })
 
   it('makes the tcp transport, once even when named twice', () => {
-    expect(Object.keys(TRANSPORTS)).toEqual(['tcp', 'quic', 'quinn'])
+    expect(Object.keys(TRANSPORTS)).toEqual(['tcp', 'quic', 'quinn', 'ws'])
     const transports = transportsFor(['tcp', 'tcp']).map(make => make(createComponents()))
     expect(transports).toHaveLength(1)
     expect(transports[0].name).toBe('tcp')
     expect(transports[0].protocols).toContain('tcp')
+  })
+
+  it('makes the ws transport from the node\'s own identity: a ws:// listener that proves it to diallers', async () => {
+    const identity = PeerIdentity.generate()
+    const [ws] = transportsFor(['ws']).map(make => make(createComponents({ identity })))
+    expect(ws.protocols).toEqual(['ws', 'wss'])
+    const listener = await ws.listen('ws://127.0.0.1:0', { onConnection: (connection) => connection.close() })
+    try {
+      expect(listener.addresses[0]).toMatch(new RegExp(`^ws://127\\.0\\.0\\.1:\\d+/p2p/${identity.peerId}$`))
+      const [dialler] = transportsFor(['ws']).map(make => make(createComponents()))
+      const connection = await dialler.dial(listener.addresses[0], { signal: AbortSignal.timeout(5000) })
+      expect(connection.remotePeerId).toBe(identity.peerId)
+      connection.close()
+    } finally {
+      await listener.close()
+    }
   })
 
   it('makes the quic transport from the node\'s own identity', () => {

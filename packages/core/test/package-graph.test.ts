@@ -85,6 +85,15 @@ function cycles (graph: Map<string, string[]>): string[][] {
   return found
 }
 
+/** Checks that a package's dependencies and the imports of its sources name only `allowed` packages of ours. */
+function expectOnlyDependsOn (pkg: Workspace, allowed: Set<string>): void {
+  expect(pkg.dependencies.filter(name => !allowed.has(name)), pkg.name).toEqual([])
+  for (const file of sourceFiles(join(pkg.dir, 'src'))) {
+    const ours = specifiers(file).filter(s => s.startsWith('@codio-chunk/')).map(s => s.split('/').slice(0, 2).join('/'))
+    expect(ours.filter(name => !allowed.has(name)), relative(root, file)).toEqual([])
+  }
+}
+
 const all = workspaces()
 const byName = new Map(all.map(w => [w.name, w]))
 const packages = all.filter(w => relative(root, w.dir).startsWith('packages'))
@@ -122,12 +131,17 @@ describe('workspace shape', () => {
     const allowed = new Set(['@codio-chunk/interface', '@codio-chunk/protocol', '@codio-chunk/content', '@codio-chunk/pieces'])
     const plugins = packages.filter(w => /\/(transport|strategy|verifier|storage|discovery)-[^/]+$/.test(w.dir) || w.name === '@codio-chunk/interface-tests')
     expect(plugins.length).toBeGreaterThanOrEqual(10)
-    for (const plugin of plugins) {
-      expect(plugin.dependencies.filter(name => !allowed.has(name)), plugin.name).toEqual([])
-      for (const file of sourceFiles(join(plugin.dir, 'src'))) {
-        const ours = specifiers(file).filter(s => s.startsWith('@codio-chunk/')).map(s => s.split('/').slice(0, 2).join('/'))
-        expect(ours.filter(name => !allowed.has(name)), relative(root, file)).toEqual([])
-      }
+    for (const plugin of plugins) expectOnlyDependsOn(plugin, allowed)
+  })
+
+  it('lets add-ons (the gateway, Node-only) depend on the engine and what it is made of, and only the command line and private packages depend on them', () => {
+    const allowed = new Set(['@codio-chunk/interface', '@codio-chunk/protocol', '@codio-chunk/content', '@codio-chunk/engine'])
+    const addOns = packages.filter(w => w.name === '@codio-chunk/gateway')
+    expect(addOns.length).toBe(1)
+    for (const addOn of addOns) {
+      expectOnlyDependsOn(addOn, allowed)
+      const dependents = packages.filter(w => w.dependencies.includes(addOn.name)).map(w => w.name)
+      expect(dependents.filter(name => name !== '@codio-chunk/cli'), addOn.name).toEqual([])
     }
   })
 

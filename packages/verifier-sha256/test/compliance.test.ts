@@ -10,3 +10,5 @@ verifierComplianceSuite('sha256 (node:crypto)', () => sha256Verifier({ backend: 
 verifierComplianceSuite('sha256 (wasm-simd)', () => sha256Verifier({ backend: 'wasm-simd' }), nodeSha256)
 verifierComplianceSuite('sha256 (wasm-simd, 2 workers)', () => sha256Verifier({ backend: 'wasm-simd', workers: 2, workerMinBytes: 0 }), nodeSha256)
 verifierComplianceSuite('sha256 (node:crypto, 1 worker)', () => sha256Verifier({ backend: 'node', workers: 1, workerMinBytes: 0 }), nodeSha256)
+verifierComplianceSuite('sha256 (webcrypto)', () => sha256Verifier({ backend: 'webcrypto' }), nodeSha256)
+verifierComplianceSuite('sha256 (fastest)', () => sha256Verifier({ backend: 'fastest' }), nodeSha256)

@@ -2,10 +2,10 @@ import { Bitfield } from '@codio-chunk/interface'
 import { resolveManifest } from '@codio-chunk/content'
 import { leafData } from '@codio-chunk/content'
 import { NodeStoppedError, abortError, throwIfAborted } from '@codio-chunk/interface'
-import { raceAbort } from '@codio-chunk/protocol'
 import { Download } from './download.js'
 import { connectProviders, fetchBlockFromPeers } from './providers.js'
 import { ProviderSearch } from '../discovery/provider-search.js'
+import { SharedTasks } from '../util/shared-tasks.js'
 import type { DiscoveryService } from '../discovery/discovery-service.js'
 import type { ProviderConnections } from './providers.js'
 import type { ContentId } from '@codio-chunk/interface'
@@ -17,14 +17,6 @@ import type { PeerManager } from '../peers/peer-manager.js'
 import type { PeerSession } from '../peers/peer-session.js'
 import type { ContentSwarm } from '../swarm/swarm.js'
 import type { SwarmRegistry } from '../swarm/swarm-registry.js'
-
-/** One running download, shared by every caller asking for the same content. */
-interface SharedDownload {
-  readonly promise: Promise<void>
-  /** Aborted when the last caller still waiting gives up. */
-  readonly controller: AbortController
-  callers: number
-}
 
 /** Most dials to addresses learned by peer exchange in progress at once. */
 const MAX_EXCHANGE_DIALS = 8
@@ -60,7 +52,10 @@ export interface DownloadCoordinatorInit {
  * swarm supplied with peers (peer exchange, redials).
  */
 export class DownloadCoordinator {
-  private readonly downloads = new Map<string, SharedDownload>()
+  /** One shared download per content, by CID string. */
+  private readonly downloads = new SharedTasks<void>()
+  /** One shared manifest fetch per content, by CID string. */
+  private readonly manifests = new SharedTasks<ContentSwarm>()
   private readonly ctx: EngineServices
   private readonly peers: PeerManager
   private readonly swarms: SwarmRegistry
@@ -105,28 +100,26 @@ export class DownloadCoordinator {
    */
   async download (root: ContentId, providers: readonly string[], options: { signal?: AbortSignal, seed?: number }): Promise<void> {
     const key = root.toString()
-    let shared = this.downloads.get(key)
-    if (shared === undefined) {
-      const controller = new AbortController()
-      const promise = this.run(root, providers, controller.signal, options.seed).finally(() => this.downloads.delete(key))
-      promise.catch(() => {})
-      shared = { promise, controller, callers: 0 }
-      this.downloads.set(key, shared)
-    } else {
+    if (this.downloads.has(key)) {
       // A later caller's providers join the running download.
       const swarm = this.swarms.swarms.get(key)
       for (const address of providers) {
         if (swarm !== undefined && this.swarms.remember(swarm, [address])) this.dialForSwarm(swarm, address)
       }
     }
-    shared.callers++
-    try {
-      await raceAbort(shared.promise, options.signal)
-    } finally {
-      shared.callers--
-      // The shared download stops only when every caller has given up on it.
-      if (options.signal?.aborted === true && shared.callers === 0) shared.controller.abort(options.signal.reason)
-    }
+    await this.downloads.join(key, async (signal) => { await this.run(root, providers, signal, options.seed) }, { signal: options.signal })
+  }
+
+  /**
+   * The swarm of a content, with its manifest: known already (memory or storage), or fetched from
+   * the providers (and any the discoveries find), verified block by block and stored. No chunk is
+   * downloaded (leaves fetched on the way to the manifest are kept). Callers asking for the same
+   * content share one fetch, stopped when they all give up. Rejects as `download` does.
+   */
+  async resolve (root: ContentId, providers: readonly string[], options: { signal?: AbortSignal } = {}): Promise<ContentSwarm> {
+    const known = await this.swarms.get(root)
+    if (known !== undefined) return known
+    return await this.manifests.join(root.toString(), async (signal) => await this.fetchSwarm(root, providers, signal), { signal: options.signal, what: 'manifest fetch' })
   }
 
   /** The download fetching a content, if one runs. */
@@ -146,7 +139,27 @@ export class DownloadCoordinator {
 
   /** Resolves when every running download has settled (used when the node stops). */
   async settled (): Promise<void> {
-    await Promise.allSettled([...this.downloads.values()].map(async d => { await d.promise }))
+    await Promise.all([this.downloads.settled(), this.manifests.settled()])
+  }
+
+  /** The steps of `run` before the swarm takes over, alone: providers, then the manifest. */
+  private async fetchSwarm (root: ContentId, providers: readonly string[], callerSignal: AbortSignal): Promise<ContentSwarm> {
+    const signal = AbortSignal.any([callerSignal, this.stopSignal])
+    const searchEnded = new AbortController()
+    const search = this.searchFor(root, () => undefined, AbortSignal.any([signal, searchEnded.signal]))
+    try {
+      search?.start()
+      const connections = await connectProviders(this.peers, providers, signal, search)
+      throwIfAborted(signal, 'manifest fetch')
+      const swarm = await this.swarms.get(root) ?? await this.fetchManifest(root, connections, signal)
+      for (const address of providers) this.swarms.remember(swarm, [address])
+      return swarm
+    } catch (err) {
+      if (this.isStopped() && !(err instanceof NodeStoppedError)) throw new NodeStoppedError('The node was stopped', { cause: err })
+      throw err
+    } finally {
+      searchEnded.abort()
+    }
   }
 
   private async run (root: ContentId, providers: readonly string[], callerSignal: AbortSignal, seed?: number): Promise<void> {
@@ -194,7 +207,10 @@ export class DownloadCoordinator {
       return
     }
     const download = new Download(this.ctx, swarm, {
-      chunkStored: (index) => { this.swarms.announceHave(swarm, index) },
+      chunkStored: (index) => {
+        this.swarms.announceHave(swarm, index)
+        swarm.readers?.stored(index)
+      },
       peerMisbehaved: (session, reason) => { this.peers.ban(session, reason) },
       needPeers: async () => {
         search?.again()

@@ -112,6 +112,7 @@ export class Download implements SwarmDownload {
     if (this.finished) return
     this.running = true
     this.events.running(true)
+    this.position = this.swarm.readers?.earliest() ?? this.position
     if (this.checkComplete()) return
     for (const [session, holdings] of this.swarm.peers) this.peerJoined(session, holdings)
     const every = Math.max(20, Math.min(1000, this.ctx.config.requestTimeout / 4))
@@ -194,7 +195,9 @@ export class Download implements SwarmDownload {
     const maxServed = session.remoteHello?.maxRequests ?? this.ctx.config.chunksPerPeer
     const limit = peer.snubbed ? 1 : Math.min(this.ctx.config.chunksPerPeer, maxServed)
     while (peer.inflight < limit && session.requestsOut < maxServed && !this.intake.full) {
-      let index = pickChunk(this.ctx, this.availability, peer, { position: this.position, random: this.random })
+      // Chunks a reader of the content needs soon come first (streaming), whatever the strategy.
+      let index = this.swarm.readers?.pick(this.availability.candidates, peer) ??
+        pickChunk(this.ctx, this.availability, peer, { position: this.position, random: this.random })
       if (index === undefined && this.availability.candidates.size === 0) index = this.inflight.endgamePick(session, peer)
       if (index === undefined) {
         // Nothing to ask it for now: while we stay interested we would hold one of its few upload

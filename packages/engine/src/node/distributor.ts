@@ -7,13 +7,15 @@ import { collectPeerStats, type PeerStats } from '../peers/peer-stats.js'
 import { createEngineUnits, type EngineUnits } from './engine-units.js'
 import { toContentId, type ContentRef } from './content-ref.js'
 import { readAll, readContentFrom } from './content-io.js'
+import { streamContent, type StreamOptions } from './content-stream.js'
+import { makeDiscoveries, makePlugin, makeTransports } from './plugins.js'
 import { createComponents } from '@codio-chunk/protocol'
 import { DEFAULT_MAX_FRAME_SIZE, InvalidConfigError, NodeStoppedError, NotFoundError, silentLoggerFactory } from '@codio-chunk/interface'
 import type { PublishOptions } from './content-publisher.js'
 import type { DistributorEvents } from './distributor-events.js'
 import type { DownloadProgress } from '../download/peer-download.js'
 import type { ContentSwarm } from '../swarm/swarm.js'
-import type { AbortOptions, BufferPool, Components, ContentId, Discovery, DiscoveryFactory, Identity, LoggerFactory, ProviderRecord, Storage, StorageFactory, Strategy, Transport, TransportFactory, Verifier } from '@codio-chunk/interface'
+import type { AbortOptions, BufferPool, Components, ContentId, Discovery, DiscoveryFactory, Identity, LoggerFactory, Manifest, ProviderRecord, Storage, StorageFactory, Strategy, TransportFactory, Verifier } from '@codio-chunk/interface'
 
 /** The plugins and settings a {@link ChunkDistributor} runs with. */
 export interface DistributorInit {
@@ -208,12 +210,62 @@ export class ChunkDistributor {
    * ```
    */
   async download (cid: ContentRef, providers: readonly string[] = [], options: DownloadOptions = {}): Promise<ContentId> {
-    this.assertRunning()
-    const root = toContentId(cid)
-    this.units.services.verify.assertSupported(root.cid)
-    for (const address of providers) this.units.peers.transportFor(address)
+    const root = this.checkFetch(cid, providers)
     await this.units.coordinator.download(root, providers, options)
     return root
+  }
+
+  /**
+   * The manifest of a content (its DAG's interior blocks, chunk CIDs and sizes): from storage, or
+   * fetched from the providers (and any the discoveries find), verified block by block against the
+   * CID and stored. No chunk is downloaded, so this is what answering "how big is it, what are its
+   * blocks" costs. Rejects as {@link download} does.
+   *
+   * @example
+   * ```ts
+   * const manifest = await node.fetchManifest(cid, { providers: ['tcp://192.0.2.1:4001'], signal: AbortSignal.timeout(30_000) })
+   * console.log(manifest.totalSize, manifest.chunkCount)
+   * ```
+   */
+  async fetchManifest (cid: ContentRef, options: AbortOptions & { providers?: readonly string[] } = {}): Promise<Manifest> {
+    const root = this.checkFetch(cid, options.providers)
+    const swarm = await this.units.coordinator.resolve(root, options.providers ?? [], options)
+    return swarm.manifest
+  }
+
+  /**
+   * Streams bytes `start` to `end` (inclusive) of a content in order, each piece as soon as its
+   * chunk is verified: playback can begin long before the download completes. The content's
+   * download is started (or joined: readers of one content share it) with the given providers
+   * and/or the node's discoveries, and asks peers for the chunks just after each reader's position
+   * first, whatever the node's strategy (a window of `READ_WINDOW_CHUNKS`); the sequential strategy
+   * also continues from the earliest reader. Each chunk is awaited (woken when stored, no polling),
+   * read back from storage and sliced to the range. Content already held streams straight from
+   * storage without any download. The consumer pulls: nothing is read ahead, a reader holds one
+   * chunk at a time. A consumer that stops (`break`, `return`, a thrown error or `signal`) leaves;
+   * the download stops once no reader or `download()` caller still wants it (chunks stored so far
+   * are kept for a later resume). `end` past the last byte means the last byte.
+   *
+   * Rejects (on the first iteration, as a generator does) with RangeError for a bad range (`start`
+   * past the end, `end < start`), NoProvidersError, InvalidContentIdError, InvalidAddressError,
+   * UnsupportedHashError, AbortError, NodeStoppedError, NotFoundError or StorageError.
+   *
+   * @example
+   * ```ts
+   * // The second megabyte of a video, from a seeder and anyone the discoveries find.
+   * for await (const bytes of node.streamContent(cid, { start: 1 << 20, end: (2 << 20) - 1, providers: ['tcp://192.0.2.1:4001'] })) {
+   *   player.append(bytes)
+   * }
+   * ```
+   */
+  async * streamContent (cid: ContentRef, options: StreamOptions = {}): AsyncGenerator<Uint8Array> {
+    const root = this.checkFetch(cid, options.providers)
+    const { coordinator } = this.units
+    yield * streamContent({
+      storage: this.storage,
+      swarm: async (id, providers, opts) => await coordinator.resolve(id, providers, opts),
+      download: async (id, providers, opts) => { await coordinator.download(id, providers, opts) }
+    }, root, options)
   }
 
   /** Downloads a content and returns its bytes (see {@link download}). */
@@ -352,49 +404,16 @@ export class ChunkDistributor {
     return swarm
   }
 
+  /** Checks what a fetch is given: the node runs, the CID is a content id this node can verify, every address has a transport. */
+  private checkFetch (cid: ContentRef, providers: readonly string[] = []): ContentId {
+    this.assertRunning()
+    const root = toContentId(cid)
+    this.units.services.verify.assertSupported(root.cid)
+    for (const address of providers) this.units.peers.transportFor(address)
+    return root
+  }
+
   private assertRunning (): void {
     if (this.stopped) throw new NodeStoppedError('The node is stopped; create a new one')
   }
-}
-
-/**
- * Calls each transport factory with the node's components. A transport that proves a peer id
- * (QUIC, quinn) must prove this node's: a mismatch is a configuration error now, not a refused
- * handshake later.
- */
-function makeTransports (factories: readonly TransportFactory[] | undefined, components: Components): Transport[] {
-  if (!Array.isArray(factories) || factories.length === 0) {
-    throw new InvalidConfigError('At least one transport is needed, e.g. transports: [tcpTransport()] from @codio-chunk/transport-tcp')
-  }
-  return factories.map((factory) => {
-    const transport = makePlugin<Transport>(factory, components, 'transport', 'tcpTransport() from @codio-chunk/transport-tcp')
-    const proven = (transport as { peerId?: unknown }).peerId
-    if (proven !== undefined && proven !== components.identity.peerId) {
-      throw new InvalidConfigError(`The ${transport.name} transport proves peer id ${String(proven)}, but this node is ${components.identity.peerId}: let the node give the transport its identity (pass the factory, e.g. quicTransport(), not a transport made elsewhere)`)
-    }
-    return transport
-  })
-}
-
-/** Calls each discovery factory with the node's components. */
-function makeDiscoveries (factories: readonly DiscoveryFactory[] | undefined, components: Components): Discovery[] {
-  if (factories === undefined) return []
-  if (!Array.isArray(factories)) throw new InvalidConfigError('discovery must be an array of factories, e.g. discovery: [dhtDiscovery()] from @codio-chunk/discovery-dht')
-  return factories.map((factory) => {
-    const discovery = makePlugin<Discovery>(factory, components, 'discovery', 'dhtDiscovery() from @codio-chunk/discovery-dht')
-    if (typeof discovery.findProviders !== 'function' || typeof discovery.provide !== 'function' || typeof discovery.start !== 'function') {
-      throw new InvalidConfigError(`The discovery factory returned an object without start, provide and findProviders (${String((discovery as { name?: unknown }).name)})`)
-    }
-    return discovery
-  })
-}
-
-/** Calls a plugin factory with the node's components, with a clear error for anything else. */
-function makePlugin<T> (factory: (components: Components) => T, components: Components, kind: string, example: string): T {
-  if (typeof factory !== 'function') {
-    throw new InvalidConfigError(`The ${kind} must be given as a factory the node calls with its components, e.g. ${example}; got ${factory === null ? 'null' : typeof factory}`)
-  }
-  const plugin = factory(components)
-  if (plugin === null || typeof plugin !== 'object') throw new InvalidConfigError(`The ${kind} factory returned ${plugin === null ? 'null' : typeof plugin}, not a ${kind}`)
-  return plugin
 }

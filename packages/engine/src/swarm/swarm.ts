@@ -1,4 +1,4 @@
-import type { Bitfield, Manifest } from '@codio-chunk/interface'
+import type { Bitfield, ChunkSet, Manifest, PeerChunks } from '@codio-chunk/interface'
 import type { PeerHoldings } from '@codio-chunk/pieces'
 import type { CID } from 'multiformats/cid'
 import type { PeerSession } from '../peers/peer-session.js'
@@ -35,6 +35,22 @@ export interface SwarmDownload {
   storedElsewhere(indices: Iterable<number>): void
   /** How many connected members hold chunk `index`. */
   availabilityOf(index: number): number
+  /** Moves the playback position strategies such as `sequential()` pick from. */
+  setPosition(index: number): void
+}
+
+/**
+ * What a content's download asks of the readers streaming it (implemented by `ContentReaders`):
+ * the chunks they are about to need come before the strategy's picks, and they hear of each chunk
+ * stored.
+ */
+export interface SwarmReaders {
+  /** A candidate chunk `peer` has that a reader needs soon, or undefined. */
+  pick(candidates: ChunkSet, peer: PeerChunks): number | undefined
+  /** Chunk `index` was verified and stored. */
+  stored(index: number): void
+  /** The lowest position of a reader still waiting for chunks, or undefined. */
+  earliest(): number | undefined
 }
 
 /** What the swarm tells a content's super-seeder (implemented by `SuperSeeder`). */
@@ -70,6 +86,8 @@ export class ContentSwarm {
   readonly bitfieldSentTo = new WeakSet<PeerSession>()
   /** The running download, while the content is incomplete and being fetched. */
   download?: SwarmDownload
+  /** Set while someone streams the content (`streamContent`): what its readers need next. */
+  readers?: SwarmReaders
   /**
    * Set while this node super-seeds the content (`superSeed` in the config, for content complete
    * when it was registered): decides which chunks each peer is told about and may be served.
