@@ -25,6 +25,7 @@ const SCENARIOS = [
   { name: 'hashing', script: 'hashing.mjs', file: 'hashing.json' },
   { name: 'swarm', script: 'swarm-throughput.mjs', quick: ['--size', '32', '--runs', '1'] },
   { name: 'compare', script: 'compare-throughput.mjs' },
+  { name: 'cold', script: 'cold-start.mjs' },
   { name: 'transport', script: 'transport-throughput.mjs', file: 'transport-latest.json', quick: ['--runs', '1', '--mib', '32', '--seconds', '2'] },
   { name: 'rate-limit', script: 'rate-limit.mjs' },
   { name: 'distribution', script: 'swarm-distribution.mjs' },

@@ -5,9 +5,9 @@
 //
 // Options: --size MiB (256; --quick 32), --runs N (3; --quick 1), --seeders 1,5,10,
 // --transports tcp,quinn,quic (all three; --quick: tcp), --compare, --lt-profiles default,tuned, --lt-format v1|v2|hybrid (v1),
-// --fsync batch,never (the downloader's storage-fs modes: TCP gets one row per mode, the first
-// one for the other transports; default batch, the storage's default, and never, which is what
-// libtorrent does: it never fsyncs piece data), --backend NAME
+// --fsync checkpoint,never (the downloader's storage-fs modes: TCP gets one row per mode, the first
+// one for the other transports; default checkpoint, the storage's default, and never, which is
+// what libtorrent does: it never fsyncs piece data; batch and always can be added), --backend NAME
 // (the downloader's SHA-256 backend, default auto), --profile / --no-profile (one extra
 // profiled run of the downloader and the seeders; on by default except with --quick),
 // --baseline DIR (another checkout of this repository, built: its codio-chunk runs as an extra
@@ -43,7 +43,8 @@ export const WEBTORRENT_NOTE = 'WebTorrent 2.8.5: left out. It does not install 
 const here = fileURLToPath(new URL('.', import.meta.url))
 /** What each downloader fsync mode means, for the table's caption. */
 const FSYNC_MEANING = {
-  batch: 'batch = storage-fs\'s default, data and journal fsynced every 64 chunks in the background',
+  checkpoint: 'checkpoint = storage-fs\'s default, no fsync while downloading: data then journal synced in the background every 5 s and every 64 MiB, and on close',
+  batch: 'batch = data and journal fsynced every 64 chunks in the background, the next batch waiting for a running sync',
   never: 'never = the operating system writes when it likes, as libtorrent does (it never fsyncs piece data)',
   always: 'always = every chunk fsynced before it counts'
 }
@@ -59,7 +60,7 @@ const { values } = parseArgs({
     compare: { type: 'boolean', default: false },
     'lt-profiles': { type: 'string', default: 'default,tuned' },
     'lt-format': { type: 'string', default: 'v1' },
-    fsync: { type: 'string', default: 'batch,never' },
+    fsync: { type: 'string', default: 'checkpoint,never' },
     backend: { type: 'string' },
     profile: { type: 'boolean' },
     'no-profile': { type: 'boolean' },
@@ -78,7 +79,7 @@ const transports = list(values.transports ?? (quick ? 'tcp' : 'tcp,quinn,quic'))
 const profileRun = values['no-profile'] === true ? false : values.profile ?? !quick
 const doublesRun = values['no-doubles'] === true ? false : values.doubles ?? !quick
 const fsyncModes = list(values.fsync)
-for (const mode of fsyncModes) if (!['batch', 'never', 'always'].includes(mode)) throw new Error(`--fsync takes batch, never or always, got ${mode}`)
+for (const mode of fsyncModes) if (!['checkpoint', 'batch', 'never', 'always'].includes(mode)) throw new Error(`--fsync takes checkpoint, batch, never or always, got ${mode}`)
 const log = (line = '') => process.stdout.write(line + '\n')
 
 /**
@@ -87,7 +88,7 @@ const log = (line = '') => process.stdout.write(line + '\n')
  */
 function codioSystem (transport, work, cid, store, { scripts = here, label = '', kind = 'ours', fsync = fsyncModes[0], doubles = {} } = {}) {
   return {
-    name: `codio-chunk ${transport}${fsync === 'batch' ? '' : `, fsync ${fsync}`}${label}`,
+    name: `codio-chunk ${transport}${fsync === 'checkpoint' ? '' : `, fsync ${fsync}`}${label}`,
     kind,
     transport,
     fsync,
@@ -110,7 +111,7 @@ function codioSystem (transport, work, cid, store, { scripts = here, label = '',
       if (r.missedBytes > size / 100) throw new Error(`the no-op verifier had to hash ${r.missedBytes} bytes of blocks it did not know`)
       // The storage double keeps nothing to compare; every chunk still matched its CID on the way.
       if (doubles.noStore !== true && await sha256OfStoredContent(dir, cid) !== work.sha) throw new Error('codio-chunk\'s copy differs from the original file')
-      return { seconds: r.seconds, firstChunkMs: r.firstChunkMs, cpuSeconds: r.cpuSeconds, cpuUser: r.cpuUser, cpuSystem: r.cpuSystem, maxRssKiB: r.maxRssKiB }
+      return { seconds: r.seconds, firstChunkMs: r.firstChunkMs, cpuSeconds: r.cpuSeconds, cpuUser: r.cpuUser, cpuSystem: r.cpuSystem, maxRssKiB: r.maxRssKiB, stopSeconds: r.stopSeconds, stopCpuSeconds: r.stopCpuSeconds }
     }
   }
 }
@@ -225,6 +226,9 @@ async function main () {
         'downloader system s/GiB': median(results.map(x => x.cpuSystem === undefined ? undefined : x.cpuSystem * GiB / size)) ?? null,
         'seeders system s/GiB': median(results.map(x => x.seederCpuSystem === undefined ? undefined : x.seederCpuSystem * GiB / size)) ?? null,
         'downloader peak RSS MiB': median(results.map(x => x.maxRssKiB / 1024)),
+        // node.stop() after the download: storage-fs's last checkpoint (or batch sync) happens there.
+        'downloader stop ms': median(results.map(x => x.stopSeconds === undefined ? undefined : x.stopSeconds * 1000)) ?? null,
+        'downloader stop CPU ms': median(results.map(x => x.stopCpuSeconds === undefined ? undefined : x.stopCpuSeconds * 1000)) ?? null,
         'spec MB/s': SPEC_MB_S[count] ?? null,
         'codio-chunk ÷ this': s.kind !== 'ours' ? median(ratios) : null
       })
@@ -233,7 +237,7 @@ async function main () {
   }
   log(`\nOne downloader, ${size / MiB} MiB of random content, ${CHUNK / 1024} KiB chunks / pieces, loopback, seeders in another process, storage-fs on both sides (downloader fsync: ${fsyncModes.map(m => FSYNC_MEANING[m]).join('; ')})${values.compare ? `, libtorrent ${ltVersion} via python3-libtorrent (${values['lt-format']} torrent, DHT/LSD/UPnP/NAT-PMP/uTP off)` : ''}; medians of ${runs} interleaved run(s):`)
   // The system-time split stays in latest.json; the printed table keeps to what fits a terminal.
-  console.table(tableRows(rows.map(({ kind, 'downloader system s/GiB': ds, 'seeders system s/GiB': ss, ...r }) => r)))
+  console.table(tableRows(rows.map(({ kind, 'downloader system s/GiB': ds, 'seeders system s/GiB': ss, 'downloader stop CPU ms': sc, ...r }) => r)))
   if (profile !== undefined) for (const line of profile.lines) log(line)
   // A baseline checkout's rows are for comparing changes, not results of this checkout: printed only.
   saveResults(SCENARIO, { size, chunkSize: CHUNK, runs, fsync: fsyncModes, libtorrent: ltVersion ?? null, webtorrent: WEBTORRENT_NOTE, rows: rows.filter(r => r.kind !== 'baseline'), profile: profile?.summary ?? null, note: profile?.note ?? null })
@@ -253,7 +257,7 @@ async function main () {
     log(`This checkout ÷ the baseline (${values.baseline}), median of per-run ratios: ${baselines.map(r => `${r.seeders} seeder(s) ${r['codio-chunk ÷ this'].toFixed(2)}`).join(', ')}`)
   }
   const targets = []
-  // Every TCP row of this checkout: the storage default (fsync batch) and the like-for-like one.
+  // Every TCP row of this checkout: the storage default (fsync checkpoint) and the like-for-like one.
   const tcpRows = ours.transport === 'tcp' ? systems.filter(s => s.kind === 'ours' && s.transport === 'tcp') : []
   for (const count of seederCounts) {
     const tuned = rows.find(r => r.seeders === count && r.system.endsWith(' tuned'))

@@ -1,6 +1,8 @@
 // Where a process spends its time: reads a V8 .cpuprofile (node --cpu-prof) and adds self time up
 // by function and by category (hashing, transport, storage, engine, garbage collection, idle…),
 // so a benchmark can say what limits it.
+import { writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector/promises'
 
 /** Category of a profile node, from its function name and script URL. First match wins. */
 const CATEGORIES = [
@@ -79,4 +81,23 @@ export function formatProfile (summary, title) {
   lines.push('  heaviest functions (self time):')
   for (const f of summary.functions) lines.push(`  ${pct(f.share)}  ${f.name}${f.where ? `  (${f.where})` : ''}`)
   return lines
+}
+
+/**
+ * Starts V8's sampling profiler in this process (200 µs interval); `stop()` writes the profile of
+ * what ran in between to `path` as a .cpuprofile.
+ */
+export async function startProfiler (path) {
+  const session = new Session()
+  session.connect()
+  await session.post('Profiler.enable')
+  await session.post('Profiler.setSamplingInterval', { interval: 200 })
+  await session.post('Profiler.start')
+  return {
+    async stop () {
+      const { profile } = await session.post('Profiler.stop')
+      writeFileSync(path, JSON.stringify(profile))
+      session.disconnect()
+    }
+  }
 }

@@ -4,7 +4,10 @@
 // profile of the download, and only of it, to that path; `digestTable`: verify with the no-op
 // test double over that table instead of hashing; `noStore`: a test double of the storage whose
 // chunk writes do nothing). Prints `{ seconds, firstChunkMs, cpuSeconds, cpuUser, cpuSystem,
-// maxRssKiB, bytes, missedBytes? }` (`missedBytes`: hashed for real by the verifier double) once every chunk is verified and stored (or dropped, with noStore).
+// maxRssKiB, bytes, stopSeconds, stopCpuSeconds, missedBytes? }` (`missedBytes`: hashed for real by
+// the verifier double) once every chunk is verified and stored (or dropped, with noStore) and the
+// node has stopped; `seconds` and the CPU figures end when the download resolves, `stopSeconds` and
+// `stopCpuSeconds` are what `node.stop()` took after it (storage-fs's last checkpoint is there).
 import { ChunkConfig, ChunkDistributor, ContentId } from '@codio-chunk/core'
 import { fsStorage } from '@codio-chunk/storage-fs'
 import { sha256Verifier } from '@codio-chunk/verifier-sha256'
@@ -17,7 +20,7 @@ const print = (value) => process.stdout.write(JSON.stringify(value) + '\n')
 
 try {
   const { cid, addresses, dir, transport, backend, fsync, timeoutMs = 300_000, profile, digestTable, noStore = false } = JSON.parse(process.argv[2])
-  const real = fsStorage({ dir, fsync: fsync ?? 'batch' })
+  const real = fsStorage({ dir, ...(fsync !== undefined ? { fsync } : {}) })
   // The storage test double keeps manifests (the engine needs the manifest) and drops chunk data.
   const storage = noStore ? (components) => Object.assign(Object.create(real(components)), { name: 'no-op storage (test double)', copiesOnPut: true, async putChunk () {} }) : real
   const verifier = digestTable !== undefined ? tableVerifier(digestTable) : sha256Verifier(backend === undefined ? {} : { backend })
@@ -50,7 +53,11 @@ try {
     session.disconnect()
   }
   const complete = noStore || (await node.storage.completed(ContentId.parse(cid)))?.complete === true
+  const stopCpu = process.cpuUsage()
+  const stopStarted = performance.now()
   await node.stop()
+  const stopSeconds = (performance.now() - stopStarted) / 1000
+  const stopUsage = process.cpuUsage(stopCpu)
   if (!complete) throw new Error('the download resolved but storage does not hold every chunk')
   print({
     seconds,
@@ -60,6 +67,8 @@ try {
     cpuSystem: cpu.system / 1e6,
     maxRssKiB: process.resourceUsage().maxRSS,
     bytes,
+    stopSeconds,
+    stopCpuSeconds: (stopUsage.user + stopUsage.system) / 1e6,
     ...(verifier.stats !== undefined ? { missedBytes: verifier.stats.missedBytes } : {})
   })
   process.exit(0)

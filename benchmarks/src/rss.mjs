@@ -25,7 +25,7 @@ const { values } = parseArgs({
     'rss-size': { type: 'string' },
     'rss-seeders': { type: 'string', default: '1' },
     runs: { type: 'string' },
-    fsync: { type: 'string', default: 'batch' },
+    fsync: { type: 'string', default: 'checkpoint' },
     transports: { type: 'string', default: 'tcp' }
   }
 })

@@ -1,4 +1,4 @@
-import type { LoggerFactory } from './common.js'
+import type { AbortOptions, LoggerFactory } from './common.js'
 import type { Discovery } from './discovery.js'
 import type { Storage } from './storage.js'
 import type { Transport } from './transport.js'
@@ -32,6 +32,13 @@ export interface BufferPool {
    * the pool did not make, or gives back twice, are ignored.
    */
   release(bytes: Uint8Array): void
+  /**
+   * Optional: makes free buffers for `size`-byte requests ready ahead of use, up to `bytes` of
+   * them, with their memory already touched, so the first `acquire`s of a fresh process neither
+   * allocate nor take page faults while data arrives. Works in slices between other events;
+   * resolves when done, or when `signal` aborts.
+   */
+  warm?(size: number, bytes: number, options?: AbortOptions): Promise<void>
 }
 
 /**

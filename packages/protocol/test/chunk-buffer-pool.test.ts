@@ -108,3 +108,46 @@ describe('ChunkBufferPool', () => {
     expect(pool.pooled).toBe(256 * KiB)
   })
 })
+
+describe('ChunkBufferPool.warm', () => {
+  it('puts free buffers of the size asked for on the free list until the bytes asked for are free', async () => {
+    const pool = new ChunkBufferPool({ idleMs: 0 })
+    const frame = 256 * KiB + 9
+    await pool.warm(frame, 4 * 1024 * KiB)
+    // 272 KiB buffers (sizes round up in 16 KiB steps): 15 of them fit in 4 MiB.
+    expect(pool.pooled).toBe(15 * 272 * KiB)
+    const got = Array.from({ length: 15 }, () => pool.acquire(frame))
+    expect(pool.pooled).toBe(0)
+    expect(new Set(got.map(b => b.buffer)).size).toBe(15)
+    // The warmed buffers are the pool's own: given back, they are taken again.
+    for (const b of got) pool.release(b)
+    expect(pool.pooled).toBe(15 * 272 * KiB)
+    // Warming again when enough is free makes nothing more.
+    await pool.warm(frame, 4 * 1024 * KiB)
+    expect(pool.pooled).toBe(15 * 272 * KiB)
+  })
+
+  it('never goes past maxPooledBytes, and does nothing for small sizes or no bytes', async () => {
+    const pool = new ChunkBufferPool({ maxPooledBytes: 1024 * KiB, idleMs: 0 })
+    await pool.warm(256 * KiB, 64 * 1024 * KiB)
+    expect(pool.pooled).toBe(4 * 256 * KiB)
+    const small = new ChunkBufferPool({ idleMs: 0 })
+    await small.warm(MIN_POOLED_BYTES - 1, 1024 * KiB)
+    await small.warm(256 * KiB, 0)
+    await small.warm(256 * KiB, Number.NaN)
+    expect(small.pooled).toBe(0)
+  })
+
+  it('stops when its signal aborts, between slices', async () => {
+    const pool = new ChunkBufferPool({ idleMs: 0 })
+    const controller = new AbortController()
+    const warming = pool.warm(256 * KiB, 32 * 1024 * KiB, { signal: controller.signal })
+    controller.abort()
+    await warming
+    // The first slice (4 buffers) ran before the abort was seen; nothing after it.
+    expect(pool.pooled).toBe(4 * 256 * KiB)
+    const before = new ChunkBufferPool({ idleMs: 0 })
+    await before.warm(256 * KiB, 32 * 1024 * KiB, { signal: AbortSignal.abort() })
+    expect(before.pooled).toBe(0)
+  })
+})

@@ -4,8 +4,11 @@ import type { AbortOptions, Bitfield, ContentId, Manifest, Storage, StorageCompo
 import { contentKey, contentPaths, parseFolderName } from './layout.js'
 import { HandleCache } from './handle-cache.js'
 import { KeyLock } from './key-lock.js'
-import { createContent, loadContent } from './content-state.js'
+import { createContent } from './content-state.js'
 import type { ContentState, FsyncMode } from './content-state.js'
+import { loadContent } from './load-content.js'
+import type { LoadInit } from './load-content.js'
+import { Durability } from './durability.js'
 import { streamContent } from './read-content.js'
 import { errorCode, fsCall, storageError } from './storage-error.js'
 import { BlockHasher } from './block-hasher.js'
@@ -20,6 +23,13 @@ import type { FsStorageInit, FsStorageSettings } from './options.js'
  *
  * One folder per content under `dir`, named by its CID string, holding `manifest`, `data` and the
  * `have` journal (see the package README). One process should own a directory at a time.
+ *
+ * Durability (`fsync`, default `'checkpoint'`): `putChunk` never waits for the disk; each content
+ * is checkpointed in the background (data file fdatasynced, then a journal record saying the
+ * chunks recorded before it are durable, fsynced) every 5 s and every 64 MiB written, and on
+ * `close()`. A content opened after an unclean shutdown has the chunks recorded after its last
+ * checkpoint hashed before `completed()` reports them, so a chunk whose bytes a power cut lost is
+ * downloaded again rather than trusted; after a clean `close()` nothing is hashed at open.
  *
  * Nothing read back from disk is trusted. A stored manifest is checked against its content id when
  * the content is opened (its interior blocks must hash to their CIDs and give the stored chunk
@@ -66,7 +76,6 @@ class FsStorage implements Storage {
   readonly ownedReads = true
   private readonly dir: string
   private readonly fsync: FsyncMode
-  private readonly syncEvery: number
   private readonly maxCachedContents: number
   private readonly cache: HandleCache
   private readonly lock = new KeyLock()
@@ -78,16 +87,21 @@ class FsStorage implements Storage {
   private readonly hasher: BlockHasher
   /** Reads chunks (into the node's buffer pool) and checks each on its first read. */
   private readonly reader: ChunkReader
+  /** Makes recorded chunks durable: checkpoints, batch syncs or per-chunk syncs, by mode. */
+  private readonly durability: Durability
+  /** What opening a content needs. */
+  private readonly loadInit: LoadInit
 
   constructor (settings: FsStorageSettings, components: Partial<StorageComponents>) {
     this.dir = settings.dir
     this.fsync = settings.fsync
-    this.syncEvery = settings.syncEvery
     this.maxCachedContents = settings.maxCachedContents
     this.cache = new HandleCache(settings.maxOpenFiles)
     this.hasher = new BlockHasher(components.verifiers ?? [])
     const log = components.logger?.('codio-chunk:storage-fs') ?? silentLogger
     this.reader = new ChunkReader({ cache: this.cache, hasher: this.hasher, buffers: components.buffers, log, isOpen: () => !this.closed })
+    this.durability = new Durability(settings, this.cache)
+    this.loadInit = { cache: this.cache, fsync: settings.fsync, hasher: this.hasher, log, onRecovery: settings.onRecovery }
   }
 
   async putManifest (manifest: Manifest, options?: AbortOptions): Promise<void> {
@@ -170,7 +184,10 @@ class FsStorage implements Storage {
     await this.lock.run(key, async () => {
       this.loading.delete(key)
       const state = this.states.get(key)
-      if (state !== undefined) state.retired = true
+      if (state !== undefined) {
+        state.retired = true
+        this.durability.disarm(state)
+      }
       this.states.delete(key)
       const paths = contentPaths(this.dir, key)
       await this.cache.closeUnder(paths.dir)
@@ -197,7 +214,7 @@ class FsStorage implements Storage {
     await Promise.allSettled([...this.loading.values()])
     const states = [...this.states.values()]
     await Promise.allSettled(states.flatMap(state => [...state.writes.values()]))
-    const flushed = await Promise.allSettled(states.map(async state => { await this.flush(state) }))
+    const flushed = await Promise.allSettled(states.map(async state => { await this.durability.close(state) }))
     await this.reader.settle()
     await Promise.all(states.map(async state => { await state.journal.idle() }))
     await this.cache.closeAll()
@@ -213,57 +230,11 @@ class FsStorage implements Storage {
 
   private async writeChunk (state: ContentState, index: number, data: Uint8Array): Promise<void> {
     await state.writer.write(data, state.manifest.chunkOffset(index))
-    if (this.fsync === 'always') {
-      const path = state.paths.data
-      await fsCall('sync', path, async () => { await this.cache.use(path, async handle => { await handle.datasync() }) })
-    }
+    await this.durability.beforeRecord(state)
     await state.journal.append(index)
     state.have.set(index)
     state.verified.set(index) // the engine verified it before handing it over
-    if (this.fsync === 'batch' && ++state.unsynced >= this.syncEvery) await this.startBatchSync(state)
-  }
-
-  /**
-   * Batch mode: fsyncs the batch just completed without holding up the chunk that completed it
-   * (an fsync waits for the disk, which a download should not). One batch sync runs at a time: a
-   * write that completes the next batch while one is still running waits for it, so at most two
-   * batches are ever waiting to be durable and a slow disk slows writers down. A failed sync is
-   * reported by the next write of the content, or by `close()`.
-   */
-  private async startBatchSync (state: ContentState): Promise<void> {
-    if (state.flushing !== undefined) await state.flushing.catch(() => {})
-    const failure = takeSyncFailure(state)
-    if (failure !== undefined) throw failure
-    if (state.unsynced < this.syncEvery || state.flushing !== undefined) return
-    this.syncNow(state).catch((err: unknown) => { state.syncFailure ??= err })
-  }
-
-  /** Makes every chunk recorded so far durable: data first, then the journal. */
-  private async flush (state: ContentState): Promise<void> {
-    if (this.fsync === 'never') return
-    while (state.flushing !== undefined) await state.flushing.catch(() => {})
-    // A sync that failed in the background is reported even if this one succeeds: the kernel may
-    // have dropped the pages it could not write.
-    const earlier = takeSyncFailure(state)
-    if (state.unsynced > 0) await this.syncNow(state)
-    if (earlier !== undefined) throw earlier
-  }
-
-  /** fsyncs the data file, then the journal; `unsynced` goes back up if that fails. */
-  private async syncNow (state: ContentState): Promise<void> {
-    const count = state.unsynced
-    state.unsynced = 0
-    const path = state.paths.data
-    state.flushing = (async () => {
-      // fdatasync: the data and what reading it back needs (block allocation, size), without the
-      // timestamps a full fsync would also flush.
-      await fsCall('sync', path, async () => { await this.cache.use(path, async handle => { await handle.datasync() }) })
-      await state.journal.sync()
-    })().catch((err: unknown) => {
-      state.unsynced += count // not durable: the next sync tries again
-      throw err
-    }).finally(() => { state.flushing = undefined })
-    await state.flushing
+    await this.durability.recorded(state, data.byteLength)
   }
 
   /** The state of a content already in memory (no disk access), or undefined. */
@@ -299,7 +270,7 @@ class FsStorage implements Storage {
     }
     let loading = this.loading.get(key)
     if (loading === undefined) {
-      const load: Promise<ContentState | undefined> = loadContent(key, contentPaths(this.dir, key), this.cache, this.fsync, this.hasher, trusted)
+      const load: Promise<ContentState | undefined> = loadContent(key, contentPaths(this.dir, key), this.loadInit, trusted)
         .then(state => {
           // A delete that ran meanwhile removed this load from `loading`: its result is stale.
           if (this.loading.get(key) === load && state !== undefined) {
@@ -326,13 +297,6 @@ class FsStorage implements Storage {
       }
     }
   }
-}
-
-/** The error of a batch sync that failed in the background, if any; each one is handed out once. */
-function takeSyncFailure (state: ContentState): unknown {
-  const failure = state.syncFailure
-  state.syncFailure = undefined
-  return failure
 }
 
 function checkChunk (state: ContentState, index: number): void {

@@ -1,4 +1,6 @@
 export { fsStorage } from './fs-storage.js'
 export type { FsStorageInit } from './options.js'
 export type { FsyncMode } from './content-state.js'
+export type { CheckpointClock } from './durability.js'
+export type { RecoveryReport } from './load-content.js'
 export { MANIFEST_FILE, DATA_FILE, JOURNAL_FILE } from './layout.js'

@@ -1,167 +1,150 @@
-import type { FileHandle } from 'node:fs/promises'
-import { Bitfield, StorageError } from '@codio-chunk/interface'
+import type { Bitfield } from '@codio-chunk/interface'
+import { HEADER_SIZE, JournalCodec, RECORD_SIZE, RecordKind, encodeJournal, encodeRecords } from './journal-format.js'
+import type { RecordToWrite } from './journal-format.js'
 
-/** Bytes per journal record: one big-endian u32 chunk index. */
-export const RECORD_SIZE = 4
-const READ_BLOCK = 64 * 1024
-
-/** What a journal holds. */
-export interface JournalContents {
-  /** Chunks recorded as complete. */
-  have: Bitfield
-  /** Bytes of whole records; anything past it is a torn record from a crash and must be cut off. */
-  validLength: number
-  /** The file's size as found. */
-  fileLength: number
+/** The file operations a {@link JournalWriter} needs. */
+export interface JournalIo {
+  /** Writes `bytes` at `position` of the journal, fdatasyncing it afterwards when `sync` is true. */
+  write: (bytes: Uint8Array, position: number, sync: boolean) => Promise<void>
+  /** fdatasyncs the journal. */
+  sync: () => Promise<void>
+  /**
+   * Replaces the whole journal with `bytes` atomically (a temporary file, fsynced where the
+   * storage syncs at all, renamed over it), so a crash leaves either the old journal or the new one.
+   */
+  replace: (bytes: Uint8Array) => Promise<void>
+  /**
+   * fdatasyncs the content's data file. Given in the modes that make chunks durable: a rewritten
+   * journal then covers its records with a checkpoint, after this.
+   */
+  syncData?: () => Promise<void>
 }
 
-/**
- * Reads a completion journal into a bitfield, in bounded blocks. A torn last record (a crash in
- * the middle of an append) is left out of `validLength`; records naming a chunk past the end of the
- * content are ignored.
- *
- * @example
- * ```ts
- * const { have, validLength } = await readJournal(handle, manifest.chunkCount)
- * ```
- */
-export async function readJournal (handle: FileHandle, chunkCount: number): Promise<JournalContents> {
-  const { size } = await handle.stat()
-  const validLength = size - (size % RECORD_SIZE)
-  const have = new Bitfield(chunkCount)
-  const block = new Uint8Array(Math.min(READ_BLOCK, Math.max(validLength, RECORD_SIZE)))
-  const view = new DataView(block.buffer)
-  let position = 0
-  while (position < validLength) {
-    const want = Math.min(block.length, validLength - position)
-    let got = 0
-    while (got < want) {
-      const { bytesRead } = await handle.read(block, got, want - got, position + got)
-      if (bytesRead === 0) break
-      got += bytesRead
-    }
-    const whole = got - (got % RECORD_SIZE)
-    for (let p = 0; p < whole; p += RECORD_SIZE) {
-      const index = view.getUint32(p)
-      if (index < chunkCount) have.set(index)
-    }
-    if (got < want) return { have, validLength: position + whole, fileLength: size }
-    position += got
-  }
-  return { have, validLength, fileLength: size }
+/** Where a journal stood: the records written to it so far, and which rewrite of it that was. */
+export interface JournalMark {
+  readonly generation: number
+  readonly records: number
 }
 
-/** Writes journal bytes at a position, fsyncing afterwards when `sync` is true. */
-export type JournalSink = (bytes: Uint8Array, position: number, sync: boolean) => Promise<void>
-
-/**
- * Replaces the whole journal with `bytes` atomically (a temporary file renamed over it), so a crash
- * leaves either the old journal or the new one.
- */
-export type JournalReplace = (bytes: Uint8Array) => Promise<void>
-
-/** What a {@link JournalWriter} needs besides its sink to drop records. */
-export interface JournalRewrite {
+/** What a {@link JournalWriter} starts from. */
+export interface JournalWriterInit {
+  /** The codec (salt) of the journal file; a rewrite starts a new one. */
+  codec: JournalCodec
+  /** Records in the file (appends go after them, at `HEADER_SIZE + records * RECORD_SIZE`). */
+  records: number
+  /**
+   * Fsync every append, and end each appended batch with a checkpoint covering it (the `always`
+   * mode: each chunk's data was fsynced before its record is appended).
+   */
+  syncEach: boolean
   /** The chunks the journal records (as read back when the content was opened); kept up to date. */
   recorded: Bitfield
-  replace: JournalReplace
 }
 
-interface Op {
-  /** Records to append; or, for a removal, the chunks whose records go. */
-  readonly indices: number[]
-  readonly remove: boolean
-  sync: boolean
-  readonly done: Promise<void>
-  resolve: () => void
+type Op =
+  | { readonly type: 'append', readonly indices: number[], sync: boolean, readonly done: Deferred }
+  | { readonly type: 'remove', readonly indices: number[], readonly done: Deferred }
+  | { readonly type: 'checkpoint', readonly mark: JournalMark, readonly kind: typeof RecordKind.checkpoint | typeof RecordKind.close, readonly done: Deferred }
+
+interface Deferred {
+  readonly promise: Promise<boolean>
+  resolve: (wrote: boolean) => void
   reject: (err: unknown) => void
 }
 
-function newOp (remove: boolean): Op {
-  let resolve!: () => void
+function deferred (): Deferred {
+  let resolve!: (wrote: boolean) => void
   let reject!: (err: unknown) => void
-  const done = new Promise<void>((res, rej) => { resolve = res; reject = rej })
-  done.catch(() => {}) // an operation nobody awaits (a bare sync) must not be an unhandled rejection
-  return { indices: [], remove, sync: false, done, resolve, reject }
-}
-
-/** The records of `chunks`, one big-endian u32 each. */
-function encodeRecords (chunks: Iterable<number>, count: number): Uint8Array {
-  const bytes = new Uint8Array(count * RECORD_SIZE)
-  const view = new DataView(bytes.buffer)
-  let p = 0
-  for (const index of chunks) {
-    view.setUint32(p, index)
-    p += RECORD_SIZE
-  }
-  return bytes
+  const promise = new Promise<boolean>((res, rej) => { resolve = res; reject = rej })
+  promise.catch(() => {}) // an operation nobody awaits must not be an unhandled rejection
+  return { promise, resolve, reject }
 }
 
 /**
- * Appends records to a completion journal with group commit: records that arrive while a write is
- * running are written together by the next write (one positional write and at most one fsync per
- * batch), so many concurrent chunk completions cost few system calls. Records can also be removed
- * ({@link JournalWriter.remove}): the journal is then rewritten without them, in turn with the
- * appends, so no append is lost to a rewrite.
+ * Appends records to a completion journal (format: journal-format.ts) with group commit: records
+ * that arrive while a write is running are written together by the next write (one positional
+ * write and at most one fsync per batch), so many concurrent chunk completions cost few system
+ * calls. Checkpoint records are written in turn with the appends
+ * ({@link JournalWriter.checkpoint}). Records can be removed ({@link JournalWriter.remove}): the
+ * journal is then rewritten without them (under a new salt), in turn with the appends, so no
+ * append is lost to a rewrite.
  *
  * @example
  * ```ts
- * const writer = new JournalWriter(sink, validLength, false, { recorded: have.clone(), replace })
- * await writer.append(7) // record for chunk 7 is written
- * await writer.sync()    // and durable
- * await writer.remove([7]) // the journal no longer lists chunk 7
+ * const writer = new JournalWriter(io, { codec: JournalCodec.create(), records: 0, syncEach: false, recorded: new Bitfield(n) })
+ * await writer.append(7)              // record for chunk 7 is written
+ * const mark = writer.mark()          // records written so far
+ * await io.syncData()                 // their chunks' data is durable
+ * await writer.checkpoint(mark)       // and now the journal says so, durably
+ * await writer.remove([7])            // the journal no longer lists chunk 7
  * ```
  */
 export class JournalWriter {
-  private readonly sink: JournalSink
+  private readonly io: JournalIo
   private readonly syncEach: boolean
-  private readonly rewrite?: JournalRewrite
-  private length: number
+  private readonly recorded: Bitfield
+  private codec: JournalCodec
+  private records: number
+  /** Counts rewrites: a mark taken before one covers nothing in the rewritten file. */
+  private generation = 0
   /** Operations waiting, oldest first; the last may still take more records. */
   private readonly queue: Op[] = []
   private running = false
   private tail: Promise<void> = Promise.resolve()
 
-  constructor (sink: JournalSink, length: number, syncEach: boolean, rewrite?: JournalRewrite) {
-    this.sink = sink
-    this.length = length
-    this.syncEach = syncEach
-    this.rewrite = rewrite
+  constructor (io: JournalIo, init: JournalWriterInit) {
+    this.io = io
+    this.codec = init.codec
+    this.records = init.records
+    this.syncEach = init.syncEach
+    this.recorded = init.recorded
   }
 
-  /** True while a write, sync or rewrite is running or waiting. */
+  /** True while a write, checkpoint or rewrite is running or waiting. */
   get busy (): boolean {
     return this.running || this.queue.length > 0
   }
 
+  /** The records written to the journal so far (those still queued are not). */
+  mark (): JournalMark {
+    return { generation: this.generation, records: this.records }
+  }
+
   /** Appends a record for chunk `index`; resolves once written (and fsynced if `syncEach`). */
   async append (index: number): Promise<void> {
-    const batch = this.batch()
+    const last = this.queue[this.queue.length - 1]
+    const batch = last?.type === 'append' ? last : this.push({ type: 'append', indices: [], sync: false, done: deferred() })
     batch.indices.push(index)
     if (this.syncEach) batch.sync = true
     this.kick()
-    await batch.done
+    await batch.done.promise
   }
 
-  /** Resolves once every record appended so far is written and fsynced. */
-  async sync (): Promise<void> {
-    const batch = this.batch()
-    batch.sync = true
+  /**
+   * Records that every record before `mark` is durable, and fsyncs the journal. Call it once the
+   * data file was fdatasynced after `mark` was taken. The record goes in turn with the appends;
+   * the fsync runs after it without holding them up. Resolves false, writing nothing, when the
+   * journal was rewritten since `mark` (a rewrite covers what it keeps with a checkpoint of its own).
+   */
+  async checkpoint (mark: JournalMark, kind: 'checkpoint' | 'close' = 'checkpoint'): Promise<boolean> {
+    const op = this.push({ type: 'checkpoint', mark, kind: kind === 'close' ? RecordKind.close : RecordKind.checkpoint, done: deferred() })
     this.kick()
-    await batch.done
+    const wrote = await op.done.promise
+    if (wrote) await this.io.sync()
+    return wrote
   }
 
   /**
    * Rewrites the journal without the records of `indices` (atomically, through `replace`), after
-   * the appends asked for before it and before those asked for after it. Needs `rewrite`.
+   * the operations asked for before it and before those asked for after it. With `syncData`, the
+   * data file is fdatasynced first and the new journal ends with a checkpoint covering every record.
    */
   async remove (indices: readonly number[]): Promise<void> {
-    if (this.rewrite === undefined) throw new StorageError('This journal writer was made without a rewrite, so it cannot remove records: pass one to its constructor')
     const last = this.queue[this.queue.length - 1]
-    const op = last?.remove === true ? last : this.push(newOp(true))
+    const op = last?.type === 'remove' ? last : this.push({ type: 'remove', indices: [], done: deferred() })
     op.indices.push(...indices)
     this.kick()
-    await op.done
+    await op.done.promise
   }
 
   /** Resolves once every operation asked for so far has finished (failed ones included). */
@@ -173,14 +156,9 @@ export class JournalWriter {
     } while (tail !== this.tail)
   }
 
-  private batch (): Op {
-    const last = this.queue[this.queue.length - 1]
-    return last !== undefined && !last.remove ? last : this.push(newOp(false))
-  }
-
-  private push (op: Op): Op {
+  private push<T extends Op> (op: T): T {
     this.queue.push(op)
-    this.tail = op.done.then(() => {}, () => {})
+    this.tail = op.done.promise.then(() => {}, () => {})
     return op
   }
 
@@ -188,27 +166,47 @@ export class JournalWriter {
     if (this.running || this.queue.length === 0) return
     const op = this.queue.shift() as Op
     this.running = true
-    const run = op.remove ? this.replace(op) : this.write(op)
-    run.then(op.resolve, op.reject).finally(() => {
+    const run = op.type === 'remove' ? this.rewrite(op.indices) : op.type === 'append' ? this.appendRecords(op.indices, op.sync) : this.writeCheckpoint(op.mark, op.kind)
+    run.then(op.done.resolve, op.done.reject).finally(() => {
       this.running = false
       this.kick()
     })
   }
 
-  private async write (batch: Op): Promise<void> {
-    const bytes = encodeRecords(batch.indices, batch.indices.length)
-    // Positional writes: after a failed write the next batch overwrites the same offset.
-    await this.sink(bytes, this.length, batch.sync)
-    this.length += bytes.length
-    const recorded = this.rewrite?.recorded
-    if (recorded !== undefined) for (const index of batch.indices) if (index < recorded.length) recorded.set(index)
+  private async appendRecords (indices: number[], sync: boolean): Promise<boolean> {
+    const records: RecordToWrite[] = indices.map(value => ({ kind: RecordKind.chunk, value }))
+    // syncEach: each chunk's data was fsynced before its record was asked for, so the batch can
+    // say it is durable as soon as its own fsync is done.
+    if (this.syncEach) records.push({ kind: RecordKind.checkpoint, value: this.records + indices.length })
+    await this.writeAtEnd(records, sync)
+    for (const index of indices) if (index < this.recorded.length) this.recorded.set(index)
+    return true
   }
 
-  private async replace (op: Op): Promise<void> {
-    const { recorded, replace } = this.rewrite as JournalRewrite
-    for (const index of op.indices) if (Number.isInteger(index) && index >= 0 && index < recorded.length) recorded.set(index, false)
-    const bytes = encodeRecords(recorded, recorded.count)
-    await replace(bytes)
-    this.length = bytes.length
+  private async writeCheckpoint (mark: JournalMark, kind: typeof RecordKind.checkpoint | typeof RecordKind.close): Promise<boolean> {
+    if (mark.generation !== this.generation) return false
+    await this.writeAtEnd([{ kind, value: mark.records }], false)
+    return true
+  }
+
+  private async writeAtEnd (records: RecordToWrite[], sync: boolean): Promise<void> {
+    const bytes = encodeRecords(this.codec, this.records, records)
+    // Positional writes: after a failed write the next batch overwrites the same offset.
+    await this.io.write(bytes, HEADER_SIZE + this.records * RECORD_SIZE, sync)
+    this.records += records.length
+  }
+
+  private async rewrite (indices: number[]): Promise<boolean> {
+    for (const index of indices) if (Number.isInteger(index) && index >= 0 && index < this.recorded.length) this.recorded.set(index, false)
+    const covered = this.io.syncData !== undefined
+    // Every record kept was written after its chunk's data: synced now, they are all durable.
+    if (covered) await this.io.syncData?.()
+    const codec = JournalCodec.create()
+    const bytes = encodeJournal(codec, this.recorded, covered)
+    await this.io.replace(bytes)
+    this.codec = codec
+    this.records = (bytes.length - HEADER_SIZE) / RECORD_SIZE
+    this.generation++
+    return true
   }
 }

@@ -7,7 +7,7 @@ export const MANIFEST_FILE = 'manifest'
 export const MANIFEST_TEMP_FILE = 'manifest.tmp'
 /** The content bytes; chunk `i` lives at `manifest.chunkOffset(i)`. */
 export const DATA_FILE = 'data'
-/** The completion journal: one big-endian u32 chunk index per verified, written chunk. */
+/** The completion journal: a header, then CRC-checked records of written chunks and checkpoints (journal-format.ts). */
 export const JOURNAL_FILE = 'have'
 /** Where the journal is rewritten (without the chunks that failed verification) before it replaces {@link JOURNAL_FILE}. */
 export const JOURNAL_TEMP_FILE = 'have.tmp'

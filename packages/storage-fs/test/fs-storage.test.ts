@@ -7,6 +7,8 @@ import type { Storage } from '@codio-chunk/interface'
 import { makeTestContent } from '@codio-chunk/interface-tests/storage'
 import { fsStorage, DATA_FILE, JOURNAL_FILE, MANIFEST_FILE } from '../src/index.js'
 import { realContent } from './real-content.js'
+import { journalChunks, journalRecords } from './journal-file.js'
+import { HEADER_SIZE, JournalCodec, RECORD_SIZE, RecordKind } from '../src/journal-format.js'
 import type { FsStorageInit } from '../src/index.js'
 
 const content = await realContent(10 * 1024 + 300, 1024, 5) // 11 chunks
@@ -22,12 +24,7 @@ const open = (init: Partial<FsStorageInit> = {}): Storage => {
   return storage
 }
 
-const journalIndices = async (): Promise<number[]> => {
-  const bytes = await readFile(join(dir, key, JOURNAL_FILE))
-  const out: number[] = []
-  for (let p = 0; p + 4 <= bytes.length; p += 4) out.push(bytes.readUInt32BE(p))
-  return out
-}
+const journalIndices = async (): Promise<number[]> => await journalChunks(join(dir, key, JOURNAL_FILE))
 
 const indices = async (storage: Storage): Promise<number[]> => [...(await storage.completed(root)) ?? []]
 
@@ -48,7 +45,7 @@ describe('fsStorage layout', () => {
     expect(await readdir(dir)).toEqual([key])
     expect((await readdir(join(dir, key))).sort()).toEqual([DATA_FILE, JOURNAL_FILE, MANIFEST_FILE].sort())
     expect((await stat(join(dir, key, DATA_FILE))).size).toBe(content.bytes.byteLength)
-    expect((await stat(join(dir, key, JOURNAL_FILE))).size).toBe(0)
+    expect((await stat(join(dir, key, JOURNAL_FILE))).size).toBe(HEADER_SIZE) // no record yet
     expect(new Uint8Array(await readFile(join(dir, key, MANIFEST_FILE)))).toEqual(content.manifest.toBytes())
   })
 
@@ -112,7 +109,7 @@ describe('fsStorage layout', () => {
 })
 
 describe('fsStorage persistence', () => {
-  for (const fsync of ['always', 'batch', 'never'] as const) {
+  for (const fsync of ['checkpoint', 'always', 'batch', 'never'] as const) {
     it(`reopens with the same manifest and chunks (fsync ${fsync})`, async () => {
       const first = open({ fsync, syncEvery: 3 })
       await first.putManifest(content.manifest)
@@ -147,26 +144,35 @@ describe('fsStorage persistence', () => {
     await first.putManifest(content.manifest)
     await first.putChunk(root, 0, content.chunks[0])
     await first.putChunk(root, 6, content.chunks[6])
-    await first.close()
-    // A crash in the middle of appending the record for chunk 1: two of its four bytes hit the disk.
-    await appendFile(join(dir, key, JOURNAL_FILE), new Uint8Array([0, 0]))
+    await first.close() // two chunk records and a close record
+    // A crash in the middle of appending the next record: five of its twelve bytes hit the disk.
+    await appendFile(join(dir, key, JOURNAL_FILE), new Uint8Array([1, 0, 0, 0, 0]))
 
     const second = open()
     expect(await indices(second)).toEqual([0, 6])
     await second.putChunk(root, 3, content.chunks[3])
     await second.close()
-    expect((await stat(join(dir, key, JOURNAL_FILE))).size).toBe(12)
+    expect((await stat(join(dir, key, JOURNAL_FILE))).size).toBe(HEADER_SIZE + 5 * RECORD_SIZE)
+    expect(await journalRecords(join(dir, key, JOURNAL_FILE))).toEqual([
+      { kind: 'chunk', value: 0 }, { kind: 'chunk', value: 6 }, { kind: 'close', value: 2 }, { kind: 'chunk', value: 3 }, { kind: 'close', value: 4 }
+    ])
 
     const third = open()
     expect(await indices(third)).toEqual([0, 3, 6])
   })
 
   it('ignores journal records for chunks past the end of the content', async () => {
-    const first = open()
+    const first = open({ fsync: 'never' })
     await first.putManifest(content.manifest)
     await first.putChunk(root, 1, content.chunks[1])
+    await first.putChunk(root, 10, content.chunks[10])
     await first.close()
-    await appendFile(join(dir, key, JOURNAL_FILE), new Uint8Array([0, 0, 0, 200, 0xff, 0xff, 0xff, 0xff]))
+    // Chunk 10's record, edited to name chunk 200 with its CRC fixed: an intact record of a chunk the content lacks.
+    const path = join(dir, key, JOURNAL_FILE)
+    const bytes = new Uint8Array(await readFile(path))
+    const codec = JournalCodec.fromHeader(bytes) as JournalCodec
+    codec.encodeInto(bytes, HEADER_SIZE + RECORD_SIZE, 1, RecordKind.chunk, 200)
+    await writeFile(path, bytes)
     const second = open()
     expect(await indices(second)).toEqual([1])
   })

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { mkdtemp, open as openFile, readFile, rm, truncate } from 'node:fs/promises'
+import { mkdtemp, open as openFile, rm, truncate } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -11,6 +11,7 @@ import { testBytes } from '@codio-chunk/interface-tests/storage'
 import type { TestContent } from '@codio-chunk/interface-tests/storage'
 import { fsStorage, DATA_FILE, JOURNAL_FILE } from '../src/index.js'
 import { realContent } from './real-content.js'
+import { journalChunks } from './journal-file.js'
 
 let dir: string
 const opened: Storage[] = []
@@ -54,12 +55,8 @@ async function flipByte (content: TestContent, index: number, at = 7): Promise<v
   }
 }
 
-const journal = async (content: TestContent): Promise<number[]> => {
-  const bytes = await readFile(join(dir, content.manifest.root.toString(), JOURNAL_FILE))
-  const out: number[] = []
-  for (let p = 0; p + 4 <= bytes.length; p += 4) out.push(bytes.readUInt32BE(p))
-  return out.sort((a, b) => a - b)
-}
+const journal = async (content: TestContent): Promise<number[]> =>
+  (await journalChunks(join(dir, content.manifest.root.toString(), JOURNAL_FILE))).sort((a, b) => a - b)
 
 const indices = async (storage: Storage, content: TestContent): Promise<number[]> => [...(await storage.completed(content.manifest.root)) ?? []]
 

@@ -16,6 +16,15 @@ import type { PeerSession, RequestOutcome } from '../peers/peer-session.js'
 import type { PeerHoldings } from '@codio-chunk/pieces'
 import type { ChunkRequest, DownloadProgress } from './peer-download.js'
 
+/**
+ * How much of the pool a download has made ready (memory touched) when it starts: 16 MiB, about
+ * what arrives in the first few tens of milliseconds. In a fresh process the first chunk frames
+ * otherwise take their page faults inside socket reads; see `BufferPool.warm`.
+ */
+const WARM_BYTES = 16 * 1024 * 1024
+/** Room for a chunk frame's header on top of the chunk (the pool rounds sizes up in 16 KiB steps). */
+const FRAME_HEADER_ROOM = 64
+
 /** What a {@link Download} tells the node. */
 export interface DownloadEvents {
   /** Chunk `index` was verified and stored: the swarm is to hear of it (`have`). */
@@ -60,6 +69,8 @@ export class Download implements SwarmDownload {
   /** Counted as running in the engine (between start() and the end). */
   private running = false
   private sweepTimer?: ReturnType<typeof setInterval>
+  /** Stops the pool's warm-up when the download ends first. */
+  private readonly warming = new AbortController()
   private lastError?: Error
   private resolve!: () => void
   private reject!: (err: Error) => void
@@ -134,8 +145,18 @@ export class Download implements SwarmDownload {
     for (const [session, holdings] of this.swarm.peers) this.peerJoined(session, holdings)
     const every = Math.max(20, Math.min(1000, this.ctx.config.requestTimeout / 4))
     this.sweepTimer = unrefInterval(() => { this.sweep() }, every)
+    this.warmBuffers()
     this.fillAll()
     this.origin?.start()
+  }
+
+  /** Has the pool make chunk frame buffers ready, in slices between the first responses. */
+  private warmBuffers (): void {
+    const { manifest } = this.swarm
+    if (this.ctx.buffers.warm === undefined || manifest.chunkCount === 0) return
+    const frame = Math.min(manifest.chunkLength(0), this.ctx.config.maxChunkSize) + FRAME_HEADER_ROOM
+    const left = manifest.totalSize - this.downloadedBytes
+    this.ctx.buffers.warm(frame, Math.min(left, WARM_BYTES), { signal: this.warming.signal }).catch(() => {})
   }
 
   /** A peer sent its bitfield for this content. */
@@ -397,6 +418,7 @@ export class Download implements SwarmDownload {
     this.finished = true
     clearInterval(this.sweepTimer)
     this.origin?.stop()
+    this.warming.abort()
     if (this.running) {
       this.running = false
       this.events.running(false)
