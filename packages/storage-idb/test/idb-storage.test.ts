@@ -1,9 +1,8 @@
-import { builtinModules } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { build } from 'esbuild'
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb'
 import { describe, expect, it } from 'vitest'
+import { bundleForBrowser } from '@codio-chunk/interface-tests/browser-bundle'
 import { makeTestContent } from '@codio-chunk/interface-tests/storage'
 import { idbStorage } from '../src/index.js'
 import type { IdbFactory, IdbKeyRangeStatic, IdbStorageInit } from '../src/index.js'
@@ -62,30 +61,8 @@ describe('idbStorage', () => {
   })
 
   it('bundles for the browser without any Node.js built-in', async () => {
-    const builtins = new Set(builtinModules.flatMap(name => [name, `node:${name}`]))
-    const found: string[] = []
-    const result = await build({
-      entryPoints: [join(here, '..', 'src', 'index.ts')],
-      bundle: true,
-      write: false,
-      format: 'esm',
-      platform: 'browser',
-      conditions: ['@codio-chunk/source', 'browser', 'import', 'default'],
-      logLevel: 'silent',
-      plugins: [{
-        name: 'watch',
-        setup (b) {
-          b.onResolve({ filter: /.*/ }, (args) => {
-            if (builtins.has(args.path) || args.path.startsWith('node:')) {
-              found.push(`${args.path} (imported by ${args.importer})`)
-              return { path: args.path, external: true }
-            }
-            return undefined
-          })
-        }
-      }]
-    })
-    expect(result.errors).toEqual([])
-    expect(found).toEqual([])
+    const bundle = await bundleForBrowser({ file: join(here, '..', 'src', 'index.ts') })
+    expect(bundle.errors).toEqual([])
+    expect(bundle.forbiddenImports).toEqual([])
   }, 60_000)
 })

@@ -2,11 +2,10 @@
 // browser's API (addEventListener, binaryType 'arraybuffer', bufferedAmount), so the same
 // compliance suite runs against it here, dialling the Node.js listener. A bundle of the browser
 // entry holds neither `ws` nor a Node.js built-in.
-import { builtinModules } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { build } from 'esbuild'
 import { describe, expect, it } from 'vitest'
+import { bundleForBrowser } from '@codio-chunk/interface-tests/browser-bundle'
 import { WebSocket as WsClient } from 'ws'
 import { createComponents } from '@codio-chunk/protocol'
 import { transportComplianceSuite } from '@codio-chunk/interface-tests/transport'
@@ -33,46 +32,14 @@ describe('the browser build', () => {
   })
 
   it('bundles for the browser without ws or any Node.js built-in', async () => {
-    const builtins = new Set(builtinModules.flatMap(name => [name, `node:${name}`]))
-    const found: string[] = []
-    const result = await build({
-      entryPoints: [join(here, '..', 'src', 'browser.ts')],
-      bundle: true,
-      write: false,
-      format: 'esm',
-      platform: 'browser',
-      conditions: ['@codio-chunk/source', 'browser', 'import', 'default'],
-      logLevel: 'silent',
-      plugins: [{
-        name: 'watch',
-        setup (b) {
-          b.onResolve({ filter: /.*/ }, (args) => {
-            if (builtins.has(args.path) || args.path.startsWith('node:') || args.path === 'ws') {
-              found.push(`${args.path} (imported by ${args.importer})`)
-              return { path: args.path, external: true }
-            }
-            return undefined
-          })
-        }
-      }]
-    })
-    expect(result.errors).toEqual([])
-    expect(found).toEqual([])
-    expect(result.outputFiles[0].text).not.toMatch(/\bprocess\.(env|nextTick)\b/)
+    const bundle = await bundleForBrowser({ file: join(here, '..', 'src', 'browser.ts') }, { forbidden: ['ws'] })
+    expect(bundle.errors).toEqual([])
+    expect(bundle.forbiddenImports).toEqual([])
+    expect(bundle.code).not.toMatch(/\bprocess\.(env|nextTick)\b/)
   }, 60_000)
 
   it('resolves to the browser entry through the package\'s browser condition', async () => {
-    const result = await build({
-      stdin: { contents: 'export { webSocketTransport } from "@codio-chunk/transport-websocket"', resolveDir: here },
-      bundle: true,
-      write: false,
-      format: 'esm',
-      platform: 'browser',
-      conditions: ['@codio-chunk/source', 'browser', 'import', 'default'],
-      logLevel: 'silent',
-      metafile: true
-    })
-    const inputs = Object.keys(result.metafile.inputs)
+    const { inputs } = await bundleForBrowser({ contents: 'export { webSocketTransport } from "@codio-chunk/transport-websocket"', resolveDir: here })
     expect(inputs.some(path => path.endsWith('src/browser-transport.ts'))).toBe(true)
     expect(inputs.some(path => path.endsWith('src/node-transport.ts'))).toBe(false)
   }, 60_000)
