@@ -3,7 +3,8 @@
 // errors, never crashes with anything else, never hangs and never allocates without bound.
 //
 // Budget: CODIO_FUZZ_SECONDS per target (default 3, what CI runs); `pnpm fuzz -- --seconds 600`
-// runs longer. Every failing input fast-check finds (shrunk) is kept in corpus/<target>.json and
+// runs longer, and CODIO_FUZZ_RUNS (`pnpm fuzz -- --runs 1000000`) ends a target once it has run
+// that many inputs, whichever comes first. Every failing input fast-check finds (shrunk) is kept in corpus/<target>.json and
 // replayed first on every later run, so a crash found once stays a regression case. Each run adds
 // its count of inputs to test-results/fuzz-runs.json.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -19,6 +20,12 @@ const resultsFile = join(root, 'test-results', 'fuzz-runs.json')
 export function fuzzSeconds (): number {
   const value = Number(process.env.CODIO_FUZZ_SECONDS ?? 3)
   return Number.isFinite(value) && value > 0 ? value : 3
+}
+
+/** Inputs after which a target ends before its time budget (no bound unless CODIO_FUZZ_RUNS is set). */
+export function fuzzRuns (): number {
+  const value = Number(process.env.CODIO_FUZZ_RUNS ?? Number.NaN)
+  return Number.isSafeInteger(value) && value > 0 ? value : Number.MAX_SAFE_INTEGER
 }
 
 /** JSON that keeps byte arrays (as `{ "$bytes": hex }`) and bigints. */
@@ -68,7 +75,7 @@ export interface FuzzReport {
 }
 
 /**
- * Runs `property` on inputs from `arbitrary` for the time budget, corpus first. Throws with the
+ * Runs `property` on inputs from `arbitrary` for the time budget (or up to the run count), corpus first. Throws with the
  * (shrunk) counterexample if the property fails for any input; the input is then added to the
  * corpus. The property fails by throwing (or rejecting) or by returning false.
  *
@@ -87,7 +94,7 @@ export async function fuzz<T> (target: string, arbitrary: fc.Arbitrary<T>, prope
     return result !== false
   })
   const details = await fc.check(asyncProperty, {
-    numRuns: Number.MAX_SAFE_INTEGER,
+    numRuns: fuzzRuns(),
     interruptAfterTimeLimit: fuzzSeconds() * 1000,
     markInterruptAsFailure: false,
     examples
