@@ -28,6 +28,20 @@ export function fuzzRuns (): number {
   return Number.isSafeInteger(value) && value > 0 ? value : Number.MAX_SAFE_INTEGER
 }
 
+/**
+ * Starts a CPU clock for this process: the returned function gives the milliseconds of CPU (user
+ * and system) spent since. Bounds on how long a parse may take are checked against CPU time, not
+ * wall time, so a fuzz run sharing a busy machine (or run at low priority) does not fail a target
+ * because the scheduler held it back.
+ */
+export function cpuClock (): () => number {
+  const start = process.cpuUsage()
+  return () => {
+    const { user, system } = process.cpuUsage(start)
+    return (user + system) / 1000
+  }
+}
+
 /** JSON that keeps byte arrays (as `{ "$bytes": hex }`) and bigints. */
 function encode (value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {

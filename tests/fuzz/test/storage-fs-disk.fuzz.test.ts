@@ -10,13 +10,15 @@ import { afterAll, describe, it } from 'vitest'
 import { buildManifest } from '@codio-chunk/content'
 import type { Manifest, Storage } from '@codio-chunk/interface'
 import { DATA_FILE, JOURNAL_FILE, MANIFEST_FILE, fsStorage } from '@codio-chunk/storage-fs'
-import { fc, fuzz, refusesOnlyWithAsync } from '../src/fuzz.js'
+import { cpuClock, fc, fuzz, refusesOnlyWithAsync } from '../src/fuzz.js'
 import { mutate, mutation } from '../src/mutate.js'
 import type { Mutation } from '../src/mutate.js'
 
 const ALLOWED = ['NotFoundError', 'StorageError', 'InvalidManifestError', 'UnsupportedHashError']
-/** A case reopens a store of a few KiB: anything near this long is a hang. */
-const CASE_TIMEOUT_MS = 2000
+/** A case reopens a store of a few KiB: anything near this much CPU time is runaway work. */
+const CASE_CPU_MS = 2000
+/** And anything this long in wall time is a hang (wide, so a busy machine does not trip it). */
+const CASE_TIMEOUT_MS = 30_000
 const FILES = [DATA_FILE, JOURNAL_FILE, MANIFEST_FILE] as const
 type StoreFile = typeof FILES[number]
 
@@ -88,6 +90,7 @@ async function readBack (store: Pristine): Promise<void> {
 }
 
 async function withTimeout (work: Promise<void>): Promise<void> {
+  const elapsed = cpuClock()
   let timer: ReturnType<typeof setTimeout> | undefined
   const late = new Promise<never>((_resolve, reject) => { timer = setTimeout(() => { reject(new Error(`the case ran longer than ${CASE_TIMEOUT_MS} ms`)) }, CASE_TIMEOUT_MS) })
   try {
@@ -95,6 +98,8 @@ async function withTimeout (work: Promise<void>): Promise<void> {
   } finally {
     clearTimeout(timer)
   }
+  const cpu = elapsed()
+  if (cpu > CASE_CPU_MS) throw new Error(`the case took ${cpu.toFixed(0)} ms of CPU (more than ${CASE_CPU_MS})`)
 }
 
 describe('storage-fs files on disk', () => {
