@@ -4,9 +4,9 @@
 //
 // Budget: CODIO_FUZZ_SECONDS per target (default 3, what CI runs); `pnpm fuzz -- --seconds 600`
 // runs longer, and CODIO_FUZZ_RUNS (`pnpm fuzz -- --runs 1000000`) ends a target once it has run
-// that many inputs, whichever comes first. Every failing input fast-check finds (shrunk) is kept in corpus/<target>.json and
-// replayed first on every later run, so a crash found once stays a regression case. Each run adds
-// its count of inputs to test-results/fuzz-runs.json.
+// that many inputs, whichever comes first. Every failing input fast-check finds (shrunk) is kept
+// in corpus/<target>.json and replayed first on every later run, so a crash found once stays a
+// regression case. Each run adds its count of inputs to test-results/fuzz-runs.json.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -16,16 +16,20 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const corpusDir = join(root, 'corpus')
 const resultsFile = join(root, 'test-results', 'fuzz-runs.json')
 
+/** A positive number from the environment variable `name`, else `fallback`. */
+function positiveFromEnv (name: string, fallback: number): number {
+  const value = Number(process.env[name])
+  return Number.isFinite(value) && value > 0 ? value : fallback
+}
+
 /** Seconds each target runs for. */
 export function fuzzSeconds (): number {
-  const value = Number(process.env.CODIO_FUZZ_SECONDS ?? 3)
-  return Number.isFinite(value) && value > 0 ? value : 3
+  return positiveFromEnv('CODIO_FUZZ_SECONDS', 3)
 }
 
 /** Inputs after which a target ends before its time budget (no bound unless CODIO_FUZZ_RUNS is set). */
 export function fuzzRuns (): number {
-  const value = Number(process.env.CODIO_FUZZ_RUNS ?? Number.NaN)
-  return Number.isSafeInteger(value) && value > 0 ? value : Number.MAX_SAFE_INTEGER
+  return Math.max(1, Math.min(Math.floor(positiveFromEnv('CODIO_FUZZ_RUNS', Number.MAX_SAFE_INTEGER)), Number.MAX_SAFE_INTEGER))
 }
 
 /**
@@ -89,9 +93,9 @@ export interface FuzzReport {
 }
 
 /**
- * Runs `property` on inputs from `arbitrary` for the time budget (or up to the run count), corpus first. Throws with the
- * (shrunk) counterexample if the property fails for any input; the input is then added to the
- * corpus. The property fails by throwing (or rejecting) or by returning false.
+ * Runs `property` on inputs from `arbitrary` for the time budget (or up to the run count), corpus
+ * first. Throws with the (shrunk) counterexample if the property fails for any input; the input
+ * is then added to the corpus. The property fails by throwing (or rejecting) or by returning false.
  *
  * @example
  * ```ts
