@@ -15,7 +15,7 @@ export { READ_WINDOW_CHUNKS, MAX_PICK_WINDOWS } from './download/content-readers
 export type { DownloadProgress, SearchProgress } from './download/peer-download.js'
 export type { DistributorEvents } from './node/distributor-events.js'
 export type { PeerStats } from './peers/peer-stats.js'
-export { decideUnchokes, slotForNewcomer, meetsRatio, RATIO_GRACE_BYTES, NEW_PEER_WEIGHT, SEED_TURN_RECHOKES } from './upload/choker.js'
+export { decideUnchokes, slotForNewcomer, meetsRatio, refusesToReciprocate, RATIO_GRACE_BYTES, REFUSAL_DIVISOR, REFUSER_OPTIMISTIC_DIVISOR, NEW_PEER_WEIGHT, SEED_TURN_RECHOKES } from './upload/choker.js'
 export type { ChokerPeer, ChokerInput, ChokerOptions, ChokerDecision, UploadSlot } from './upload/choker.js'
 export { RateMeter, systemClock } from './peers/rate-meter.js'
 export type { Clock } from './peers/rate-meter.js'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ChunkConfig, NEW_PEER_WEIGHT, RATIO_GRACE_BYTES, SEED_TURN_RECHOKES, decideUnchokes, meetsRatio, slotForNewcomer, type ChokerDecision, type ChokerInput, type ChokerOptions, type ChokerPeer, type UploadSlot } from '../src/index.js'
+import { ChunkConfig, NEW_PEER_WEIGHT, RATIO_GRACE_BYTES, REFUSER_OPTIMISTIC_DIVISOR, SEED_TURN_RECHOKES, decideUnchokes, meetsRatio, refusesToReciprocate, slotForNewcomer, type ChokerDecision, type ChokerInput, type ChokerOptions, type ChokerPeer, type UploadSlot } from '../src/index.js'
 import { createRandom } from '@codio-chunk/pieces'
 import { silentLogger } from '@codio-chunk/interface'
 import { UploadManager } from '../src/upload/upload-manager.js'
@@ -97,6 +97,20 @@ describe('choker: downloading node', () => {
     // A strictly faster challenger still wins a slot.
     const faster = held.map(p => p.id === 'a' ? { ...p, downloadRate: 1001 } : p)
     expect(decide(faster).regular[0]).toBe('a')
+  })
+
+  it('gives a peer that could pay back and does not no regular slot, even a spare one', () => {
+    const sent = 4 * MiB
+    const rider = peer('rider', { wanted: true, bytesSent: sent, bytesReceived: 0 })
+    const cannotPay = peer('behind', { wanted: false, bytesSent: sent, bytesReceived: 0 })
+    const decision = decide([peer('a', { downloadRate: 500 }), rider, cannotPay])
+    expect(decision.regular.sort()).toEqual(['a', 'behind'])
+    expect(decision.optimistic).toBe('rider')
+    expect(refusesToReciprocate(rider, options.minUploadRatio)).toBe(true)
+    expect(refusesToReciprocate({ ...rider, bytesReceived: sent / 4 }, options.minUploadRatio)).toBe(false)
+    expect(refusesToReciprocate({ ...rider, bytesSent: RATIO_GRACE_BYTES - 1 }, options.minUploadRatio)).toBe(false)
+    // A seeding node wants nothing back.
+    expect(decide([peer('a', { uploadRate: 500 }), rider], { seeding: true }).regular.sort()).toEqual(['a', 'rider'])
   })
 
   it('gives snubbing peers no regular slot, only the optimistic one', () => {
@@ -197,6 +211,19 @@ describe('choker: optimistic unchoke', () => {
     expect(wins.get('a')).toBeUndefined()
   })
 
+  it('gives a peer that refuses to pay back a turn at most every REFUSER_OPTIMISTIC_DIVISOR intervals, even as the only candidate', () => {
+    const rider = peer('rider', { wanted: true, bytesSent: 8 * MiB })
+    const rounds = 10 * REFUSER_OPTIMISTIC_DIVISOR
+    const decisions = simulate([peer('a', { downloadRate: 900 }), peer('b', { downloadRate: 800 }), peer('c', { downloadRate: 700 }), rider], rounds, { step: options.optimisticUnchokeInterval })
+    const turns = decisions.filter(d => d.optimistic === 'rider').length
+    expect(decisions.every(d => !d.regular.includes('rider'))).toBe(true)
+    expect(turns).toBeGreaterThan(0)
+    expect(turns).toBeLessThanOrEqual(rounds / REFUSER_OPTIMISTIC_DIVISOR)
+    // A seeding node holds nobody to it: the rider is the only candidate every time.
+    const seeding = simulate([peer('a', { uploadRate: 900 }), peer('b', { uploadRate: 800 }), peer('c', { uploadRate: 700 }), rider], rounds, { step: options.optimisticUnchokeInterval, seeding: true })
+    expect(seeding.filter(d => d.optimistic === 'rider' || d.regular.includes('rider')).length).toBe(rounds)
+  })
+
   it('stays vacant when every interested peer has a regular slot', () => {
     const decision = decide([peer('a'), peer('b'), peer('idle', { interested: false })])
     expect(decision.regular.sort()).toEqual(['a', 'b'])
@@ -275,6 +302,8 @@ describe('slotForNewcomer', () => {
     expect(slotForNewcomer({ regularHeld: 3, optimisticHeld: true, uploadSlots: 3, snubbed: false })).toBeUndefined()
     expect(slotForNewcomer({ regularHeld: 0, optimisticHeld: false, uploadSlots: 3, snubbed: true })).toBe('optimistic')
     expect(slotForNewcomer({ regularHeld: 0, optimisticHeld: true, uploadSlots: 3, snubbed: true })).toBeUndefined()
+    // A peer that refuses to pay back waits for the optimistic slot's draw.
+    expect(slotForNewcomer({ regularHeld: 0, optimisticHeld: false, uploadSlots: 3, snubbed: false, refuses: true })).toBeUndefined()
   })
 })
 

@@ -29,6 +29,8 @@ export interface ChokerPeer {
   readonly lastServedAt?: number
   /** The peer sent us nothing for `snubTimeout` while we were interested in it. */
   readonly snubbed: boolean
+  /** We are interested in the peer: it holds chunks we lack, so it could pay us back. */
+  readonly wanted?: boolean
 }
 
 /** The settings the choker uses (a {@link ChunkConfig} has them all). */
@@ -76,6 +78,17 @@ export interface ChokerDecision {
 export const RATIO_GRACE_BYTES = 256 * 1024
 /** How much likelier a newly connected peer is to get the optimistic slot. */
 export const NEW_PEER_WEIGHT = 3
+/**
+ * A downloading node gives no regular slot to a peer it wants chunks from, has sent at least
+ * {@link RATIO_GRACE_BYTES} and got back less than `minUploadRatio / REFUSAL_DIVISOR` times that.
+ */
+export const REFUSAL_DIVISOR = 4
+/**
+ * How much less likely a peer that refuses to reciprocate is to get the optimistic slot than one
+ * that does not; after holding it, such a peer also waits this many intervals less one before it
+ * may hold it again (the slot may stay vacant meanwhile), so it holds it at most this share of the time.
+ */
+export const REFUSER_OPTIMISTIC_DIVISOR = 5
 /** Rechoke periods a seeding node's regular slot stays with one peer while others wait. */
 export const SEED_TURN_RECHOKES = 3
 
@@ -96,9 +109,29 @@ export function meetsRatio (peer: ChokerPeer, minUploadRatio: number): boolean {
 }
 
 /**
+ * True if the peer could pay us back and does not: we are interested in it (it holds chunks we
+ * lack), we sent it at least {@link RATIO_GRACE_BYTES}, and it sent us less than
+ * `minUploadRatio / REFUSAL_DIVISOR` times what we sent it. A downloading node gives such a peer no
+ * regular slot, not even a spare one, only the optimistic slot. A peer we want nothing from cannot
+ * pay us back yet, so it is not held to this (it still ranks below peers meeting the ratio).
+ *
+ * @example
+ * ```ts
+ * import { refusesToReciprocate } from '@codio-chunk/core'
+ * const base = { id: 'p', interested: true, downloadRate: 0, uploadRate: 0, connectedAt: 0, snubbed: false, wanted: true }
+ * refusesToReciprocate({ ...base, bytesReceived: 0, bytesSent: 4 << 20 }, 0.8)                   // true
+ * refusesToReciprocate({ ...base, wanted: false, bytesReceived: 0, bytesSent: 4 << 20 }, 0.8)    // false
+ * ```
+ */
+export function refusesToReciprocate (peer: ChokerPeer, minUploadRatio: number): boolean {
+  return peer.wanted === true && peer.bytesSent >= RATIO_GRACE_BYTES && peer.bytesReceived * REFUSAL_DIVISOR < peer.bytesSent * minUploadRatio
+}
+
+/**
  * The slot a peer that just became interested may take at once, between rechokes: a free
  * regular slot (unless it snubs us), else the optimistic slot if it is vacant, else none (the
- * peer is choked until a rechoke gives it one). Free slots are only ever left free when nobody
+ * peer is choked until a rechoke gives it one). A peer that refuses to reciprocate
+ * ({@link refusesToReciprocate}) takes nothing at once: it waits for the optimistic slot's draw. Free slots are only ever left free when nobody
  * eligible waits for them, so this gives the same answer a full decision would.
  *
  * @example
@@ -108,7 +141,8 @@ export function meetsRatio (peer: ChokerPeer, minUploadRatio: number): boolean {
  * slotForNewcomer({ regularHeld: 4, optimisticHeld: true, uploadSlots: 4, snubbed: false })   // undefined
  * ```
  */
-export function slotForNewcomer (state: { regularHeld: number, optimisticHeld: boolean, uploadSlots: number, snubbed: boolean }): UploadSlot | undefined {
+export function slotForNewcomer (state: { regularHeld: number, optimisticHeld: boolean, uploadSlots: number, snubbed: boolean, refuses?: boolean }): UploadSlot | undefined {
+  if (state.refuses === true) return undefined
   if (!state.snubbed && state.regularHeld < state.uploadSlots) return 'regular'
   if (!state.optimisticHeld) return 'optimistic'
   return undefined
@@ -137,10 +171,14 @@ export function slotForNewcomer (state: { regularHeld: number, optimisticHeld: b
  * 3. **Ties keep incumbents.** Between peers that rank equal, the one already holding a regular
  *    slot stays ahead, so the set does not flap; remaining ties are broken at random.
  * 4. **Snubbed peers** (nothing received for `snubTimeout` while we are interested) get no
- *    regular slot, only the optimistic one.
+ *    regular slot, only the optimistic one; nor, while this node downloads, do peers that refuse
+ *    to reciprocate (they hold chunks we want and sent us a small fraction of what we sent them,
+ *    {@link refusesToReciprocate}), even when fewer peers than slots are interested.
  * 5. **One optimistic slot**, given to an interested peer without a regular slot at random and
  *    rotated every `optimisticUnchokeInterval`; peers connected less than one interval ago are
- *    {@link NEW_PEER_WEIGHT} times as likely to get it, so newcomers get their first chunks.
+ *    {@link NEW_PEER_WEIGHT} times as likely to get it, so newcomers get their first chunks, and
+ *    while this node downloads, peers that refuse to reciprocate {@link REFUSER_OPTIMISTIC_DIVISOR}
+ *    times less likely (the slot is for finding peers that pay back).
  *    When its holder leaves, loses interest or wins a regular slot, it goes to another peer.
  *
  * A full rechoke (`mode: 'rechoke'`, every `rechokeInterval`) re-ranks everyone; an update
@@ -172,7 +210,8 @@ export function decideUnchokes (input: ChokerInput): ChokerDecision {
   // One random key per peer breaks the ties left after every rule.
   const tie = new Map<ChokerPeer, number>()
   for (const peer of peers) tie.set(peer, random())
-  const eligible = peers.filter(p => p.interested && !p.snubbed)
+  const { minUploadRatio } = options
+  const eligible = peers.filter(p => p.interested && !p.snubbed && (input.seeding || !refusesToReciprocate(p, minUploadRatio)))
   const regular = input.mode === 'update'
     ? fillFreeSlots(input, eligible, tie)
     : rank(input, eligible, tie).slice(0, options.uploadSlots)
@@ -253,10 +292,16 @@ function pickOptimistic (input: ChokerInput, regular: Set<string>): { optimistic
   if (current !== undefined && input.optimisticSince !== undefined && now - input.optimisticSince < options.optimisticUnchokeInterval) {
     return { optimistic: current, since: input.optimisticSince }
   }
-  // Rotate: another peer if there is one.
-  const pool = candidates.length > 1 && current !== undefined ? candidates.filter(p => p !== current) : candidates
+  // Rotate: another peer if there is one. While we download, a peer that refuses to pay back
+  // waits REFUSER_OPTIMISTIC_DIVISOR - 1 intervals after a turn, even if the slot stays vacant.
+  const rests = (p: ChokerPeer): boolean => !input.seeding && refusesToReciprocate(p, options.minUploadRatio) &&
+    now - servedAt(input, p) < (REFUSER_OPTIMISTIC_DIVISOR - 1) * options.optimisticUnchokeInterval
+  const open = candidates.filter(p => !rests(p))
+  const pool = open.length > 1 && current !== undefined ? open.filter(p => p !== current) : open
   if (pool.length === 0) return {}
-  const weight = (p: ChokerPeer): number => now - p.connectedAt < options.optimisticUnchokeInterval ? NEW_PEER_WEIGHT : 1
+  // New peers are likelier to get it; while we download, peers proven not to pay back less likely.
+  const weight = (p: ChokerPeer): number => (now - p.connectedAt < options.optimisticUnchokeInterval ? NEW_PEER_WEIGHT : 1) /
+    (!input.seeding && refusesToReciprocate(p, options.minUploadRatio) ? REFUSER_OPTIMISTIC_DIVISOR : 1)
   let total = 0
   for (const peer of pool) total += weight(peer)
   let draw = random() * total

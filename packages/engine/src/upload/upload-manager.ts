@@ -1,4 +1,4 @@
-import { decideUnchokes, slotForNewcomer, type ChokerPeer, type UploadSlot } from './choker.js'
+import { decideUnchokes, refusesToReciprocate, slotForNewcomer, type ChokerPeer, type UploadSlot } from './choker.js'
 import type { ChunkConfig } from '../config.js'
 import type { Logger } from '@codio-chunk/interface'
 import type { Clock } from '../peers/rate-meter.js'
@@ -158,7 +158,8 @@ export class UploadManager {
       regularHeld: this.regularCount,
       optimisticHeld: this.optimistic !== undefined,
       uploadSlots: config.uploadSlots,
-      snubbed: session.isSnubbing(now, config.snubTimeout)
+      snubbed: session.isSnubbing(now, config.snubTimeout),
+      refuses: !this.seeding && refusesToReciprocate(this.record(session, state, now), config.minUploadRatio)
     })
     if (slot !== undefined) this.assign(session, state, slot, now)
     this.setChoking(session, slot === undefined && !this.openToAll)
@@ -201,19 +202,7 @@ export class UploadManager {
     for (const [session, state] of this.peers) {
       if (session.closed) continue
       byId.set(session.peerId, session)
-      records.push({
-        id: session.peerId,
-        interested: state.interested,
-        downloadRate: session.receiveRate(),
-        uploadRate: session.sendRate(),
-        bytesReceived: session.bytesReceived,
-        bytesSent: session.bytesSent,
-        connectedAt: state.connectedAt,
-        slot: state.slot,
-        slotSince: state.slotSince,
-        lastServedAt: state.lastServedAt,
-        snubbed: session.isSnubbing(now, config.snubTimeout)
-      })
+      records.push(this.record(session, state, now))
     }
     const decision = decideUnchokes({
       peers: records,
@@ -240,6 +229,24 @@ export class UploadManager {
     }
     for (const [id, session] of byId) this.setChoking(session, !this.openToAll && !decision.unchoked.has(id))
     this.init.log('%s: %d regular, optimistic %s', mode, this.regularCount, decision.optimistic ?? 'none')
+  }
+
+  /** The choker's view of one peer. */
+  private record (session: PeerSession, state: PeerSlotState, now: number): ChokerPeer {
+    return {
+      id: session.peerId,
+      interested: state.interested,
+      downloadRate: session.receiveRate(),
+      uploadRate: session.sendRate(),
+      bytesReceived: session.bytesReceived,
+      bytesSent: session.bytesSent,
+      connectedAt: state.connectedAt,
+      slot: state.slot,
+      slotSince: state.slotSince,
+      lastServedAt: state.lastServedAt,
+      snubbed: session.isSnubbing(now, this.init.config.snubTimeout),
+      wanted: session.interestedInPeer
+    }
   }
 
   private assign (session: PeerSession, state: PeerSlotState, slot: UploadSlot, now: number): void {
