@@ -29,6 +29,7 @@ const SCENARIOS = [
   { name: 'transport', script: 'transport-throughput.mjs', file: 'transport-latest.json', quick: ['--runs', '1', '--mib', '32', '--seconds', '2'] },
   { name: 'rate-limit', script: 'rate-limit.mjs' },
   { name: 'distribution', script: 'swarm-distribution.mjs' },
+  { name: 'fairness', script: 'fairness.mjs' },
   { name: 'rss', script: 'rss.mjs' },
   { name: 'discovery', script: 'discovery.mjs' },
   { name: 'browser', script: 'browser.mjs', quick: ['--quick'] },

@@ -7,6 +7,7 @@ import { ChunkConfig, ChunkDistributor, memoryStorage } from '@codio-chunk/core'
 import { tcpTransport } from '@codio-chunk/transport-tcp'
 import { sha256Verifier } from '@codio-chunk/verifier-sha256'
 import { cpuSeconds } from './stats.mjs'
+import { countServedBySlot } from './served-by-slot.mjs'
 
 const WORKER = fileURLToPath(new URL('./swarm-worker.mjs', import.meta.url))
 
@@ -55,9 +56,12 @@ function startWorker (name) {
 /**
  * Runs one swarm and resolves with `{ seconds, finish (per peer, seconds), workerCpuSeconds,
  * busiestWorkerCpuSeconds, seederCpuSeconds, seederUploadedBytes, peersUploadedBytes,
- * duplicatesBeforeFullCopy, fullCopySeconds }` (bytes sent up to the moment the last peer finished,
+ * duplicatesBeforeFullCopy, fullCopySeconds, peerIds, workerFinish, details, seederServed }` (bytes sent up to the moment the last peer finished,
  * stopping included; duplicatesBeforeFullCopy: chunks the seeder sent again before it had sent every
- * chunk once, each delaying the swarm by a chunk's upload time; fullCopySeconds: when it had).
+ * chunk once, each delaying the swarm by a chunk's upload time; fullCopySeconds: when it had;
+ * workerFinish: each peer's finish as its worker timed it, seconds; details: each peer's chunk
+ * arrival times in seconds, on the same clock, and what it served to each peer id by slot;
+ * seederServed: the same for the seeder).
  *
  * @param {object} o
  * @param {Uint8Array} o.content - the content the seeder publishes
@@ -68,8 +72,12 @@ function startWorker (name) {
  * @param {number} [o.seed] - base seed of the peers' strategies
  * @param {number} [o.timeoutMs]
  * @param {object} [o.config] - other ChunkConfig options for every node (e.g. `{ uploadSlots: 8 }`)
+ * @param {(g: number) => { uploadLimit?: number, config?: object }} [o.peerOptions] - peer g's own
+ *   settings over the common ones (e.g. a free-rider's upload cap)
+ * @param {(g: number) => number[]} [o.dialOf] - the peers peer g dials (default: every peer before it)
+ * @param {boolean} [o.detail] - record `details` and `seederServed` (empty otherwise)
  */
-export async function runCodioSwarm ({ content, peers, workers, strategy, uploadLimit, seed = 1, timeoutMs = 600_000, config: options = {} }) {
+export async function runCodioSwarm ({ content, peers, workers, strategy, uploadLimit, seed = 1, timeoutMs = 600_000, config: options = {}, peerOptions = () => ({}), dialOf = (g) => Array.from({ length: g }, (_, i) => i), detail = false }) {
   const config = ChunkConfig.from({ ...options, uploadLimit })
   const seeder = await ChunkDistributor.create(config, { transports: [tcpTransport()], verifier: sha256Verifier(), storage: memoryStorage(), listen: ['tcp://127.0.0.1:0'] })
   const pool = []
@@ -79,18 +87,24 @@ export async function runCodioSwarm ({ content, peers, workers, strategy, upload
     // Peer g lives in worker g % count, as its local peer number floor(g / count).
     for (let w = 0; w < count; w++) pool.push(startWorker(`swarm worker ${w}`))
     const addresses = new Array(peers)
+    const peerIds = new Array(peers)
     await Promise.all(pool.map(async (worker, w) => {
       const mine = Math.ceil((peers - w) / count)
-      worker.send({ type: 'init', count: mine, cid, strategy, uploadLimit, seed: seed + w * 1000, config: options })
+      const nodes = Array.from({ length: mine }, (_, local) => peerOptions(local * count + w))
+      worker.send({ type: 'init', count: mine, cid, strategy, uploadLimit, seed: seed + w * 1000, config: options, nodes, detail })
       await worker.until((m) => {
         if (m.type !== 'ready') return false
         m.addresses.forEach((a, local) => { addresses[local * count + w] = a })
+        m.peerIds.forEach((id, local) => { peerIds[local * count + w] = id })
         return true
       }, 120_000, 'ready message')
     }))
-    // Each pair of peers is dialled once: peer g downloads from the seeder and dials the peers before it.
-    const dial = (g) => addresses.slice(0, g)
+    // Peer g downloads from the seeder and dials the peers dialOf(g) (by default each pair once).
+    const dial = (g) => dialOf(g).map(i => addresses[i])
     const finish = new Array(peers)
+    const workerFinish = new Array(peers)
+    // The seeder holds the whole content: everything it serves counts as seeding.
+    const seederServed = detail ? countServedBySlot(seeder, () => true) : () => ({})
     const seederCpu = process.cpuUsage()
     const started = performance.now()
     // The seeder's sends, to tell duplicates that delayed the first full copy from harmless later ones.
@@ -110,6 +124,7 @@ export async function runCodioSwarm ({ content, peers, workers, strategy, upload
       const finished = worker.until((m) => {
         if (m.type !== 'done') return false
         finish[m.local * count + w] = (performance.now() - started) / 1000
+        workerFinish[m.local * count + w] = m.ms / 1000
         return ++done === mine
       }, timeoutMs, `finish of its ${mine} peers`)
       worker.send({ type: 'go', timeoutMs, seeder: seeder.addresses[0], dial: Array.from({ length: mine }, (_, local) => dial(local * count + w)) })
@@ -121,17 +136,19 @@ export async function runCodioSwarm ({ content, peers, workers, strategy, upload
     const seederUploadedBytes = seeder.peerStats().reduce((s, p) => s + p.bytesSent, 0)
     const workerCpu = []
     let peersUploadedBytes = 0
-    await Promise.all(pool.map(async (worker) => {
+    const details = new Array(peers)
+    await Promise.all(pool.map(async (worker, w) => {
       worker.send({ type: 'stop' })
       await worker.until((m) => {
         if (m.type !== 'stopped') return false
         workerCpu.push(m.cpuSeconds)
         peersUploadedBytes += m.uploadedBytes
+        m.details.forEach((d, local) => { details[local * count + w] = { arrivals: d.arrivals.map(ms => ms / 1000), served: d.served } })
         return true
       }, 30_000, 'stop')
     }))
     const workerCpuSeconds = workerCpu.reduce((a, b) => a + b, 0)
-    return { seconds, finish, workerCpuSeconds, busiestWorkerCpuSeconds: Math.max(...workerCpu), seederCpuSeconds, seederUploadedBytes, peersUploadedBytes, duplicatesBeforeFullCopy, fullCopySeconds }
+    return { seconds, finish, workerCpuSeconds, busiestWorkerCpuSeconds: Math.max(...workerCpu), seederCpuSeconds, seederUploadedBytes, peersUploadedBytes, duplicatesBeforeFullCopy, fullCopySeconds, peerIds, workerFinish, details, seederServed: seederServed() }
   } finally {
     for (const worker of pool) worker.kill()
     await seeder.stop()
