@@ -19,6 +19,7 @@ function peer (overrides: Partial<PeerStats> = {}): PeerStats {
     choked: false,
     chokedBy: false,
     interested: false,
+    wanted: false,
     badChunks: 0,
     timeouts: 0,
     requestsOut: 0,

@@ -5,8 +5,11 @@ import { silentLogger } from '@codio-chunk/interface'
 import { UploadManager } from '../src/upload/upload-manager.js'
 import { openSession, type SessionFixture } from './session-fixture.js'
 import type { PeerSession } from '../src/peers/peer-session.js'
+import { CID } from 'multiformats/cid'
 
 const MiB = 1024 * 1024
+/** Some content's CID, for interest messages. */
+const CONTENT = CID.parse('bafkqaaa')
 const options: ChokerOptions = { uploadSlots: 3, minUploadRatio: 0.8, optimisticUnchokeInterval: 30_000, rechokeInterval: 10_000 }
 /** Long after every peer connected, so nobody counts as new unless a test says so. */
 const NOW = 1_000_000
@@ -382,6 +385,43 @@ describe('UploadManager', () => {
     now += SEED_TURN_RECHOKES * 10_000
     uploads.rechoke()
     expect(uploads.slotOf(c)).toBe('regular')
+  })
+
+  it('takes a regular slot back at once from a peer that crosses the refusal line while the node downloads', async () => {
+    const rejected: string[] = []
+    const uploads = manager(1, rejected)
+    uploads.setSeeding(false)
+    const [a, b, c] = await sessions('a', 'b', 'c')
+    for (const s of [a, b, c]) { uploads.peerConnected(s); uploads.addInterest(s, 'cid') }
+    expect([uploads.slotOf(a), uploads.slotOf(b)]).toEqual(['regular', 'optimistic'])
+    const chunk = (bytes: number): void => { a.send({ type: 'data', id: 1, bytes: new Uint8Array(bytes) }); uploads.chunkServed(a) }
+    // We want nothing from a: it cannot pay back, so it keeps its slot past the grace allowance.
+    chunk(RATIO_GRACE_BYTES)
+    expect(uploads.slotOf(a)).toBe('regular')
+    // Once we have wanted a's chunks, even if we no longer do, the next chunk it gets costs it the slot.
+    a.declareInterest('cid', CONTENT, true)
+    a.declareInterest('cid', CONTENT, false)
+    chunk(1)
+    expect(uploads.slotOf(a)).toBeUndefined()
+    expect(a.sent.at(-1)).toBe('choke')
+    expect(rejected).toEqual(['c', 'a'])
+    // The freed slot goes to the peer waiting (c) on the next turn, not back to a.
+    await turn()
+    expect(uploads.slotOf(c)).toBe('regular')
+    expect(uploads.slotOf(a)).toBeUndefined()
+    uploads.stop()
+  })
+
+  it('holds nobody to the refusal line once the node only seeds', async () => {
+    const uploads = manager(1)
+    const [a] = await sessions('a')
+    uploads.peerConnected(a)
+    uploads.addInterest(a, 'cid')
+    a.declareInterest('cid', CONTENT, true)
+    a.send({ type: 'data', id: 1, bytes: new Uint8Array(4 * RATIO_GRACE_BYTES) })
+    uploads.chunkServed(a)
+    expect(uploads.slotOf(a)).toBe('regular')
+    uploads.stop()
   })
 
   it('chokes nobody while open to all (super-seeding), and chokes again as soon as that ends', async () => {

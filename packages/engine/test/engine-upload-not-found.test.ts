@@ -46,7 +46,7 @@ async function setup (failure: (index: number) => Error | undefined): Promise<{ 
   const uploader = new Uploader({
     services: { config: ChunkConfig.default(), storage, buffers: pool, events: new TypedEmitter<DistributorEvents>(), log: silentLogger, uploadLimiter: new TokenBucket({ rate: 0 }) },
     swarms: { get: () => swarm },
-    events: { chunkRequested: () => {} }
+    events: { chunkRequested: () => {}, chunkServed: () => {} }
   })
   const fixture = await openSession('a', () => Date.now())
   fixture.session.setChoking(false)

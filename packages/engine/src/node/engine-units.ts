@@ -123,7 +123,10 @@ export function createEngineUnits (init: EngineUnitsInit): EngineUnits {
   const uploader: Uploader = new Uploader({
     services,
     swarms,
-    events: { chunkRequested: (session, swarm) => { uploads.addInterest(session, swarm.key) } }
+    events: {
+      chunkRequested: (session, swarm) => { uploads.addInterest(session, swarm.key) },
+      chunkServed: (session) => { uploads.chunkServed(session) }
+    }
   })
   const router: MessageRouter = new MessageRouter({ swarms, uploader, uploads, events })
   const discovery = new DiscoveryService({

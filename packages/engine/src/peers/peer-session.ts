@@ -77,6 +77,7 @@ export class PeerSession {
   private chokingPeer = true
   /** Contents we told the peer we are interested in (CID strings). */
   private readonly ourInterest = new Set<string>()
+  private wasInterested = false
   /** Contents the peer said it is interested in (CID strings). */
   private readonly theirInterest = new Set<string>()
   private interestedSince?: number
@@ -138,6 +139,8 @@ export class PeerSession {
   get lastHeardAt (): number { return this.lastHeard }
   /** We are interested in some content the peer has. */
   get interestedInPeer (): boolean { return this.ourInterest.size > 0 }
+  /** We have been interested in the peer at some point since the connection opened. */
+  get everInterestedInPeer (): boolean { return this.wasInterested }
   /**
    * Neither side needs the other now: no request in flight either way and no interest in the
    * peer's chunks, on our side or its. Such a connection costs a slot and serves nobody.
@@ -233,6 +236,7 @@ export class PeerSession {
     if (this.ourInterest.has(key) === interested || this.isClosed) return
     if (interested) this.ourInterest.add(key)
     else this.ourInterest.delete(key)
+    if (interested) this.wasInterested = true
     if (this.ourInterest.size === 0) this.interestedSince = undefined
     else this.interestedSince ??= this.options.clock()
     this.send({ type: interested ? 'interested' : 'not-interested', content })

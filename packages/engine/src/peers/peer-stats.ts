@@ -32,6 +32,8 @@ export interface PeerStats {
   chokedBy: boolean
   /** The peer is interested in at least one of our contents. */
   interested: boolean
+  /** We are interested in the peer: it holds chunks we lack. */
+  wanted: boolean
   /** Chunks from this peer that failed verification. */
   badChunks: number
   /** Requests to this peer that timed out. */
@@ -68,6 +70,7 @@ export function statsOf (session: PeerSession, slot: PeerSlotStats): PeerStats {
     snubbed: slot.snubbed,
     chokedBy: session.peerChoking,
     interested: session.peerInterested,
+    wanted: session.interestedInPeer,
     badChunks: session.badChunks,
     timeouts: session.timeouts,
     requestsOut: session.requestsOut,

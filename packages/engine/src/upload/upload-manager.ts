@@ -165,6 +165,21 @@ export class UploadManager {
     this.setChoking(session, slot === undefined && !this.openToAll)
   }
 
+  /**
+   * A chunk was sent to the peer. While this node downloads, a peer holding a regular slot that
+   * has just crossed the refusal line ({@link refusesToReciprocate}: it holds chunks we want and
+   * has paid back under a quarter of the ratio) loses the slot at once, not at the next rechoke:
+   * it is choked (its queued requests are rejected) and the slot goes to someone else.
+   */
+  chunkServed (session: PeerSession): void {
+    const state = this.peers.get(session)
+    if (state?.slot !== 'regular' || this.seeding || this.stopped || session.closed) return
+    if (!refusesToReciprocate(this.record(session, state, this.init.clock()), this.init.config.minUploadRatio)) return
+    this.release(session, state)
+    this.setChoking(session, !this.openToAll)
+    this.schedule()
+  }
+
   /** Re-ranks every peer now (the periodic round). */
   rechoke (): void {
     this.decide('rechoke')
@@ -245,7 +260,7 @@ export class UploadManager {
       slotSince: state.slotSince,
       lastServedAt: state.lastServedAt,
       snubbed: session.isSnubbing(now, this.init.config.snubTimeout),
-      wanted: session.interestedInPeer
+      wanted: session.everInterestedInPeer
     }
   }
 

@@ -73,6 +73,8 @@ export interface UploaderEvents {
    * `interested` first), which may choke it at once if no upload slot is free.
    */
   chunkRequested(session: PeerSession, swarm: ContentSwarm): void
+  /** A chunk was sent to the peer (the choker may take back its slot, see `UploadManager.chunkServed`). */
+  chunkServed(session: PeerSession): void
 }
 
 /** What an {@link Uploader} is made of. */
@@ -151,6 +153,7 @@ export class Uploader {
     }, (swarm, bytes) => {
       swarm.countSent(message.index)
       swarm.uploadGate?.served(session, message.index)
+      this.events.chunkServed(session)
       if (this.ctx.events.has('chunk:served')) {
         this.ctx.events.emit('chunk:served', { cid: swarm.manifest.root, index: message.index, peerId: session.peerId, bytes })
       }
