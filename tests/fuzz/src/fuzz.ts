@@ -107,9 +107,14 @@ export interface FuzzReport {
 export async function fuzz<T> (target: string, arbitrary: fc.Arbitrary<T>, property: (input: T) => void | boolean | Promise<void | boolean>): Promise<FuzzReport> {
   const started = performance.now()
   const examples = corpusOf(target).map(input => [input as T] as [T])
+  // The case started last. When the time budget ends, fast-check stops waiting for a running async
+  // case (it races it against the deadline) and returns; the case would go on in the background,
+  // still writing files or holding a store open while the test cleans up. It is awaited below.
+  let last: { input: T, outcome: Promise<unknown> } | undefined
   const asyncProperty = fc.asyncProperty(arbitrary, async (input) => {
-    const result = await property(input)
-    return result !== false
+    const run = (async () => (await property(input)) !== false)()
+    last = { input, outcome: run.then(passed => passed ? undefined : new Error('the property returned false'), (err: unknown) => err ?? new Error('the property threw nothing')) }
+    return await run
   })
   const details = await fc.check(asyncProperty, {
     numRuns: fuzzRuns(),
@@ -118,12 +123,17 @@ export async function fuzz<T> (target: string, arbitrary: fc.Arbitrary<T>, prope
     examples
   })
   const seconds = (performance.now() - started) / 1000
+  let failed: { input: unknown, error: unknown } | undefined
+  if (details.failed) failed = { input: details.counterexample?.[0], error: details.errorInstance ?? 'the property returned false' }
+  else if (last !== undefined) {
+    const lateError = await last.outcome
+    if (lateError !== undefined) failed = { input: last.input, error: lateError }
+  }
   record(target, details.numRuns, seconds)
-  if (details.failed) {
-    const input = details.counterexample?.[0]
-    keep(target, input)
-    const error = details.errorInstance instanceof Error ? details.errorInstance : new Error(String(details.errorInstance ?? 'the property returned false'))
-    throw new Error(`fuzz target ${target} failed after ${details.numRuns} inputs on ${encode(input).slice(0, 2000)}: ${error.message} (kept in corpus/${target}.json)`, { cause: error })
+  if (failed !== undefined) {
+    keep(target, failed.input)
+    const error = failed.error instanceof Error ? failed.error : new Error(String(failed.error))
+    throw new Error(`fuzz target ${target} failed after ${details.numRuns} inputs on ${encode(failed.input).slice(0, 2000)}: ${error.message} (kept in corpus/${target}.json)`, { cause: error })
   }
   return { runs: details.numRuns, seconds }
 }
