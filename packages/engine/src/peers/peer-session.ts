@@ -77,6 +77,7 @@ export class PeerSession {
   private chokingPeer = true
   /** Contents we told the peer we are interested in (CID strings). */
   private readonly ourInterest = new Set<string>()
+  /** We have declared interest in the peer at least once (see {@link everInterestedInPeer}). */
   private wasInterested = false
   /** Contents the peer said it is interested in (CID strings). */
   private readonly theirInterest = new Set<string>()
@@ -234,9 +235,10 @@ export class PeerSession {
    */
   declareInterest (key: string, content: CID, interested: boolean): void {
     if (this.ourInterest.has(key) === interested || this.isClosed) return
-    if (interested) this.ourInterest.add(key)
-    else this.ourInterest.delete(key)
-    if (interested) this.wasInterested = true
+    if (interested) {
+      this.ourInterest.add(key)
+      this.wasInterested = true
+    } else this.ourInterest.delete(key)
     if (this.ourInterest.size === 0) this.interestedSince = undefined
     else this.interestedSince ??= this.options.clock()
     this.send({ type: interested ? 'interested' : 'not-interested', content })

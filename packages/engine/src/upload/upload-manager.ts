@@ -167,8 +167,8 @@ export class UploadManager {
 
   /**
    * A chunk was sent to the peer. While this node downloads, a peer holding a regular slot that
-   * has just crossed the refusal line ({@link refusesToReciprocate}: it holds chunks we want and
-   * has paid back under a quarter of the ratio) loses the slot at once, not at the next rechoke:
+   * has just crossed the refusal line ({@link refusesToReciprocate}: it has held chunks we wanted
+   * and has paid back under a quarter of the ratio) loses the slot at once, not at the next rechoke:
    * it is choked (its queued requests are rejected) and the slot goes to someone else.
    */
   chunkServed (session: PeerSession): void {
