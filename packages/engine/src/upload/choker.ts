@@ -130,7 +130,7 @@ export function meetsRatio (peer: ChokerPeer, minUploadRatio: number): boolean {
  * refusesToReciprocate({ ...base, wanted: false, bytesReceived: 0, bytesSent: 4 << 20 }, 0.8)    // false
  * ```
  */
-export function refusesToReciprocate (peer: ChokerPeer, minUploadRatio: number): boolean {
+export function refusesToReciprocate (peer: Pick<ChokerPeer, 'wanted' | 'bytesSent' | 'bytesReceived'>, minUploadRatio: number): boolean {
   return peer.wanted === true && peer.bytesSent >= RATIO_GRACE_BYTES && peer.bytesReceived * REFUSAL_DIVISOR < peer.bytesSent * minUploadRatio
 }
 

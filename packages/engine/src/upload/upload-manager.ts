@@ -5,6 +5,11 @@ import type { Clock } from '../peers/rate-meter.js'
 import type { PeerSession } from '../peers/peer-session.js'
 import { nextTurn, unrefInterval, type Scheduled } from '../util/timers.js'
 
+/** What the refusal rule reads of a peer: bytes both ways and whether it could have paid back (no rates, no timers). */
+function ledger (session: PeerSession): Pick<ChokerPeer, 'wanted' | 'bytesSent' | 'bytesReceived'> {
+  return { wanted: session.everInterestedInPeer, bytesSent: session.bytesSent, bytesReceived: session.bytesReceived }
+}
+
 /** What an {@link UploadManager} tells the node. */
 export interface UploadManagerEvents {
   /** The peer was just choked (`choke` sent): its chunk requests not answered yet are to be rejected. */
@@ -159,7 +164,7 @@ export class UploadManager {
       optimisticHeld: this.optimistic !== undefined,
       uploadSlots: config.uploadSlots,
       snubbed: session.isSnubbing(now, config.snubTimeout),
-      refuses: !this.seeding && refusesToReciprocate(this.record(session, state, now), config.minUploadRatio)
+      refuses: !this.seeding && refusesToReciprocate(ledger(session), config.minUploadRatio)
     })
     if (slot !== undefined) this.assign(session, state, slot, now)
     this.setChoking(session, slot === undefined && !this.openToAll)
@@ -174,7 +179,7 @@ export class UploadManager {
   chunkServed (session: PeerSession): void {
     const state = this.peers.get(session)
     if (state?.slot !== 'regular' || this.seeding || this.stopped || session.closed) return
-    if (!refusesToReciprocate(this.record(session, state, this.init.clock()), this.init.config.minUploadRatio)) return
+    if (!refusesToReciprocate(ledger(session), this.init.config.minUploadRatio)) return
     this.release(session, state)
     this.setChoking(session, !this.openToAll)
     this.schedule()
@@ -253,14 +258,12 @@ export class UploadManager {
       interested: state.interested,
       downloadRate: session.receiveRate(),
       uploadRate: session.sendRate(),
-      bytesReceived: session.bytesReceived,
-      bytesSent: session.bytesSent,
       connectedAt: state.connectedAt,
       slot: state.slot,
       slotSince: state.slotSince,
       lastServedAt: state.lastServedAt,
       snubbed: session.isSnubbing(now, this.init.config.snubTimeout),
-      wanted: session.everInterestedInPeer
+      ...ledger(session)
     }
   }
 
