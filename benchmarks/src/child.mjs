@@ -41,7 +41,7 @@ export function spawnJsonLines (command, args, { name = 'child', cwd, env, timeo
     proc.on('exit', (code, signal) => {
       ended = { code, signal }
       const why = `${name} exited (${code ?? signal})${stderr ? `: ${stderr.trim().split('\n').slice(-5).join(' | ')}` : ''}`
-      while (waiters.length > 0) waiters.shift()({ error: why })
+      while (waiters.length > 0) waiters.shift()({ error: why, signal })
       resolve(ended)
     })
     proc.on('error', (err) => {
@@ -56,7 +56,7 @@ export function spawnJsonLines (command, args, { name = 'child', cwd, env, timeo
     async next (timeoutMs, what = 'a reply') {
       let item = queue.shift()
       if (item === undefined) {
-        if (ended !== undefined) throw new Error(`${name} exited before ${what}${stderr ? `: ${stderr.trim().split('\n').slice(-5).join(' | ')}` : ''}`)
+        if (ended !== undefined) throw childError(`${name} exited before ${what}${stderr ? `: ${stderr.trim().split('\n').slice(-5).join(' | ')}` : ''}`, ended.signal)
         let timer
         item = await new Promise((resolve) => {
           waiters.push(resolve)
@@ -70,7 +70,7 @@ export function spawnJsonLines (command, args, { name = 'child', cwd, env, timeo
       }
       if (item.error !== undefined) {
         this.kill()
-        throw new Error(item.error)
+        throw childError(item.error, item.signal)
       }
       return item
     },
@@ -93,6 +93,16 @@ export function spawnJsonLines (command, args, { name = 'child', cwd, env, timeo
     }
   }
 }
+
+/** An Error for a failed child; `signal` is the signal that ended it, when one did (a crash: SIGSEGV, SIGABRT…). */
+function childError (message, signal) {
+  const err = new Error(message)
+  if (typeof signal === 'string') err.signal = signal
+  return err
+}
+
+/** Signals that mean the child crashed by itself (not a kill of ours or a timeout's). */
+export const CRASH_SIGNALS = new Set(['SIGSEGV', 'SIGBUS', 'SIGABRT', 'SIGILL', 'SIGFPE'])
 
 /** Runs a child that prints one JSON result line and exits; returns that line. */
 export async function runJsonChild (command, args, { timeoutMs = 300_000, name, ...options } = {}) {

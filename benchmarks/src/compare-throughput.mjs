@@ -127,7 +127,8 @@ function libtorrentSystem (profile, version, work) {
     },
     async download (seeders, dir) {
       mkdirSync(dir, { recursive: true })
-      const r = await leech(work.torrent, dir, profile, seeders.ports)
+      const onCrash = ({ attempt, signal }) => log(`  (libtorrent ${profile} leecher crashed with ${signal} on attempt ${attempt}: running it again)`)
+      const r = await leech(work.torrent, dir, profile, seeders.ports, { onCrash })
       if (await sha256File(join(dir, 'content.bin')) !== work.sha) throw new Error(`libtorrent ${profile}: the leecher's copy differs from the original file`)
       return { seconds: r.seconds, firstChunkMs: r.firstPieceMs, cpuSeconds: r.cpuSeconds, maxRssKiB: r.maxRssKiB }
     }

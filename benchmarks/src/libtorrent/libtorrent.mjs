@@ -3,7 +3,8 @@
 import { spawnSync } from 'node:child_process'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { runJsonChild, spawnJsonLines } from '../child.mjs'
+import { rmSync, mkdirSync } from 'node:fs'
+import { CRASH_SIGNALS, runJsonChild, spawnJsonLines } from '../child.mjs'
 
 /** Debian's Python, which python3-libtorrent installs for (not a pyenv `python3` on PATH). */
 export const PYTHON = process.env.BENCH_PYTHON ?? '/usr/bin/python3'
@@ -64,10 +65,30 @@ export async function startSeeders (torrent, savePath, count, profile) {
   }
 }
 
-/** One libtorrent leecher in its own process; resolves with `{ seconds, firstPieceMs, cpuSeconds, maxRssKiB }`. */
-export async function leech (torrent, savePath, profile, ports, timeoutSeconds = 300) {
+/** Attempts of one libtorrent download when its leecher process crashes (python3-libtorrent has segfaulted here). */
+export const LEECH_ATTEMPTS = 3
+
+/**
+ * One libtorrent leecher in its own process; resolves with `{ seconds, firstPieceMs, cpuSeconds,
+ * maxRssKiB, crashes }`. A leecher that crashes (a signal such as SIGSEGV, not a timeout or an
+ * error it reports) is run again into an emptied `savePath`, up to {@link LEECH_ATTEMPTS} times in
+ * all; `crashes` lists what ended the discarded attempts, and `onCrash` hears of each one.
+ */
+export async function leech (torrent, savePath, profile, ports, { timeoutSeconds = 300, onCrash = () => {} } = {}) {
   const peers = JSON.stringify(ports.map(port => ['127.0.0.1', port]))
-  return await runJsonChild(PYTHON, [SCRIPT, 'leech', torrent, savePath, profile, peers, String(timeoutSeconds)], { name: `libtorrent leecher (${profile})`, timeoutMs: (timeoutSeconds + 60) * 1000 })
+  const crashes = []
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const result = await runJsonChild(PYTHON, [SCRIPT, 'leech', torrent, savePath, profile, peers, String(timeoutSeconds)], { name: `libtorrent leecher (${profile})`, timeoutMs: (timeoutSeconds + 60) * 1000 })
+      return { ...result, crashes }
+    } catch (err) {
+      if (!CRASH_SIGNALS.has(err.signal) || attempt >= LEECH_ATTEMPTS) throw err
+      crashes.push(err.signal)
+      onCrash({ attempt, signal: err.signal, message: err.message })
+      rmSync(savePath, { recursive: true, force: true })
+      mkdirSync(savePath, { recursive: true })
+    }
+  }
 }
 
 /**
