@@ -25,7 +25,7 @@ import { ContentId } from '@codio-chunk/core'
 import { fsStorage } from '@codio-chunk/storage-fs'
 import { runJsonChild, spawnJsonLines } from './child.mjs'
 import { importIntoFsStorage, scratchDir, sha256File, writeRandomFile } from './fixtures.mjs'
-import { GiB, MiB, list, median, tableRows } from './stats.mjs'
+import { GiB, MiB, list, median, runOrder, tableRows } from './stats.mjs'
 import { saveResults } from './results.mjs'
 import { reportTargets, target, check } from './targets.mjs'
 import { writeDigestTable } from './noop-verifier.mjs'
@@ -111,7 +111,7 @@ function codioSystem (transport, work, cid, store, { scripts = here, label = '',
       if (r.missedBytes > size / 100) throw new Error(`the no-op verifier had to hash ${r.missedBytes} bytes of blocks it did not know`)
       // The storage double keeps nothing to compare; every chunk still matched its CID on the way.
       if (doubles.noStore !== true && await sha256OfStoredContent(dir, cid) !== work.sha) throw new Error('codio-chunk\'s copy differs from the original file')
-      return { seconds: r.seconds, firstChunkMs: r.firstChunkMs, cpuSeconds: r.cpuSeconds, cpuUser: r.cpuUser, cpuSystem: r.cpuSystem, maxRssKiB: r.maxRssKiB, stopSeconds: r.stopSeconds, stopCpuSeconds: r.stopCpuSeconds }
+      return { seconds: r.seconds, firstChunkMs: r.firstChunkMs, cpuSeconds: r.cpuSeconds, cpuUser: r.cpuUser, cpuSystem: r.cpuSystem, maxRssKiB: r.maxRssKiB, stopSeconds: r.stopSeconds, stopCpuSeconds: r.stopCpuSeconds, syncs: r.syncs }
     }
   }
 }
@@ -190,16 +190,19 @@ async function main () {
     for (const s of systems) seeders.push(await s.start(count))
     const perRun = systems.map(() => [])
     try {
+      let previous = null
       for (let r = 0; r < runs; r++) {
-        // Rotate the order every run so that no system always goes first on a warming machine.
-        for (let k = 0; k < systems.length; k++) {
-          const i = (k + r) % systems.length
+        // A new order every round: no system always goes first on a warming machine, or always
+        // runs right after the same other one.
+        for (const i of runOrder(systems.length, r, count)) {
           const dir = join(work.dir, `download-${i}`)
           await seeders[i].mark()
           const result = await systems[i].download(seeders[i], dir)
           const seederCpu = await seeders[i].cpu()
           result.seederCpuSeconds = seederCpu.cpuSeconds
           result.seederCpuSystem = seederCpu.cpuSystem
+          result.after = previous
+          previous = systems[i].name
           perRun[i].push(result)
           rmSync(dir, { recursive: true, force: true })
         }
@@ -230,15 +233,23 @@ async function main () {
         // node.stop() after the download: storage-fs's last checkpoint (or batch sync) happens there.
         'downloader stop ms': median(results.map(x => x.stopSeconds === undefined ? undefined : x.stopSeconds * 1000)) ?? null,
         'downloader stop CPU ms': median(results.map(x => x.stopCpuSeconds === undefined ? undefined : x.stopCpuSeconds * 1000)) ?? null,
+        // Per run, in run order: what the median hides (a slow run in every few, a drift).
+        'MiB/s per run': mibs.map(x => Math.round(x)),
+        // fdatasync/fsync calls the downloader made while downloading (storage-fs's checkpoints), per run.
+        // The system that ran just before each run (null: the first run after the seeders started).
+        'after per run': results.map(x => x.after),
+        'downloader syncs per run': results.some(x => x.syncs !== undefined) ? results.map(x => x.syncs ?? null) : null,
         'spec MB/s': SPEC_MB_S[count] ?? null,
         'codio-chunk ÷ this': s.kind !== 'ours' ? median(ratios) : null
       })
-      log(`${s.name}, ${count} seeder(s): ${median(mibs).toFixed(0)} MiB/s (median of ${runs})`)
+      const syncs = results.map(x => x.syncs).filter(x => x !== undefined && x.count > 0)
+      const syncNote = syncs.length === 0 ? '' : `; fsyncs while downloading: ${syncs.map(x => `${x.count} in ${x.ms} ms`).join(', ')}`
+      log(`${s.name}, ${count} seeder(s): ${median(mibs).toFixed(0)} MiB/s (median of ${runs}; runs ${mibs.map(x => x.toFixed(0)).join(' ')}${syncNote})`)
     })
   }
   log(`\nOne downloader, ${size / MiB} MiB of random content, ${CHUNK / 1024} KiB chunks / pieces, loopback, seeders in another process, storage-fs on both sides (downloader fsync: ${fsyncModes.map(m => FSYNC_MEANING[m]).join('; ')})${values.compare ? `, libtorrent ${ltVersion} via python3-libtorrent (${values['lt-format']} torrent, DHT/LSD/UPnP/NAT-PMP/uTP off)` : ''}; medians of ${runs} interleaved run(s):`)
   // The system-time split stays in latest.json; the printed table keeps to what fits a terminal.
-  console.table(tableRows(rows.map(({ kind, 'downloader system s/GiB': ds, 'seeders system s/GiB': ss, 'downloader stop CPU ms': sc, ...r }) => r)))
+  console.table(tableRows(rows.map(({ kind, 'downloader system s/GiB': ds, 'seeders system s/GiB': ss, 'downloader stop CPU ms': sc, 'MiB/s per run': pr, 'downloader syncs per run': sy, 'after per run': ap, ...r }) => r)))
   if (profile !== undefined) for (const line of profile.lines) log(line)
   // A baseline checkout's rows are for comparing changes, not results of this checkout: printed only.
   saveResults(SCENARIO, { size, chunkSize: CHUNK, runs, fsync: fsyncModes, libtorrent: ltVersion ?? null, webtorrent: WEBTORRENT_NOTE, rows: rows.filter(r => r.kind !== 'baseline'), profile: profile?.summary ?? null, note: profile?.note ?? null })

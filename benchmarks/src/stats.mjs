@@ -32,3 +32,31 @@ export function cpuSeconds (since) {
   const u = process.cpuUsage(since)
   return (u.user + u.system) / 1e6
 }
+
+/**
+ * The order in which `n` systems run in round `round` of an interleaved comparison: a shuffle
+ * seeded by the round and `salt`, so every system takes every place and follows every other one
+ * over the rounds. (Rotating one fixed order lets the same system follow the same predecessor in
+ * every round, and whatever that predecessor leaves behind on the machine, such as freed memory or
+ * disk work, then counts against one system only.)
+ *
+ * @example
+ * for (let r = 0; r < runs; r++) for (const i of runOrder(systems.length, r)) await run(systems[i])
+ */
+export function runOrder (n, round, salt = 0) {
+  let state = (0x9e3779b9 ^ Math.imul(round + 1, 0x85ebca6b) ^ Math.imul(salt + 1, 0xc2b2ae35)) >>> 0
+  const random = () => {
+    // mulberry32
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+  const order = Array.from({ length: n }, (_, i) => i)
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1))
+    ;[order[i], order[j]] = [order[j], order[i]]
+  }
+  return order
+}
