@@ -56,7 +56,7 @@ export interface DurabilitySettings {
  *
  * @example
  * ```ts
- * const durability = new Durability({ fsync: 'checkpoint', syncEvery: 64, checkpointInterval: 5000, checkpointBytes: 64 << 20, clock: systemCheckpointClock }, cache)
+ * const durability = new Durability({ fsync: 'checkpoint', syncEvery: 64, checkpointInterval: 5000, checkpointBytes: 1 << 30, clock: systemCheckpointClock }, cache)
  * await durability.beforeRecord(state)           // 'always': the chunk's data is synced
  * await state.journal.append(index)
  * await durability.recorded(state, data.length)  // may start a checkpoint in the background

@@ -5,6 +5,9 @@ import { systemCheckpointClock } from './durability.js'
 import type { CheckpointClock } from './durability.js'
 import type { RecoveryReport } from './load-content.js'
 
+/** Mode `'checkpoint'`'s default `checkpointBytes`: 1 GiB. */
+const DEFAULT_CHECKPOINT_BYTES = 1024 * 1024 * 1024
+
 /** Options of `fsStorage`. */
 export interface FsStorageInit {
   /** The directory that holds one folder per content. Created when the first content is stored. */
@@ -26,7 +29,12 @@ export interface FsStorageInit {
   fsync?: FsyncMode
   /** Mode `'checkpoint'`: most milliseconds between a chunk's record and the checkpoint that covers it. Default 5000. */
   checkpointInterval?: number
-  /** Mode `'checkpoint'`: bytes of chunks written since the last checkpoint that start the next one early. Default 64 MiB. */
+  /**
+   * Mode `'checkpoint'`: bytes of chunks written since the last checkpoint that start the next one
+   * early. Default 1 GiB: what an unclean shutdown can leave to hash again (about a second), while
+   * each checkpoint makes the kernel write the data back at once, which the download pays for in
+   * CPU (see the package README).
+   */
   checkpointBytes?: number
   /** Chunks per checkpoint in mode `'batch'`. Default 64 (16 MiB of 256 KiB chunks). */
   syncEvery?: number
@@ -83,7 +91,7 @@ export function checkInit (init: FsStorageInit): FsStorageSettings {
     fsync,
     syncEvery: positiveInteger(init.syncEvery, 64, 'syncEvery'),
     checkpointInterval: positiveInteger(init.checkpointInterval, 5000, 'checkpointInterval'),
-    checkpointBytes: positiveInteger(init.checkpointBytes, 64 * 1024 * 1024, 'checkpointBytes'),
+    checkpointBytes: positiveInteger(init.checkpointBytes, DEFAULT_CHECKPOINT_BYTES, 'checkpointBytes'),
     maxCachedContents: positiveInteger(init.maxCachedContents, 256, 'maxCachedContents'),
     maxOpenFiles: positiveInteger(init.maxOpenFiles, 32, 'maxOpenFiles'),
     onRecovery: init.onRecovery,

@@ -33,7 +33,7 @@ const MiB = 1024 * 1024
 const SIZE = 16 * MiB // 64 chunks of 256 KiB
 const ROUNDS = 20
 const SEED = 0x5eed_c0d1
-/** The children's checkpoint thresholds, scaled down from 64 MiB / 5 s to this content. */
+/** The children's checkpoint thresholds, scaled down from 1 GiB / 5 s to this content. */
 const CHECKPOINT = { checkpointBytes: 2 * MiB, checkpointInterval: 25 }
 /** The victim's download rate cap, so that a kill by time lands mid-download (16 MiB in about 250 ms). */
 const VICTIM_LIMIT = 64 * MiB
