@@ -30,6 +30,7 @@ import { saveResults } from './results.mjs'
 import { reportTargets, target, check } from './targets.mjs'
 import { writeDigestTable } from './noop-verifier.mjs'
 import { formatProfile, summariseProfile } from './cpu-profile.mjs'
+import { pageReporting, pageReportingNote } from './page-reporting.mjs'
 import { createTorrent, ensureLibtorrent, leech, startSeeders } from './libtorrent/libtorrent.mjs'
 
 const SCENARIO = 'compare'
@@ -43,7 +44,7 @@ export const WEBTORRENT_NOTE = 'WebTorrent 2.8.5: left out. It does not install 
 const here = fileURLToPath(new URL('.', import.meta.url))
 /** What each downloader fsync mode means, for the table's caption. */
 const FSYNC_MEANING = {
-  checkpoint: 'checkpoint = storage-fs\'s default, no fsync while downloading: data then journal synced in the background every 5 s and every 64 MiB, and on close',
+  checkpoint: 'checkpoint = storage-fs\'s default, no fsync while downloading: data then journal synced in the background every 5 s and every 1 GiB, and on close',
   batch: 'batch = data and journal fsynced every 64 chunks in the background, the next batch waiting for a running sync',
   never: 'never = the operating system writes when it likes, as libtorrent does (it never fsyncs piece data)',
   always: 'always = every chunk fsynced before it counts'
@@ -180,6 +181,8 @@ async function main () {
     for (const profile of list(values['lt-profiles'])) systems.push(libtorrentSystem(profile, ltVersion, work))
   }
   log(WEBTORRENT_NOTE)
+  const reporting = pageReporting()
+  if (reporting !== undefined) log(pageReportingNote(reporting))
   const ours = systems[0]
   const rows = []
   /** Per-run MiB/s of every system, by name and seeder count (for ratios between any two rows). */
@@ -235,9 +238,9 @@ async function main () {
         'downloader stop CPU ms': median(results.map(x => x.stopCpuSeconds === undefined ? undefined : x.stopCpuSeconds * 1000)) ?? null,
         // Per run, in run order: what the median hides (a slow run in every few, a drift).
         'MiB/s per run': mibs.map(x => Math.round(x)),
-        // fdatasync/fsync calls the downloader made while downloading (storage-fs's checkpoints), per run.
         // The system that ran just before each run (null: the first run after the seeders started).
         'after per run': results.map(x => x.after),
+        // fdatasync/fsync calls the downloader made while downloading (storage-fs's checkpoints), per run.
         'downloader syncs per run': results.some(x => x.syncs !== undefined) ? results.map(x => x.syncs ?? null) : null,
         'spec MB/s': SPEC_MB_S[count] ?? null,
         'codio-chunk ÷ this': s.kind !== 'ours' ? median(ratios) : null
@@ -252,7 +255,7 @@ async function main () {
   console.table(tableRows(rows.map(({ kind, 'downloader system s/GiB': ds, 'seeders system s/GiB': ss, 'downloader stop CPU ms': sc, 'MiB/s per run': pr, 'downloader syncs per run': sy, 'after per run': ap, ...r }) => r)))
   if (profile !== undefined) for (const line of profile.lines) log(line)
   // A baseline checkout's rows are for comparing changes, not results of this checkout: printed only.
-  saveResults(SCENARIO, { size, chunkSize: CHUNK, runs, fsync: fsyncModes, libtorrent: ltVersion ?? null, webtorrent: WEBTORRENT_NOTE, rows: rows.filter(r => r.kind !== 'baseline'), profile: profile?.summary ?? null, note: profile?.note ?? null })
+  saveResults(SCENARIO, { size, chunkSize: CHUNK, runs, fsync: fsyncModes, libtorrent: ltVersion ?? null, webtorrent: WEBTORRENT_NOTE, rows: rows.filter(r => r.kind !== 'baseline'), profile: profile?.summary ?? null, note: profile?.note ?? null, pageReporting: reporting === undefined ? null : { order: reporting.order, minFreeMs: reporting.minFreeMs } })
   const diagnostics = rows.filter(r => r.kind === 'diagnostic')
   if (diagnostics.length > 0) {
     // Not results: how fast the same download is when hashing, writing or both cost nothing.
