@@ -14,7 +14,9 @@
 // row, interleaved with this one, so a change is measured before / after in one invocation),
 // --doubles / --no-doubles (on by default except with --quick: three more TCP rows, fsync never,
 // whose downloader swaps hashing, storage writes or both for test doubles, to show what each
-// costs; they are diagnostics, never results: no targets, no chart bars).
+// costs; they are diagnostics, never results: no targets, no chart bars), --hold-page-reporting
+// (root, on a virtual machine that hands freed memory back to its host: hold that back for 60 s
+// during the run and put the setting back at exit; see page-reporting.mjs).
 import { createHash } from 'node:crypto'
 import { mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { cpus } from 'node:os'
@@ -30,7 +32,7 @@ import { saveResults } from './results.mjs'
 import { reportTargets, target, check } from './targets.mjs'
 import { writeDigestTable } from './noop-verifier.mjs'
 import { formatProfile, summariseProfile } from './cpu-profile.mjs'
-import { pageReporting, pageReportingNote } from './page-reporting.mjs'
+import { holdPageReporting, pageReporting, pageReportingNote } from './page-reporting.mjs'
 import { createTorrent, ensureLibtorrent, leech, startSeeders } from './libtorrent/libtorrent.mjs'
 
 const SCENARIO = 'compare'
@@ -42,6 +44,8 @@ export const SPEC_MB_S = { 1: 50, 5: 200, 10: 350 }
 export const WEBTORRENT_NOTE = 'WebTorrent 2.8.5: left out. It does not install from the registry alone: its WebRTC dependency node-datachannel downloads a prebuilt binary from GitHub in its install script (unreachable here; the source-build fallback fails too), and webtorrent then fails to load (missing node_datachannel.node). Stubbing that dependency would not be the client users install.'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
+/** How long `--hold-page-reporting` keeps freed memory from being reported to the host. */
+const HOLD_REPORTING_MS = 60_000
 /** What each downloader fsync mode means, for the table's caption. */
 const FSYNC_MEANING = {
   checkpoint: 'checkpoint = storage-fs\'s default, no fsync while downloading: data then journal synced in the background every 5 s and every 1 GiB, and on close',
@@ -67,7 +71,8 @@ const { values } = parseArgs({
     'no-profile': { type: 'boolean' },
     baseline: { type: 'string' },
     doubles: { type: 'boolean' },
-    'no-doubles': { type: 'boolean' }
+    'no-doubles': { type: 'boolean' },
+    'hold-page-reporting': { type: 'boolean', default: false }
   }
 })
 const quick = values.quick
@@ -182,7 +187,14 @@ async function main () {
   }
   log(WEBTORRENT_NOTE)
   const reporting = pageReporting()
-  if (reporting !== undefined) log(pageReportingNote(reporting))
+  let heldReportingMs = null
+  if (values['hold-page-reporting']) {
+    holdPageReporting(HOLD_REPORTING_MS)
+    heldReportingMs = HOLD_REPORTING_MS
+    log(`Free page reporting held back for this run: freed memory stays with this machine for ${HOLD_REPORTING_MS / 1000} s (min_free_ms ${reporting.minFreeMs} → ${HOLD_REPORTING_MS}; put back at exit).`)
+  } else if (reporting !== undefined) {
+    log(pageReportingNote(reporting))
+  }
   const ours = systems[0]
   const rows = []
   /** Per-run MiB/s of every system, by name and seeder count (for ratios between any two rows). */
@@ -255,7 +267,7 @@ async function main () {
   console.table(tableRows(rows.map(({ kind, 'downloader system s/GiB': ds, 'seeders system s/GiB': ss, 'downloader stop CPU ms': sc, 'MiB/s per run': pr, 'downloader syncs per run': sy, 'after per run': ap, ...r }) => r)))
   if (profile !== undefined) for (const line of profile.lines) log(line)
   // A baseline checkout's rows are for comparing changes, not results of this checkout: printed only.
-  saveResults(SCENARIO, { size, chunkSize: CHUNK, runs, fsync: fsyncModes, libtorrent: ltVersion ?? null, webtorrent: WEBTORRENT_NOTE, rows: rows.filter(r => r.kind !== 'baseline'), profile: profile?.summary ?? null, note: profile?.note ?? null, pageReporting: reporting === undefined ? null : { order: reporting.order, minFreeMs: reporting.minFreeMs } })
+  saveResults(SCENARIO, { size, chunkSize: CHUNK, runs, fsync: fsyncModes, libtorrent: ltVersion ?? null, webtorrent: WEBTORRENT_NOTE, rows: rows.filter(r => r.kind !== 'baseline'), profile: profile?.summary ?? null, note: profile?.note ?? null, pageReporting: reporting === undefined ? null : { order: reporting.order, minFreeMs: reporting.minFreeMs, heldMs: heldReportingMs } })
   const diagnostics = rows.filter(r => r.kind === 'diagnostic')
   if (diagnostics.length > 0) {
     // Not results: how fast the same download is when hashing, writing or both cost nothing.

@@ -4,7 +4,7 @@
 // right after another one freed hundreds of MiB can run at half speed. The compare scenario saw
 // exactly that on such a machine: a codio-chunk download right after a libtorrent run was slower
 // than its row's median in 22 of 30 runs, and in 1 of 6 once reporting was held back for 60 s.
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 
 const PARAMETERS = '/sys/module/page_reporting/parameters'
 
@@ -33,4 +33,35 @@ export function pageReporting () {
 export function pageReportingNote (reporting) {
   const delay = reporting.minFreeMs === null ? '' : ` after ${reporting.minFreeMs} ms`
   return `Note: this machine hands freed memory back to its host (free page reporting, blocks of ${4 << reporting.order} KiB${delay}); a run that writes into fresh memory after another run freed a lot can take up to twice as long. To measure without it (as root): echo 60000 > ${PARAMETERS}/min_free_ms`
+}
+
+/**
+ * Holds free page reporting back: freed memory stays with this machine for `ms` before the kernel
+ * may report it, for the length of a measurement. Needs root. Returns a function that puts the
+ * previous setting back (also called when the process exits). Throws an Error saying why when the
+ * machine does not report free pages or the setting cannot be written.
+ *
+ * @example
+ * const release = holdPageReporting(60_000)
+ * try { await measure() } finally { release() }
+ */
+export function holdPageReporting (ms = 60_000) {
+  const reporting = pageReporting()
+  if (reporting === undefined) throw new Error('--hold-page-reporting: this machine does not report free pages to a host (no /sys/module/page_reporting); leave the flag out')
+  if (reporting.minFreeMs === null) throw new Error(`--hold-page-reporting: this kernel has no ${PARAMETERS}/min_free_ms setting to hold reporting back with`)
+  const file = `${PARAMETERS}/min_free_ms`
+  try {
+    writeFileSync(file, String(ms))
+  } catch (err) {
+    throw new Error(`--hold-page-reporting: could not write ${file} (${err.code ?? err.message}); it needs root`)
+  }
+  let released = false
+  const release = () => {
+    if (released) return
+    released = true
+    process.off('exit', release)
+    try { writeFileSync(file, String(reporting.minFreeMs)) } catch {}
+  }
+  process.on('exit', release)
+  return release
 }
