@@ -26,7 +26,7 @@ export function pageReporting () {
   }
   const order = read('page_reporting_order')
   if (order === undefined) return undefined
-  return { order, minFreeMs: read('min_free_ms') ?? null, reportedKiB: read('reported_kib') ?? null }
+  return { order, minFreeMs: read('min_free_ms') ?? null }
 }
 
 /** One line for a scenario's output: what the setting does to the figures, and how to hold it back. */

@@ -70,20 +70,17 @@ export const LEECH_ATTEMPTS = 3
 
 /**
  * One libtorrent leecher in its own process; resolves with `{ seconds, firstPieceMs, cpuSeconds,
- * maxRssKiB, crashes }`. A leecher that crashes (a signal such as SIGSEGV, not a timeout or an
- * error it reports) is run again into an emptied `savePath`, up to {@link LEECH_ATTEMPTS} times in
- * all; `crashes` lists what ended the discarded attempts, and `onCrash` hears of each one.
+ * maxRssKiB }`. A leecher that crashes (a signal such as SIGSEGV, not a timeout or an error it
+ * reports) is run again into an emptied `savePath`, up to {@link LEECH_ATTEMPTS} times in all;
+ * `onCrash` hears of each discarded attempt.
  */
 export async function leech (torrent, savePath, profile, ports, { timeoutSeconds = 300, onCrash = () => {} } = {}) {
   const peers = JSON.stringify(ports.map(port => ['127.0.0.1', port]))
-  const crashes = []
   for (let attempt = 1; ; attempt++) {
     try {
-      const result = await runJsonChild(PYTHON, [SCRIPT, 'leech', torrent, savePath, profile, peers, String(timeoutSeconds)], { name: `libtorrent leecher (${profile})`, timeoutMs: (timeoutSeconds + 60) * 1000 })
-      return { ...result, crashes }
+      return await runJsonChild(PYTHON, [SCRIPT, 'leech', torrent, savePath, profile, peers, String(timeoutSeconds)], { name: `libtorrent leecher (${profile})`, timeoutMs: (timeoutSeconds + 60) * 1000 })
     } catch (err) {
       if (!CRASH_SIGNALS.has(err.signal) || attempt >= LEECH_ATTEMPTS) throw err
-      crashes.push(err.signal)
       onCrash({ attempt, signal: err.signal, message: err.message })
       rmSync(savePath, { recursive: true, force: true })
       mkdirSync(savePath, { recursive: true })
