@@ -104,8 +104,8 @@ describe('choker: downloading node', () => {
 
   it('gives a peer that could pay back and does not no regular slot, even a spare one', () => {
     const sent = 4 * MiB
-    const rider = peer('rider', { wanted: true, bytesSent: sent, bytesReceived: 0 })
-    const cannotPay = peer('behind', { wanted: false, bytesSent: sent, bytesReceived: 0 })
+    const rider = peer('rider', { withheld: true, bytesSent: sent, bytesReceived: 0 })
+    const cannotPay = peer('behind', { withheld: false, bytesSent: sent, bytesReceived: 0 })
     const decision = decide([peer('a', { downloadRate: 500 }), rider, cannotPay])
     expect(decision.regular.sort()).toEqual(['a', 'behind'])
     expect(decision.optimistic).toBe('rider')
@@ -215,7 +215,7 @@ describe('choker: optimistic unchoke', () => {
   })
 
   it('gives a peer that refuses to pay back a turn at most every REFUSER_OPTIMISTIC_DIVISOR intervals, even as the only candidate', () => {
-    const rider = peer('rider', { wanted: true, bytesSent: 8 * MiB })
+    const rider = peer('rider', { withheld: true, bytesSent: 8 * MiB })
     const rounds = 10 * REFUSER_OPTIMISTIC_DIVISOR
     const decisions = simulate([peer('a', { downloadRate: 900 }), peer('b', { downloadRate: 800 }), peer('c', { downloadRate: 700 }), rider], rounds, { step: options.optimisticUnchokeInterval })
     const turns = decisions.filter(d => d.optimistic === 'rider').length
@@ -395,11 +395,15 @@ describe('UploadManager', () => {
     for (const s of [a, b, c]) { uploads.peerConnected(s); uploads.addInterest(s, 'cid') }
     expect([uploads.slotOf(a), uploads.slotOf(b)]).toEqual(['regular', 'optimistic'])
     const chunk = (bytes: number): void => { a.send({ type: 'data', id: 1, bytes: new Uint8Array(bytes) }); uploads.chunkServed(a) }
-    // We want nothing from a: it cannot pay back, so it keeps its slot past the grace allowance.
+    // a has kept nothing from us (we never needed its chunks): it keeps its slot past the grace allowance.
     chunk(RATIO_GRACE_BYTES)
     expect(uploads.slotOf(a)).toBe('regular')
-    // Once we have wanted a's chunks, even if we no longer do, the next chunk it gets costs it the slot.
+    // We want a's chunks but have not had to ask it: being interested alone holds it to nothing.
     a.declareInterest('cid', CONTENT, true)
+    chunk(1)
+    expect(uploads.slotOf(a)).toBe('regular')
+    // It refuses a request of ours: even once we want nothing more from it, the next chunk it gets costs it the slot.
+    a.markWithheld()
     a.declareInterest('cid', CONTENT, false)
     chunk(1)
     expect(uploads.slotOf(a)).toBeUndefined()
@@ -409,6 +413,29 @@ describe('UploadManager', () => {
     await turn()
     expect(uploads.slotOf(c)).toBe('regular')
     expect(uploads.slotOf(a)).toBeUndefined()
+    uploads.stop()
+  })
+
+  it('holds a peer to the refusal line at the rechoke after it kept us choked for a rechoke interval while we wanted its chunks', async () => {
+    const uploads = manager(1)
+    uploads.setSeeding(false)
+    // a is the only interested peer: below the ratio, it keeps the spare slot while it withholds nothing.
+    const [a] = await sessions('a')
+    uploads.peerConnected(a)
+    uploads.addInterest(a, 'cid')
+    a.send({ type: 'data', id: 1, bytes: new Uint8Array(4 * RATIO_GRACE_BYTES) })
+    uploads.chunkServed(a)
+    expect(uploads.slotOf(a)).toBe('regular')
+    // We want a's chunks; it keeps us choked (every session starts choked) through a rechoke interval.
+    a.declareInterest('cid', CONTENT, true)
+    now += 10_000 - 1
+    uploads.rechoke()
+    expect(uploads.slotOf(a)).toBe('regular')
+    now += 1
+    uploads.rechoke()
+    // No regular slot, and the optimistic one only after it has rested (it was just served).
+    expect(uploads.slotOf(a)).toBeUndefined()
+    expect(a.sent.at(-1)).toBe('choke')
     uploads.stop()
   })
 

@@ -30,7 +30,7 @@ function setup (): { inflight: InflightRequests, a: ReturnType<typeof fakeSessio
 
 let nextId = 1
 const sent = (index: number, session: PeerSession, deadline = 1000): ChunkRequest =>
-  ({ index, session, request: { id: nextId++, deadline, onOutcome: () => {} } })
+  ({ index, session, request: { id: nextId++, sentAt: 0, deadline, onOutcome: () => {} } })
 
 describe('InflightRequests', () => {
   it('tracks requests by chunk and counts them per peer', () => {

@@ -351,6 +351,8 @@ export class Download implements SwarmDownload {
         session.markChoked()
         this.inflight.removeSession(session, 'peer choked us', this.release)
       } else {
+        // A peer that said it holds the chunk refused it: the choker holds that against it (Busy is our own excess).
+        if (outcome.rejected !== undefined && outcome.rejected !== RejectCode.Busy) session.markWithheld()
         this.peers.get(session)?.failed.set(entry.index, this.ctx.clock() + this.ctx.config.requestTimeout)
       }
       this.drop(entry)
@@ -444,6 +446,7 @@ export class Download implements SwarmDownload {
   private timeOut (entry: ChunkRequest, now: number): void {
     const { session, index } = entry
     session.countTimeout()
+    session.markWithheld()
     if (entry.request !== undefined) session.cancel(entry.request, new TimeoutError('request timed out'), true)
     const peer = this.peers.get(session)
     if (peer !== undefined) {

@@ -17,6 +17,8 @@ export type RequestOutcome =
 /** A request this node sent and has not had answered yet. */
 export interface OutgoingRequest {
   readonly id: number
+  /** When it was sent (clock time). */
+  readonly sentAt: number
   readonly deadline: number
   readonly onOutcome: (outcome: RequestOutcome) => void
 }
@@ -77,8 +79,8 @@ export class PeerSession {
   private chokingPeer = true
   /** Contents we told the peer we are interested in (CID strings). */
   private readonly ourInterest = new Set<string>()
-  /** We have declared interest in the peer at least once (see {@link everInterestedInPeer}). */
-  private wasInterested = false
+  /** The peer has withheld chunks we asked for or kept us waiting (see {@link withholds}); never reset. */
+  private withheld = false
   /** Contents the peer said it is interested in (CID strings). */
   private readonly theirInterest = new Set<string>()
   private interestedSince?: number
@@ -140,8 +142,6 @@ export class PeerSession {
   get lastHeardAt (): number { return this.lastHeard }
   /** We are interested in some content the peer has. */
   get interestedInPeer (): boolean { return this.ourInterest.size > 0 }
-  /** We have been interested in the peer at some point since the connection opened. */
-  get everInterestedInPeer (): boolean { return this.wasInterested }
   /**
    * Neither side needs the other now: no request in flight either way and no interest in the
    * peer's chunks, on our side or its. Such a connection costs a slot and serves nobody.
@@ -214,6 +214,28 @@ export class PeerSession {
     return now - Math.max(this.interestedSince, this.lastData) >= timeout
   }
 
+  /**
+   * True once the peer has had a chance to pay us back and did not: it refused a chunk request of
+   * ours or let one time out ({@link markWithheld}), sent us nothing for `grace` ms while a request
+   * of ours waited, or kept us choked for `grace` ms while we were interested in it. Once true it
+   * stays true for the connection. A peer we were interested in but never needed to ask (in a swarm
+   * with a fast seeder, most of them) has withheld nothing. Waits and chokes are seen when this is
+   * called, so an episode of `2 * grace` ms is seen by a caller that asks every `grace` ms (the
+   * upload manager asks at every rechoke, with `grace` the rechoke interval).
+   */
+  withholds (now: number, grace: number): boolean {
+    if (this.withheld) return true
+    if (this.interestedSince !== undefined && this.chokedByPeer && now - Math.max(this.interestedSince, this.chokedByPeerAt) >= grace) this.withheld = true
+    const oldest: OutgoingRequest | undefined = this.outgoing.values().next().value
+    if (oldest !== undefined && now - Math.max(oldest.sentAt, this.lastData) >= grace) this.withheld = true
+    return this.withheld
+  }
+
+  /** Records that the peer refused a chunk request of ours (not as choked or busy) or let one time out. */
+  markWithheld (): void {
+    this.withheld = true
+  }
+
   /** Records that the peer chokes us (a `choke` message, or a request rejected as choked). */
   markChoked (): void {
     if (!this.chokedByPeer) this.chokedByPeerAt = this.options.clock()
@@ -237,7 +259,6 @@ export class PeerSession {
     if (this.ourInterest.has(key) === interested || this.isClosed) return
     if (interested) {
       this.ourInterest.add(key)
-      this.wasInterested = true
     } else this.ourInterest.delete(key)
     if (this.ourInterest.size === 0) this.interestedSince = undefined
     else this.interestedSince ??= this.options.clock()
@@ -285,7 +306,8 @@ export class PeerSession {
     const id = this.nextRequestId
     this.nextRequestId = this.nextRequestId >= 0xffffffff ? 1 : this.nextRequestId + 1
     const full = { ...message, id } as RequestMessage
-    const request: OutgoingRequest = { id, deadline: this.options.clock() + timeout, onOutcome }
+    const sentAt = this.options.clock()
+    const request: OutgoingRequest = { id, sentAt, deadline: sentAt + timeout, onOutcome }
     this.outgoing.set(id, request)
     if (!this.send(full)) {
       this.outgoing.delete(id)

@@ -30,12 +30,15 @@ export interface ChokerPeer {
   /** The peer sent us nothing for `snubTimeout` while we were interested in it. */
   readonly snubbed: boolean
   /**
-   * Since the connection opened, the peer has held chunks we lacked (we have been interested in
-   * it), so it could have paid us back. It stays true once our interest ends: otherwise a peer that
-   * never pays back would win regular slots back each time it holds nothing new for us (measured:
-   * about 2 MB of 16 MiB to a free-rider that way in the tit-for-tat integration test).
+   * The peer has had a chance to pay us back and did not: it refused or let time out a request of
+   * ours, left one unanswered, or kept us choked while we wanted its chunks (the engine takes this
+   * from `PeerSession.withholds`). It stays true once the episode is over: otherwise a peer that
+   * never pays back would win regular slots back each time it holds nothing new for us. Being
+   * interested in a peer is not enough: in a swarm with a fast seeder most peers are never asked
+   * for anything, and holding them to the ratio took their spare slots (the Quick start demo's
+   * seeder uploaded 1.5 to 4 copies for 4 peers instead of about 1.5).
    */
-  readonly wanted?: boolean
+  readonly withheld?: boolean
 }
 
 /** The settings the choker uses (a {@link ChunkConfig} has them all). */
@@ -114,24 +117,25 @@ export function meetsRatio (peer: ChokerPeer, minUploadRatio: number): boolean {
 }
 
 /**
- * True if the peer could pay us back and does not: it has held chunks we lacked since we connected
- * ({@link ChokerPeer.wanted}), we sent it at least {@link RATIO_GRACE_BYTES}, and it sent us less than
- * `minUploadRatio / REFUSAL_DIVISOR` times what we sent it. A downloading node gives such a peer no
- * regular slot, not even a spare one, only the optimistic slot. A peer we have never wanted anything from cannot
- * pay us back yet, so it is not held to this (it still ranks below peers meeting the ratio). The
+ * True if the peer could pay us back and does not: it has withheld chunks we asked for or kept us
+ * choked while we wanted them ({@link ChokerPeer.withheld}), we sent it at least
+ * {@link RATIO_GRACE_BYTES}, and it sent us less than `minUploadRatio / REFUSAL_DIVISOR` times what
+ * we sent it. A downloading node gives such a peer no regular slot, not even a spare one, only the
+ * optimistic slot. A peer that never kept us from anything is not held to this (it still ranks below
+ * peers meeting the ratio). The
  * upload manager checks this on every chunk it serves, so a regular slot is lost the moment the
  * line is crossed, not at the next rechoke.
  *
  * @example
  * ```ts
  * import { refusesToReciprocate } from '@codio-chunk/core'
- * const base = { id: 'p', interested: true, downloadRate: 0, uploadRate: 0, connectedAt: 0, snubbed: false, wanted: true }
+ * const base = { id: 'p', interested: true, downloadRate: 0, uploadRate: 0, connectedAt: 0, snubbed: false, withheld: true }
  * refusesToReciprocate({ ...base, bytesReceived: 0, bytesSent: 4 << 20 }, 0.8)                   // true
- * refusesToReciprocate({ ...base, wanted: false, bytesReceived: 0, bytesSent: 4 << 20 }, 0.8)    // false
+ * refusesToReciprocate({ ...base, withheld: false, bytesReceived: 0, bytesSent: 4 << 20 }, 0.8)  // false
  * ```
  */
-export function refusesToReciprocate (peer: Pick<ChokerPeer, 'wanted' | 'bytesSent' | 'bytesReceived'>, minUploadRatio: number): boolean {
-  return peer.wanted === true && peer.bytesSent >= RATIO_GRACE_BYTES && peer.bytesReceived * REFUSAL_DIVISOR < peer.bytesSent * minUploadRatio
+export function refusesToReciprocate (peer: Pick<ChokerPeer, 'withheld' | 'bytesSent' | 'bytesReceived'>, minUploadRatio: number): boolean {
+  return peer.withheld === true && peer.bytesSent >= RATIO_GRACE_BYTES && peer.bytesReceived * REFUSAL_DIVISOR < peer.bytesSent * minUploadRatio
 }
 
 /**
@@ -179,7 +183,7 @@ export function slotForNewcomer (state: { regularHeld: number, optimisticHeld: b
  *    slot stays ahead, so the set does not flap; remaining ties are broken at random.
  * 4. **Snubbed peers** (nothing received for `snubTimeout` while we are interested) get no
  *    regular slot, only the optimistic one; nor, while this node downloads, do peers that refuse
- *    to reciprocate (they hold chunks we want and sent us a small fraction of what we sent them,
+ *    to reciprocate (they withheld chunks we asked for and sent us a small fraction of what we sent them,
  *    {@link refusesToReciprocate}), even when fewer peers than slots are interested.
  * 5. **One optimistic slot**, given to an interested peer without a regular slot at random and
  *    rotated every `optimisticUnchokeInterval`; peers connected less than one interval ago are

@@ -5,9 +5,12 @@ import type { Clock } from '../peers/rate-meter.js'
 import type { PeerSession } from '../peers/peer-session.js'
 import { nextTurn, unrefInterval, type Scheduled } from '../util/timers.js'
 
-/** What the refusal rule reads of a peer: bytes both ways and whether it could have paid back (no rates, no timers). */
-function ledger (session: PeerSession): Pick<ChokerPeer, 'wanted' | 'bytesSent' | 'bytesReceived'> {
-  return { wanted: session.everInterestedInPeer, bytesSent: session.bytesSent, bytesReceived: session.bytesReceived }
+/**
+ * What the refusal rule reads of a peer: bytes both ways and whether it withheld chunks from us,
+ * with waits and chokes of a rechoke interval counting (no rates).
+ */
+function ledger (session: PeerSession, now: number, config: ChunkConfig): Pick<ChokerPeer, 'withheld' | 'bytesSent' | 'bytesReceived'> {
+  return { withheld: session.withholds(now, config.rechokeInterval), bytesSent: session.bytesSent, bytesReceived: session.bytesReceived }
 }
 
 /** What an {@link UploadManager} tells the node. */
@@ -164,7 +167,7 @@ export class UploadManager {
       optimisticHeld: this.optimistic !== undefined,
       uploadSlots: config.uploadSlots,
       snubbed: session.isSnubbing(now, config.snubTimeout),
-      refuses: !this.seeding && refusesToReciprocate(ledger(session), config.minUploadRatio)
+      refuses: !this.seeding && refusesToReciprocate(ledger(session, now, config), config.minUploadRatio)
     })
     if (slot !== undefined) this.assign(session, state, slot, now)
     this.setChoking(session, slot === undefined && !this.openToAll)
@@ -172,14 +175,15 @@ export class UploadManager {
 
   /**
    * A chunk was sent to the peer. While this node downloads, a peer holding a regular slot that
-   * has just crossed the refusal line ({@link refusesToReciprocate}: it has held chunks we wanted
-   * and has paid back under a quarter of the ratio) loses the slot at once, not at the next rechoke:
+   * has just crossed the refusal line ({@link refusesToReciprocate}: it has withheld chunks we asked
+   * for and has paid back under a quarter of the ratio) loses the slot at once, not at the next rechoke:
    * it is choked (its queued requests are rejected) and the slot goes to someone else.
    */
   chunkServed (session: PeerSession): void {
     const state = this.peers.get(session)
     if (state?.slot !== 'regular' || this.seeding || this.stopped || session.closed) return
-    if (!refusesToReciprocate(ledger(session), this.init.config.minUploadRatio)) return
+    const { config, clock } = this.init
+    if (!refusesToReciprocate(ledger(session, clock(), config), config.minUploadRatio)) return
     this.release(session, state)
     this.setChoking(session, !this.openToAll)
     this.schedule()
@@ -263,7 +267,7 @@ export class UploadManager {
       slotSince: state.slotSince,
       lastServedAt: state.lastServedAt,
       snubbed: session.isSnubbing(now, this.init.config.snubTimeout),
-      ...ledger(session)
+      ...ledger(session, now, this.init.config)
     }
   }
 
