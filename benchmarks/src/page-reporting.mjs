@@ -4,7 +4,7 @@
 // right after another one freed hundreds of MiB can run at half speed. The compare scenario saw
 // exactly that on such a machine: a codio-chunk download right after a libtorrent run was slower
 // than its row's median in 22 of 30 runs, and in 1 of 6 once reporting was held back for 60 s.
-import { readFileSync, writeFileSync } from 'node:fs'
+import { accessSync, constants, readFileSync, writeFileSync } from 'node:fs'
 
 const PARAMETERS = '/sys/module/page_reporting/parameters'
 
@@ -32,7 +32,17 @@ export function pageReporting () {
 /** One line for a scenario's output: what the setting does to the figures, and how to hold it back. */
 export function pageReportingNote (reporting) {
   const delay = reporting.minFreeMs === null ? '' : ` after ${reporting.minFreeMs} ms`
-  return `Note: this machine hands freed memory back to its host (free page reporting, blocks of ${4 << reporting.order} KiB${delay}); a run that writes into fresh memory after another run freed a lot can take up to twice as long. To measure without it (as root): echo 60000 > ${PARAMETERS}/min_free_ms`
+  return `Note: this machine hands freed memory back to its host (free page reporting, blocks of ${4 << reporting.order} KiB${delay}); a run that writes into fresh memory after another run freed a lot can take up to twice as long. The compare scenario holds that back itself when run as root (or: echo 60000 > ${PARAMETERS}/min_free_ms, and put the old value back after)`
+}
+
+/** True if this process may hold free page reporting back (the kernel has the setting and it is writable: root). */
+export function canHoldPageReporting () {
+  try {
+    accessSync(`${PARAMETERS}/min_free_ms`, constants.W_OK)
+    return true
+  } catch {
+    return false
+  }
 }
 
 /**

@@ -44,7 +44,10 @@ export function cpuSeconds (since) {
  * for (let r = 0; r < runs; r++) for (const i of runOrder(systems.length, r)) await run(systems[i])
  */
 export function runOrder (n, round, salt = 0) {
-  let state = (0x9e3779b9 ^ Math.imul(round + 1, 0x85ebca6b) ^ Math.imul(salt + 1, 0xc2b2ae35)) >>> 0
+  // The seed goes through a full 32-bit mix first: mulberry32 started from seeds that differ in a
+  // few bits gives nearly the same first draws (seeds of rounds 0, 1 and 2 put system 7 first and
+  // system 0 right after system 6 in all three, with 9 systems and salt 10).
+  let state = mix32(mix32(round + 1) ^ Math.imul(salt + 1, 0x9e3779b9))
   const random = () => {
     // mulberry32
     state = (state + 0x6d2b79f5) >>> 0
@@ -59,4 +62,11 @@ export function runOrder (n, round, salt = 0) {
     ;[order[i], order[j]] = [order[j], order[i]]
   }
   return order
+}
+
+/** murmur3's 32-bit finaliser: every input bit changes about half of the output bits. */
+function mix32 (x) {
+  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b)
+  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35)
+  return (x ^ (x >>> 16)) >>> 0
 }
