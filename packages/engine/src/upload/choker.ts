@@ -122,9 +122,8 @@ export function meetsRatio (peer: ChokerPeer, minUploadRatio: number): boolean {
  * {@link RATIO_GRACE_BYTES}, and it sent us less than `minUploadRatio / REFUSAL_DIVISOR` times what
  * we sent it. A downloading node gives such a peer no regular slot, not even a spare one, only the
  * optimistic slot. A peer that never kept us from anything is not held to this (it still ranks below
- * peers meeting the ratio). The
- * upload manager checks this on every chunk it serves, so a regular slot is lost the moment the
- * line is crossed, not at the next rechoke.
+ * peers meeting the ratio). The upload manager checks this on every chunk it serves, so a regular
+ * slot is lost the moment the line is crossed, not at the next rechoke.
  *
  * @example
  * ```ts
